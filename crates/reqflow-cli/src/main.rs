@@ -1,0 +1,219 @@
+//! `reqflow`: simulate distributed-tracing scenarios and print their traces.
+//!
+//! A thin shell: parse arguments, call `reqflow-core`, format the result.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use reqflow_core::fingerprint::fingerprint;
+use reqflow_core::waterfall::{format_duration, layout, time_range};
+use reqflow_core::{RequestTrace, Scenario, Simulation, builtins};
+
+#[derive(Parser)]
+#[command(
+    name = "reqflow",
+    version,
+    about = "Deterministic distributed-tracing simulator",
+    long_about = "Simulate a request travelling through services, with injected latency, failures, clock skew \
+                  and lost trace context, and print the trace it leaves behind. The same scenario and seed \
+                  always give the same trace."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the built-in scenarios and the lesson each one teaches.
+    Scenarios,
+    /// Simulate a scenario and print its traces.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Scenario file (TOML or JSON). Defaults to the built-in `try-it`.
+    file: Option<PathBuf>,
+    /// Use a built-in scenario (see `reqflow scenarios`).
+    #[arg(long, conflicts_with = "file")]
+    builtin: Option<String>,
+    /// Seed for the simulation; chosen and printed when absent so the run can be reproduced.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of requests to simulate.
+    #[arg(long, default_value_t = 1)]
+    requests: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Width of the text waterfall (default: the terminal's `COLUMNS`, or 100).
+    #[arg(long)]
+    width: Option<u16>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// A terminal waterfall.
+    Text,
+    /// Reqflow's full-fidelity trace format (observed and true times).
+    Json,
+}
+
+fn main() {
+    if let Err(error) = run_cli(Cli::parse()) {
+        eprintln!("reqflow: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run_cli(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Scenarios => {
+            let mut out = std::io::stdout().lock();
+            for name in builtins::names() {
+                let scenario = builtins::load(name).context("loading a built-in")?;
+                writeln!(out, "{name:<20} {}", scenario.lesson)?;
+            }
+            Ok(())
+        }
+        Command::Run(args) => run(args),
+    }
+}
+
+fn load_scenario(args: &RunArgs) -> anyhow::Result<Scenario> {
+    if let Some(path) = &args.file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok(Scenario::parse(&text, &path.display().to_string())?);
+    }
+    let name = args.builtin.as_deref().unwrap_or(builtins::DEFAULT);
+    match builtins::load(name) {
+        Some(scenario) => Ok(scenario),
+        None => {
+            let known: Vec<&str> = builtins::names().collect();
+            bail!(
+                "no built-in scenario named {name:?} (known: {})",
+                known.join(", ")
+            )
+        }
+    }
+}
+
+/// A seed for runs that did not ask for one: varies from run to run, printed for reproduction.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64);
+    (nanos ^ u64::from(std::process::id()).rotate_left(32)) % 1_000_000_000
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let scenario = load_scenario(&args)?;
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => {
+            let seed = fresh_seed();
+            eprintln!("reqflow: seed {seed} (pass --seed {seed} to reproduce this run)");
+            seed
+        }
+    };
+    let simulation = Simulation::new(&scenario)?;
+    let traces = simulation.run_collect(seed, args.requests)?;
+    let output = match args.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&traces)? + "\n",
+        OutputFormat::Text => {
+            let width = args
+                .width
+                .map(usize::from)
+                .or_else(|| {
+                    std::env::var("COLUMNS")
+                        .ok()
+                        .and_then(|columns| columns.parse().ok())
+                })
+                .unwrap_or(100)
+                .max(60);
+            let mut text = format!(
+                "scenario {}  seed {seed}  fingerprint {}\n{}\n",
+                scenario.name,
+                fingerprint(&traces),
+                scenario.lesson
+            );
+            for trace in &traces {
+                text.push('\n');
+                text.push_str(&render_text(trace, width));
+            }
+            text
+        }
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, output)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(output.as_bytes())?,
+    }
+    Ok(())
+}
+
+/// The terminal waterfall: indented span tree, service, duration, and a bar on a time axis.
+fn render_text(trace: &RequestTrace, width: usize) -> String {
+    let mut text = String::new();
+    let status = if trace.failed { "FAILED" } else { "ok" };
+    let sampled = if trace.sampled {
+        ""
+    } else {
+        "  (not sampled: no spans recorded)"
+    };
+    text.push_str(&format!(
+        "request {}  {}  {}{sampled}\n",
+        trace.request,
+        format_duration(trace.end_ns - trace.start_ns),
+        status
+    ));
+    if trace.spans.is_empty() {
+        return text;
+    }
+    let rows = layout(&trace.spans);
+    let (start, end) = time_range(&trace.spans);
+    let total = (end - start).max(1);
+    let label_width = (width * 2 / 5).max(30);
+    let bar_width = width.saturating_sub(label_width + 12).max(10);
+    let mut trace_ids: Vec<String> = Vec::new();
+    for row in &rows {
+        let span = &trace.spans[row.span as usize];
+        let trace_id = span.trace_id.to_string();
+        if !trace_ids.contains(&trace_id) {
+            let note = if trace_ids.is_empty() {
+                ""
+            } else {
+                "  (a separate trace: context was lost)"
+            };
+            text.push_str(&format!("trace {trace_id}{note}\n"));
+            trace_ids.push(trace_id);
+        }
+        let indent = "  ".repeat(row.depth as usize);
+        let mark = if span.status.is_error() { "✗ " } else { "" };
+        let mut label = format!("{indent}{mark}{} {}", span.service, span.name);
+        if label.chars().count() > label_width {
+            label = label.chars().take(label_width - 1).collect::<String>() + "…";
+        }
+        let from = ((span.start_ns - start) as f64 / total as f64 * bar_width as f64) as usize;
+        let to = ((span.end_ns - start) as f64 / total as f64 * bar_width as f64).ceil() as usize;
+        let to = to.clamp(from + 1, bar_width);
+        let from = from.min(to - 1);
+        let bar: String = (0..bar_width)
+            .map(|col| if col >= from && col < to { '█' } else { '·' })
+            .collect();
+        let pad = label_width - label.chars().count();
+        text.push_str(&format!(
+            "{label}{} {bar} {:>9}\n",
+            " ".repeat(pad),
+            format_duration(span.duration_ns())
+        ));
+    }
+    text
+}

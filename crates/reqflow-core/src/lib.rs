@@ -1,0 +1,21 @@
+//! Reqflow core: a deterministic distributed-tracing simulator.
+//!
+//! Plain data in, plain data out: no I/O, no clock, no OS randomness, no web dependencies.
+//! A [`Scenario`] describes services and the trouble injected into them; a [`Simulation`] runs it
+//! in virtual time from a seed and returns the spans a tracing backend would receive, together
+//! with the ground truth. See [`sim`] for the determinism contract.
+
+pub mod builtins;
+pub mod fingerprint;
+pub mod ids;
+pub mod latency;
+pub mod scenario;
+pub mod sim;
+pub mod trace;
+pub mod tracecontext;
+pub mod waterfall;
+
+pub use ids::{SpanId, TraceId};
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::{RequestTrace, SimError, Simulation};
+pub use trace::{Span, SpanKind, Status, StatusCode};

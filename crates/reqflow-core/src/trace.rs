@@ -1,0 +1,196 @@
+//! The trace model: spans as a tracing backend receives them, plus the simulator's ground truth.
+//!
+//! Times are integer nanoseconds since the Unix epoch (`i64`), as the emitting host's clock
+//! recorded them. Simulated spans also carry [`Span::truth`]: when the work really happened.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{SpanId, TraceId};
+
+/// What a span represents in a request's journey (OpenTelemetry span kind).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanKind {
+    #[default]
+    Internal,
+    Server,
+    Client,
+    Producer,
+    Consumer,
+}
+
+impl SpanKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpanKind::Internal => "internal",
+            SpanKind::Server => "server",
+            SpanKind::Client => "client",
+            SpanKind::Producer => "producer",
+            SpanKind::Consumer => "consumer",
+        }
+    }
+}
+
+/// Span status code (OpenTelemetry): unset, ok or error.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusCode {
+    #[default]
+    Unset,
+    Ok,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Status {
+    pub code: StatusCode,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+impl Status {
+    pub fn is_error(&self) -> bool {
+        self.code == StatusCode::Error
+    }
+}
+
+/// An attribute value. Floats are stored as their IEEE bits in memory but written as JSON numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttributeValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl std::fmt::Display for AttributeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttributeValue::Bool(value) => write!(f, "{value}"),
+            AttributeValue::Int(value) => write!(f, "{value}"),
+            AttributeValue::Float(value) => write!(f, "{value}"),
+            AttributeValue::Str(value) => f.write_str(value),
+        }
+    }
+}
+
+impl From<&str> for AttributeValue {
+    fn from(value: &str) -> Self {
+        AttributeValue::Str(value.to_owned())
+    }
+}
+
+impl From<String> for AttributeValue {
+    fn from(value: String) -> Self {
+        AttributeValue::Str(value)
+    }
+}
+
+impl From<i64> for AttributeValue {
+    fn from(value: i64) -> Self {
+        AttributeValue::Int(value)
+    }
+}
+
+impl From<bool> for AttributeValue {
+    fn from(value: bool) -> Self {
+        AttributeValue::Bool(value)
+    }
+}
+
+/// A key-value pair; attribute lists keep insertion order (it reaches the output).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: AttributeValue,
+}
+
+impl KeyValue {
+    pub fn new(key: impl Into<String>, value: impl Into<AttributeValue>) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A timestamped annotation on a span (retry, timeout, exception, queue wait...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub time_ns: i64,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<KeyValue>,
+}
+
+/// A reference to a span, possibly in another trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<KeyValue>,
+}
+
+/// When the work of a simulated span really happened (virtual time mapped to the epoch), and
+/// how much of it was spent waiting for a pool slot or a queue rather than working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truth {
+    pub start_ns: i64,
+    pub end_ns: i64,
+    /// Time spent queued before work began (pool full, message waiting in a queue).
+    #[serde(default)]
+    pub queued_ns: i64,
+}
+
+/// One span as a tracing backend would receive it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<SpanId>,
+    pub name: String,
+    pub kind: SpanKind,
+    /// Resource attribute `service.name`.
+    pub service: String,
+    /// Resource attribute `host.name`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    /// Start as the emitting host's clock recorded it.
+    pub start_ns: i64,
+    /// End as the emitting host's clock recorded it.
+    pub end_ns: i64,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<KeyValue>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// The `traceparent` header this hop received, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    /// Ground truth; present for simulated spans only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truth: Option<Truth>,
+}
+
+impl Span {
+    pub fn duration_ns(&self) -> i64 {
+        self.end_ns - self.start_ns
+    }
+
+    pub fn attribute(&self, key: &str) -> Option<&AttributeValue> {
+        self.attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .map(|kv| &kv.value)
+    }
+}
