@@ -29,11 +29,7 @@ fn dependency_names(package: &str) -> Vec<String> {
         ])
         .output()
         .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "cargo tree failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
@@ -47,20 +43,9 @@ fn core_has_no_web_dependencies_and_no_os_randomness() {
         names.iter().any(|name| name == "rand_chacha"),
         "sanity: the tree lists the core's dependencies: {names:?}"
     );
-    let forbidden = [
-        "yew",
-        "web-sys",
-        "js-sys",
-        "gloo",
-        "wasm-bindgen",
-        "getrandom",
-        "reqflow-web",
-    ];
+    let forbidden = ["yew", "web-sys", "js-sys", "gloo", "wasm-bindgen", "getrandom", "reqflow-web"];
     for name in &names {
-        assert!(
-            !forbidden.contains(&name.as_str()),
-            "reqflow-core must not depend on {name}"
-        );
+        assert!(!forbidden.contains(&name.as_str()), "reqflow-core must not depend on {name}");
     }
 }
 
@@ -78,14 +63,7 @@ fn core_source_reads_no_clock() {
             }
             n_files += 1;
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for needle in [
-                "SystemTime",
-                "Instant::now",
-                "thread_rng",
-                "HashMap",
-                "HashSet",
-                "OsRng",
-            ] {
+            for needle in ["SystemTime", "Instant::now", "thread_rng", "HashMap", "HashSet", "OsRng"] {
                 if text.contains(needle) {
                     offenders.push(format!("{}: {needle}", path.display()));
                 }

@@ -2,12 +2,15 @@
 //!
 //! A thin shell: parse arguments, call `reqflow-core`, format the result.
 
+mod traceparent;
+
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use reqflow_core::fingerprint::fingerprint;
+use reqflow_core::fingerprint::Fingerprinter;
+use reqflow_core::knobs::Knobs;
 use reqflow_core::waterfall::{format_duration, layout, time_range};
 use reqflow_core::{RequestTrace, Scenario, Simulation, builtins};
 
@@ -31,6 +34,8 @@ enum Command {
     Scenarios,
     /// Simulate a scenario and print its traces.
     Run(RunArgs),
+    /// Explain a W3C traceparent header (and tracestate) field by field.
+    Traceparent(traceparent::TraceparentArgs),
 }
 
 #[derive(clap::Args)]
@@ -43,6 +48,10 @@ struct RunArgs {
     /// Seed for the simulation; chosen and printed when absent so the run can be reproduced.
     #[arg(long)]
     seed: Option<u64>,
+    /// Change services before running, e.g. `database.latency=lognormal:300,auth.skew=-40`
+    /// (knobs: latency, errors, skew, instrumented, propagates; the page's share links use the same).
+    #[arg(long)]
+    knobs: Option<String>,
     /// Number of requests to simulate.
     #[arg(long, default_value_t = 1)]
     requests: u64,
@@ -63,6 +72,8 @@ enum OutputFormat {
     Text,
     /// Reqflow's full-fidelity trace format (observed and true times).
     Json,
+    /// Aggregates only (requests, failures, latency percentiles): no spans are built.
+    Summary,
 }
 
 fn main() {
@@ -83,13 +94,14 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => run(args),
+        Command::Traceparent(args) => traceparent::run(args),
     }
 }
 
 fn load_scenario(args: &RunArgs) -> anyhow::Result<Scenario> {
     if let Some(path) = &args.file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         return Ok(Scenario::parse(&text, &path.display().to_string())?);
     }
     let name = args.builtin.as_deref().unwrap_or(builtins::DEFAULT);
@@ -97,10 +109,7 @@ fn load_scenario(args: &RunArgs) -> anyhow::Result<Scenario> {
         Some(scenario) => Ok(scenario),
         None => {
             let known: Vec<&str> = builtins::names().collect();
-            bail!(
-                "no built-in scenario named {name:?} (known: {})",
-                known.join(", ")
-            )
+            bail!("no built-in scenario named {name:?} (known: {})", known.join(", "))
         }
     }
 }
@@ -114,7 +123,11 @@ fn fresh_seed() -> u64 {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
-    let scenario = load_scenario(&args)?;
+    let mut scenario = load_scenario(&args)?;
+    if let Some(text) = &args.knobs {
+        scenario = Knobs::parse(text, &scenario)?.apply(&scenario);
+        scenario.validate("--knobs")?;
+    }
     let seed = match args.seed {
         Some(seed) => seed,
         None => {
@@ -124,38 +137,88 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     };
     let simulation = Simulation::new(&scenario)?;
-    let traces = simulation.run_collect(seed, args.requests)?;
-    let output = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&traces)? + "\n",
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    // Traces are written as each request finishes and then dropped: memory stays flat however
+    // many requests run. The first write error stops the output.
+    let mut write_error: Option<std::io::Error> = None;
+    match args.format {
+        OutputFormat::Summary => {
+            let summary = simulation.run_aggregates(seed, args.requests)?;
+            write_summary(&mut out, &scenario, seed, &summary)?;
+        }
+        OutputFormat::Json => {
+            let mut first = true;
+            out.write_all(b"[\n")?;
+            simulation.run(seed, args.requests, |trace| {
+                if write_error.is_none() {
+                    let separator: &[u8] = if first { b"" } else { b",\n" };
+                    first = false;
+                    let result = out.write_all(separator).and_then(|()| {
+                        serde_json::to_writer_pretty(&mut out, &trace).map_err(std::io::Error::other)
+                    });
+                    write_error = result.err();
+                }
+            })?;
+            out.write_all(b"\n]\n")?;
+        }
         OutputFormat::Text => {
             let width = args
                 .width
                 .map(usize::from)
-                .or_else(|| {
-                    std::env::var("COLUMNS")
-                        .ok()
-                        .and_then(|columns| columns.parse().ok())
-                })
+                .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
                 .unwrap_or(100)
                 .max(60);
-            let mut text = format!(
-                "scenario {}  seed {seed}  fingerprint {}\n{}\n",
-                scenario.name,
-                fingerprint(&traces),
-                scenario.lesson
-            );
-            for trace in &traces {
-                text.push('\n');
-                text.push_str(&render_text(trace, width));
-            }
-            text
+            writeln!(out, "scenario {}  seed {seed}\n{}", scenario.name, scenario.lesson)?;
+            let mut fingerprinter = Fingerprinter::default();
+            simulation.run(seed, args.requests, |trace| {
+                fingerprinter.add(&trace);
+                if write_error.is_none() {
+                    write_error = write!(out, "\n{}", render_text(&trace, width)).err();
+                }
+            })?;
+            writeln!(
+                out,
+                "\nfingerprint {}  (same scenario + seed = same fingerprint, here and in the page)",
+                fingerprinter.finish()
+            )?;
         }
-    };
-    match &args.out {
-        Some(path) => std::fs::write(path, output)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(output.as_bytes())?,
     }
+    if let Some(error) = write_error {
+        return Err(error).context("writing the output");
+    }
+    out.flush().context("writing the output")?;
+    Ok(())
+}
+
+fn write_summary(
+    out: &mut dyn Write,
+    scenario: &Scenario,
+    seed: u64,
+    summary: &reqflow_core::sim::RunSummary,
+) -> anyhow::Result<()> {
+    let latency = &summary.latency;
+    writeln!(out, "scenario {}  seed {seed}", scenario.name)?;
+    writeln!(out, "requests  {}", summary.requests)?;
+    writeln!(
+        out,
+        "failed    {} ({:.2}%)",
+        summary.failed_requests,
+        100.0 * summary.failed_requests as f64 / summary.requests.max(1) as f64
+    )?;
+    writeln!(out, "spans     {}", summary.spans)?;
+    writeln!(
+        out,
+        "latency   p50 {}  p90 {}  p99 {}  max {}",
+        format_duration(latency.quantile_ns(0.5)),
+        format_duration(latency.quantile_ns(0.9)),
+        format_duration(latency.quantile_ns(0.99)),
+        format_duration(latency.max_ns())
+    )?;
     Ok(())
 }
 
@@ -163,11 +226,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 fn render_text(trace: &RequestTrace, width: usize) -> String {
     let mut text = String::new();
     let status = if trace.failed { "FAILED" } else { "ok" };
-    let sampled = if trace.sampled {
-        ""
-    } else {
-        "  (not sampled: no spans recorded)"
-    };
+    let sampled = if trace.sampled { "" } else { "  (not sampled: no spans recorded)" };
     text.push_str(&format!(
         "request {}  {}  {}{sampled}\n",
         trace.request,
@@ -187,11 +246,7 @@ fn render_text(trace: &RequestTrace, width: usize) -> String {
         let span = &trace.spans[row.span as usize];
         let trace_id = span.trace_id.to_string();
         if !trace_ids.contains(&trace_id) {
-            let note = if trace_ids.is_empty() {
-                ""
-            } else {
-                "  (a separate trace: context was lost)"
-            };
+            let note = if trace_ids.is_empty() { "" } else { "  (a separate trace: context was lost)" };
             text.push_str(&format!("trace {trace_id}{note}\n"));
             trace_ids.push(trace_id);
         }
@@ -205,9 +260,7 @@ fn render_text(trace: &RequestTrace, width: usize) -> String {
         let to = ((span.end_ns - start) as f64 / total as f64 * bar_width as f64).ceil() as usize;
         let to = to.clamp(from + 1, bar_width);
         let from = from.min(to - 1);
-        let bar: String = (0..bar_width)
-            .map(|col| if col >= from && col < to { '█' } else { '·' })
-            .collect();
+        let bar: String = (0..bar_width).map(|col| if col >= from && col < to { '█' } else { '·' }).collect();
         let pad = label_width - label.chars().count();
         text.push_str(&format!(
             "{label}{} {bar} {:>9}\n",

@@ -9,11 +9,25 @@ pub struct Builtin {
     pub source: &'static str,
 }
 
+macro_rules! builtin {
+    ($name:literal) => {
+        Builtin { name: $name, source: include_str!(concat!("../../../scenarios/", $name, ".toml")) }
+    };
+}
+
 /// Every built-in, the default (`try-it`) first.
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: "try-it",
-    source: include_str!("../../../scenarios/try-it.toml"),
-}];
+pub const BUILTINS: &[Builtin] = &[
+    builtin!("try-it"),
+    builtin!("n-plus-one"),
+    builtin!("retry-storm"),
+    builtin!("clock-skew"),
+    builtin!("broken-propagation"),
+    builtin!("async-queue"),
+    builtin!("db-pool"),
+    builtin!("netflix-fanout"),
+    builtin!("uber-ride"),
+    builtin!("payment-gateway"),
+];
 
 /// The default scenario's name.
 pub const DEFAULT: &str = "try-it";

@@ -129,16 +129,13 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
 
 /// Combines values into one well-mixed 64-bit key (order matters).
 pub(crate) fn mix_all(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x5265_7166_6c6f_7721, |acc, part| mix64(acc ^ mix64(*part)))
+    parts.iter().fold(0x5265_7166_6c6f_7721, |acc, part| mix64(acc ^ mix64(*part)))
 }
 
 /// FNV-1a over a string: a stable (platform-independent) hash for names.
 pub(crate) fn hash_str(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |acc, byte| {
-        (acc ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |acc, byte| (acc ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]
@@ -149,10 +146,7 @@ mod tests {
     fn ids_round_trip_through_hex() {
         let trace_id = TraceId::from_u64_pair(0x4bf9_2f35_77b3_4da6, 0xa3ce_929d_0e0e_4736);
         assert_eq!(trace_id.to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(
-            TraceId::from_hex("4BF92F3577B34DA6A3CE929D0E0E4736"),
-            Some(trace_id)
-        );
+        assert_eq!(TraceId::from_hex("4BF92F3577B34DA6A3CE929D0E0E4736"), Some(trace_id));
         let span_id = SpanId::from_u64(0x00f0_67aa_0ba9_02b7);
         assert_eq!(span_id.to_string(), "00f067aa0ba902b7");
         assert_eq!(SpanId::from_hex(&span_id.to_string()), Some(span_id));

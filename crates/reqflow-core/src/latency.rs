@@ -45,21 +45,15 @@ impl Latency {
     pub fn problem(&self) -> Option<String> {
         let bad = |value: f64| !value.is_finite() || value < 0.0;
         match self {
-            Latency::Fixed(ms) if bad(*ms) => {
-                Some(format!("fixed latency must be ≥ 0 ms, got {ms}"))
-            }
-            Latency::Uniform { min_ms, max_ms }
-                if bad(*min_ms) || bad(*max_ms) || min_ms > max_ms =>
-            {
+            Latency::Fixed(ms) if bad(*ms) => Some(format!("fixed latency must be ≥ 0 ms, got {ms}")),
+            Latency::Uniform { min_ms, max_ms } if bad(*min_ms) || bad(*max_ms) || min_ms > max_ms => {
                 Some(format!(
                     "uniform latency needs 0 ≤ min_ms ≤ max_ms, got min_ms = {min_ms}, max_ms = {max_ms}"
                 ))
             }
-            Latency::Normal { mean_ms, stddev_ms } if bad(*mean_ms) || bad(*stddev_ms) => {
-                Some(format!(
-                    "normal latency needs mean_ms ≥ 0 and stddev_ms ≥ 0, got mean_ms = {mean_ms}, stddev_ms = {stddev_ms}"
-                ))
-            }
+            Latency::Normal { mean_ms, stddev_ms } if bad(*mean_ms) || bad(*stddev_ms) => Some(format!(
+                "normal latency needs mean_ms ≥ 0 and stddev_ms ≥ 0, got mean_ms = {mean_ms}, stddev_ms = {stddev_ms}"
+            )),
             Latency::Lognormal { median_ms, p99_ms }
                 if bad(*median_ms) || *median_ms <= 0.0 || bad(*p99_ms) =>
             {
@@ -73,21 +67,13 @@ impl Latency {
             Latency::Mixture(components) if components.is_empty() => {
                 Some("a mixture needs at least one component".to_owned())
             }
-            Latency::Mixture(components) => {
-                components.iter().enumerate().find_map(|(idx, component)| {
-                    if bad(component.weight) {
-                        Some(format!(
-                            "mixture component {idx}: weight must be ≥ 0, got {}",
-                            component.weight
-                        ))
-                    } else {
-                        component
-                            .latency
-                            .problem()
-                            .map(|problem| format!("mixture component {idx}: {problem}"))
-                    }
-                })
-            }
+            Latency::Mixture(components) => components.iter().enumerate().find_map(|(idx, component)| {
+                if bad(component.weight) {
+                    Some(format!("mixture component {idx}: weight must be ≥ 0, got {}", component.weight))
+                } else {
+                    component.latency.problem().map(|problem| format!("mixture component {idx}: {problem}"))
+                }
+            }),
             _ => None,
         }
     }
@@ -192,9 +178,7 @@ impl Sampler {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> i64 {
         match self {
             Sampler::Fixed(ns) => *ns,
-            Sampler::Uniform { min_ns, span_ns } => {
-                libm::round(min_ns + span_ns * unit(rng)) as i64
-            }
+            Sampler::Uniform { min_ns, span_ns } => libm::round(min_ns + span_ns * unit(rng)) as i64,
             Sampler::Table(points) => {
                 let position = unit(rng) * TABLE_INTERVALS as f64;
                 let idx = (position as usize).min(TABLE_INTERVALS - 1);
@@ -262,12 +246,8 @@ fn normal_quantile(p: f64) -> f64 {
         4.374_664_141_464_968,
         2.938_163_982_698_783,
     ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
+    const D: [f64; 4] =
+        [7.784_695_709_041_462e-3, 3.224_671_290_700_398e-1, 2.445_134_137_142_996, 3.754_408_661_907_416];
     const P_LOW: f64 = 0.024_25;
     let x = if p < P_LOW {
         let q = libm::sqrt(-2.0 * libm::log(p));
@@ -311,10 +291,7 @@ mod tests {
 
     #[test]
     fn lognormal_hits_its_median_and_p99() {
-        let latency = Latency::Lognormal {
-            median_ms: 40.0,
-            p99_ms: 200.0,
-        };
+        let latency = Latency::Lognormal { median_ms: 40.0, p99_ms: 200.0 };
         let median = percentile(&latency, 0.5);
         let p99 = percentile(&latency, 0.99);
         assert!((median - 40.0).abs() < 2.0, "median {median}");
@@ -323,24 +300,15 @@ mod tests {
 
     #[test]
     fn truncated_normal_is_never_negative() {
-        let latency = Latency::Normal {
-            mean_ms: 1.0,
-            stddev_ms: 5.0,
-        };
+        let latency = Latency::Normal { mean_ms: 1.0, stddev_ms: 5.0 };
         assert!(percentile(&latency, 0.0) >= 0.0);
     }
 
     #[test]
     fn mixture_produces_a_rare_slow_tail() {
         let latency = Latency::Mixture(vec![
-            MixtureComponent {
-                weight: 0.95,
-                latency: Latency::Fixed(10.0),
-            },
-            MixtureComponent {
-                weight: 0.05,
-                latency: Latency::Fixed(500.0),
-            },
+            MixtureComponent { weight: 0.95, latency: Latency::Fixed(10.0) },
+            MixtureComponent { weight: 0.05, latency: Latency::Fixed(500.0) },
         ]);
         assert_eq!(percentile(&latency, 0.5), 10.0);
         assert_eq!(percentile(&latency, 0.99), 500.0);
@@ -348,20 +316,10 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_reported_in_words() {
-        let p99_below = Latency::Lognormal {
-            median_ms: 50.0,
-            p99_ms: 10.0,
-        };
+        let p99_below = Latency::Lognormal { median_ms: 50.0, p99_ms: 10.0 };
         assert!(p99_below.problem().unwrap().contains("below median_ms"));
         assert!(Latency::Fixed(-1.0).problem().unwrap().contains("≥ 0"));
-        assert!(
-            Latency::Uniform {
-                min_ms: 5.0,
-                max_ms: 1.0
-            }
-            .problem()
-            .is_some()
-        );
+        assert!(Latency::Uniform { min_ms: 5.0, max_ms: 1.0 }.problem().is_some());
         assert_eq!(Latency::Fixed(3.0).problem(), None);
     }
 }

@@ -8,6 +8,7 @@
 pub mod builtins;
 pub mod fingerprint;
 pub mod ids;
+pub mod knobs;
 pub mod latency;
 pub mod scenario;
 pub mod sim;

@@ -63,9 +63,7 @@ fn default_interval() -> f64 {
 
 impl Default for Arrivals {
     fn default() -> Self {
-        Arrivals {
-            interval_ms: default_interval(),
-        }
+        Arrivals { interval_ms: default_interval() }
     }
 }
 
@@ -105,11 +103,7 @@ fn yes() -> bool {
 impl Service {
     /// The host name, defaulting to `<service>-1`.
     pub fn host_name(&self) -> String {
-        if self.host.is_empty() {
-            format!("{}-1", self.name)
-        } else {
-            self.host.clone()
-        }
+        if self.host.is_empty() { format!("{}-1", self.name) } else { self.host.clone() }
     }
 }
 
@@ -275,11 +269,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_call_depth: 64,
-            max_spans_per_request: 200_000,
-            max_requests: 10_000_000,
-        }
+        Limits { max_call_depth: 64, max_spans_per_request: 200_000, max_requests: 10_000_000 }
     }
 }
 
@@ -295,39 +285,22 @@ pub enum Format {
 pub enum ScenarioError {
     /// The text is not valid TOML/JSON for the schema.
     #[error("{origin}:{line}:{column}: {message}")]
-    Syntax {
-        origin: String,
-        line: u32,
-        column: u32,
-        message: String,
-    },
+    Syntax { origin: String, line: u32, column: u32, message: String },
     /// The text parsed but a field is wrong.
     #[error("{origin}: {path}: {message}")]
-    Invalid {
-        origin: String,
-        path: String,
-        message: String,
-    },
+    Invalid { origin: String, path: String, message: String },
 }
 
 impl ScenarioError {
     fn invalid(origin: &str, path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
-        ScenarioError::Invalid {
-            origin: origin.to_owned(),
-            path: path.into(),
-            message: message.into(),
-        }
+        ScenarioError::Invalid { origin: origin.to_owned(), path: path.into(), message: message.into() }
     }
 }
 
 fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() as u32 + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |tail| tail.chars().count()) as u32
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) as u32 + 1;
     (line, column)
 }
 
@@ -335,9 +308,7 @@ impl Scenario {
     /// Parses and validates a TOML scenario. `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(text).map_err(|error| {
-            let (line, column) = error
-                .span()
-                .map_or((1, 1), |span| line_column(text, span.start));
+            let (line, column) = error.span().map_or((1, 1), |span| line_column(text, span.start));
             ScenarioError::Syntax {
                 origin: origin.to_owned(),
                 line,
@@ -351,18 +322,12 @@ impl Scenario {
 
     /// Parses and validates a JSON scenario. `origin` names the file in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario =
-            serde_json::from_str(text).map_err(|error| ScenarioError::Syntax {
-                origin: origin.to_owned(),
-                line: error.line() as u32,
-                column: error.column() as u32,
-                message: error
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            })?;
+        let scenario: Scenario = serde_json::from_str(text).map_err(|error| ScenarioError::Syntax {
+            origin: origin.to_owned(),
+            line: error.line() as u32,
+            column: error.column() as u32,
+            message: error.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        })?;
         scenario.validate(origin)?;
         Ok(scenario)
     }
@@ -385,20 +350,14 @@ impl Scenario {
     }
 
     pub fn service_mut(&mut self, name: &str) -> Option<&mut Service> {
-        self.services
-            .iter_mut()
-            .find(|service| service.name == name)
+        self.services.iter_mut().find(|service| service.name == name)
     }
 
     /// Checks everything the schema cannot: references, ranges, cycles.
     pub fn validate(&self, origin: &str) -> Result<(), ScenarioError> {
-        let err =
-            |path: String, message: String| Err(ScenarioError::invalid(origin, path, message));
+        let err = |path: String, message: String| Err(ScenarioError::invalid(origin, path, message));
         if self.services.is_empty() {
-            return err(
-                "services".into(),
-                "a scenario needs at least one service".into(),
-            );
+            return err("services".into(), "a scenario needs at least one service".into());
         }
         check_probability(origin, "sampling", self.sampling)?;
         if !(self.arrivals.interval_ms.is_finite() && self.arrivals.interval_ms >= 0.0) {
@@ -411,23 +370,16 @@ impl Scenario {
                 return err(format!("{path}.name"), "service name is empty".into());
             }
             if !seen.insert(service.name.as_str()) {
-                return err(
-                    format!("{path}.name"),
-                    format!("duplicate service {:?}", service.name),
-                );
+                return err(format!("{path}.name"), format!("duplicate service {:?}", service.name));
             }
-            if !service.clock.offset_ms.is_finite() || service.clock.offset_ms.abs() > 86_400_000.0
-            {
-                return err(
-                    format!("{path}.clock.offset_ms"),
-                    "must be within ±1 day".into(),
-                );
+        }
+        for (service_idx, service) in self.services.iter().enumerate() {
+            let path = format!("services[{service_idx}]");
+            if !service.clock.offset_ms.is_finite() || service.clock.offset_ms.abs() > 86_400_000.0 {
+                return err(format!("{path}.clock.offset_ms"), "must be within ±1 day".into());
             }
             if !service.clock.drift_ppm.is_finite() || service.clock.drift_ppm.abs() > 100_000.0 {
-                return err(
-                    format!("{path}.clock.drift_ppm"),
-                    "must be within ±100000 ppm".into(),
-                );
+                return err(format!("{path}.clock.drift_ppm"), "must be within ±100000 ppm".into());
             }
             if service.operations.is_empty() {
                 return err(
@@ -447,11 +399,7 @@ impl Scenario {
                 if let Some(problem) = operation.latency.problem() {
                     return err(format!("{op_path}.latency"), problem);
                 }
-                check_probability(
-                    origin,
-                    &format!("{op_path}.error_rate"),
-                    operation.error_rate,
-                )?;
+                check_probability(origin, &format!("{op_path}.error_rate"), operation.error_rate)?;
                 for (step_idx, step) in operation.steps.iter().enumerate() {
                     self.validate_step(origin, &format!("{op_path}.steps[{step_idx}]"), step)?;
                 }
@@ -464,28 +412,16 @@ impl Scenario {
     fn validate_step(&self, origin: &str, path: &str, step: &Step) -> Result<(), ScenarioError> {
         match step {
             Step::Work(work) => match work.latency.problem() {
-                Some(problem) => Err(ScenarioError::invalid(
-                    origin,
-                    format!("{path}.work.latency"),
-                    problem,
-                )),
+                Some(problem) => Err(ScenarioError::invalid(origin, format!("{path}.work.latency"), problem)),
                 None => Ok(()),
             },
             Step::Call(call) => self.validate_call(origin, &format!("{path}.call"), call),
             Step::Parallel(parallel) => {
                 if parallel.calls.is_empty() {
-                    return Err(ScenarioError::invalid(
-                        origin,
-                        format!("{path}.parallel.calls"),
-                        "no calls",
-                    ));
+                    return Err(ScenarioError::invalid(origin, format!("{path}.parallel.calls"), "no calls"));
                 }
                 for (call_idx, call) in parallel.calls.iter().enumerate() {
-                    self.validate_call(
-                        origin,
-                        &format!("{path}.parallel.calls[{call_idx}]"),
-                        call,
-                    )?;
+                    self.validate_call(origin, &format!("{path}.parallel.calls[{call_idx}]"), call)?;
                 }
                 Ok(())
             }
@@ -507,11 +443,7 @@ impl Scenario {
                         problem,
                     ));
                 }
-                self.check_target(
-                    origin,
-                    &format!("{path}.publish.consumer"),
-                    &publish.consumer,
-                )
+                self.check_target(origin, &format!("{path}.publish.consumer"), &publish.consumer)
             }
         }
     }
@@ -520,71 +452,37 @@ impl Scenario {
         self.check_target(
             origin,
             path,
-            &Target {
-                service: call.service.clone(),
-                operation: call.operation.clone(),
-            },
+            &Target { service: call.service.clone(), operation: call.operation.clone() },
         )?;
         if let Some(problem) = call.network.as_ref().and_then(Latency::problem) {
-            return Err(ScenarioError::invalid(
-                origin,
-                format!("{path}.network"),
-                problem,
-            ));
+            return Err(ScenarioError::invalid(origin, format!("{path}.network"), problem));
         }
         if let Some(timeout) = call.timeout_ms
             && !(timeout.is_finite() && timeout > 0.0)
         {
-            return Err(ScenarioError::invalid(
-                origin,
-                format!("{path}.timeout_ms"),
-                "must be > 0",
-            ));
+            return Err(ScenarioError::invalid(origin, format!("{path}.timeout_ms"), "must be > 0"));
         }
         if !(call.backoff_ms.is_finite() && call.backoff_ms >= 0.0) {
-            return Err(ScenarioError::invalid(
-                origin,
-                format!("{path}.backoff_ms"),
-                "must be ≥ 0",
-            ));
+            return Err(ScenarioError::invalid(origin, format!("{path}.backoff_ms"), "must be ≥ 0"));
         }
         if call.retries > 10 {
-            return Err(ScenarioError::invalid(
-                origin,
-                format!("{path}.retries"),
-                "must be ≤ 10",
-            ));
+            return Err(ScenarioError::invalid(origin, format!("{path}.retries"), "must be ≤ 10"));
         }
         Ok(())
     }
 
     fn check_target(&self, origin: &str, path: &str, target: &Target) -> Result<(), ScenarioError> {
         let Some(service) = self.service(&target.service) else {
-            let known: Vec<&str> = self
-                .services
-                .iter()
-                .map(|service| service.name.as_str())
-                .collect();
+            let known: Vec<&str> = self.services.iter().map(|service| service.name.as_str()).collect();
             return Err(ScenarioError::invalid(
                 origin,
                 format!("{path}.service"),
-                format!(
-                    "unknown service {:?} (known: {})",
-                    target.service,
-                    known.join(", ")
-                ),
+                format!("unknown service {:?} (known: {})", target.service, known.join(", ")),
             ));
         };
-        if !service
-            .operations
-            .iter()
-            .any(|operation| operation.name == target.operation)
-        {
-            let known: Vec<&str> = service
-                .operations
-                .iter()
-                .map(|operation| operation.name.as_str())
-                .collect();
+        if !service.operations.iter().any(|operation| operation.name == target.operation) {
+            let known: Vec<&str> =
+                service.operations.iter().map(|operation| operation.name.as_str()).collect();
             return Err(ScenarioError::invalid(
                 origin,
                 format!("{path}.operation"),
@@ -607,9 +505,7 @@ impl Scenario {
             for operation in &service.operations {
                 let targets = edges.entry((&service.name, &operation.name)).or_default();
                 for step in &operation.steps {
-                    step.for_each_target(&mut |service, operation| {
-                        targets.push((service, operation))
-                    });
+                    step.for_each_target(&mut |service, operation| targets.push((service, operation)));
                 }
             }
         }
@@ -627,10 +523,7 @@ impl Scenario {
             let mut stack = vec![(start, 0usize)];
             marks.insert(start, Mark::Visiting);
             while let Some((node, edge_idx)) = stack.last().copied() {
-                let next = edges
-                    .get(&node)
-                    .and_then(|targets| targets.get(edge_idx))
-                    .copied();
+                let next = edges.get(&node).and_then(|targets| targets.get(edge_idx)).copied();
                 let Some(next) = next else {
                     marks.insert(node, Mark::Done);
                     stack.pop();
@@ -641,14 +534,9 @@ impl Scenario {
                 }
                 match marks.get(&next) {
                     Some(Mark::Visiting) => {
-                        let cycle_start = stack
-                            .iter()
-                            .position(|(entry, _)| *entry == next)
-                            .unwrap_or(0);
-                        let mut names: Vec<String> = stack[cycle_start..]
-                            .iter()
-                            .map(|((s, o), _)| format!("{s}/{o}"))
-                            .collect();
+                        let cycle_start = stack.iter().position(|(entry, _)| *entry == next).unwrap_or(0);
+                        let mut names: Vec<String> =
+                            stack[cycle_start..].iter().map(|((s, o), _)| format!("{s}/{o}")).collect();
                         names.push(format!("{}/{}", next.0, next.1));
                         return Err(ScenarioError::invalid(
                             origin,
@@ -689,10 +577,113 @@ fn check_probability(origin: &str, path: &str, value: f64) -> Result<(), Scenari
     if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
-        Err(ScenarioError::invalid(
-            origin,
-            path,
-            format!("probability must be within [0, 1], got {value}"),
-        ))
+        Err(ScenarioError::invalid(origin, path, format!("probability must be within [0, 1], got {value}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "mini"
+entry = { service = "a", operation = "GET /" }
+
+[[services]]
+name = "a"
+
+[[services.operations]]
+name = "GET /"
+latency = { fixed = 5.0 }
+steps = [{ call = { service = "b", operation = "q" } }]
+
+[[services]]
+name = "b"
+
+[[services.operations]]
+name = "q"
+latency = { lognormal = { median_ms = 10.0, p99_ms = 40.0 } }
+"#;
+
+    /// Applies `edit` to the minimal scenario's TOML and checks the error message contains
+    /// every one of `expected`.
+    fn check_error(edit: (&str, &str), expected: &[&str]) {
+        let text = MINIMAL.replacen(edit.0, edit.1, 1);
+        assert_ne!(text, MINIMAL, "the edit {edit:?} applies");
+        let error = Scenario::from_toml(&text, "mini.toml").expect_err("invalid").to_string();
+        for part in expected {
+            assert!(error.contains(part), "{error:?} should contain {part:?}");
+        }
+    }
+
+    #[test]
+    fn minimal_scenario_parses_with_defaults() {
+        let scenario = Scenario::from_toml(MINIMAL, "mini.toml").expect("valid");
+        assert_eq!(scenario.sampling, 1.0);
+        let service = scenario.service("a").expect("a");
+        assert!(service.instrumented && service.propagates);
+        assert_eq!(service.host_name(), "a-1");
+    }
+
+    #[test]
+    fn toml_and_json_are_one_schema() {
+        let scenario = Scenario::from_toml(MINIMAL, "mini.toml").expect("valid");
+        let json = serde_json::to_string(&scenario).expect("serialises");
+        assert_eq!(Scenario::parse(&json, "mini.json").expect("valid json"), scenario);
+        assert_eq!(Scenario::parse(&scenario.to_toml(), "again.toml").expect("valid toml"), scenario);
+    }
+
+    #[test]
+    fn bad_scenarios_say_where_and_what() {
+        check_error(
+            (r#"service = "b""#, r#"service = "nope""#),
+            &[
+                "mini.toml",
+                "services[0].operations[0].steps[0].call.service",
+                "unknown service \"nope\"",
+                "known: a, b",
+            ],
+        );
+        check_error((r#"operation = "q""#, r#"operation = "r""#), &["has no operation \"r\""]);
+        check_error((r#"fixed = 5.0"#, r#"fixed = -5.0"#), &["services[0].operations[0].latency", "≥ 0"]);
+        check_error(
+            (r#"p99_ms = 40.0"#, r#"p99_ms = 4.0"#),
+            &["services[1].operations[0].latency", "below median_ms"],
+        );
+        check_error(
+            (r#"latency = { fixed = 5.0 }"#, "latency = { fixed = 5.0 }\nerror_rate = 1.5"),
+            &["services[0].operations[0].error_rate", "within [0, 1]"],
+        );
+        check_error((r#"name = "b""#, r#"name = "a""#), &["services[1].name", "duplicate service \"a\""]);
+        check_error(
+            (
+                r#"latency = { lognormal = { median_ms = 10.0, p99_ms = 40.0 } }"#,
+                r#"latency = { fixed = 1.0 }
+steps = [{ call = { service = "a", operation = "GET /" } }]"#,
+            ),
+            &["cycle in calls", "a/GET / → b/q → a/GET /"],
+        );
+        check_error(
+            (r#"entry = { service = "a""#, r#"entry = { service = "z""#),
+            &["entry.service", "unknown service"],
+        );
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let broken = MINIMAL.replace(r#"latency = { fixed = 5.0 }"#, r#"latency = { fixed = 5.0 "#);
+        let error = Scenario::from_toml(&broken, "mini.toml").expect_err("broken");
+        match &error {
+            ScenarioError::Syntax { origin, line, .. } => {
+                assert_eq!(origin, "mini.toml");
+                assert_eq!(*line, 11, "{error}");
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+        let unknown = MINIMAL.replace("latency = { fixed = 5.0 }", "latency = { fixed = 5.0 }\nlatnecy = 3");
+        let error = Scenario::from_toml(&unknown, "mini.toml").expect_err("unknown field").to_string();
+        assert!(error.starts_with("mini.toml:11:1:") && error.contains("latnecy"), "{error}");
+        let error = Scenario::from_json("{\n  \"name\": 3\n}", "bad.json").expect_err("bad").to_string();
+        assert!(error.starts_with("bad.json:2:"), "{error}");
     }
 }

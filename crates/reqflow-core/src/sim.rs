@@ -36,11 +36,7 @@ pub enum SimError {
     #[error("{requested} requests asked for, the limit is {limit} (limit max_requests)")]
     TooManyRequests { requested: u64, limit: u64 },
     #[error("calls nest {depth} deep along {path}, the limit is {limit} (limit max_call_depth)")]
-    TooDeep {
-        depth: u32,
-        limit: u32,
-        path: String,
-    },
+    TooDeep { depth: u32, limit: u32, path: String },
 }
 
 /// All spans one request produced, possibly in several traces (fragments) when context was lost.
@@ -59,12 +55,112 @@ pub struct RequestTrace {
     pub spans: Vec<Span>,
 }
 
-/// Aggregates of a run that did not keep its traces.
+/// Aggregates of a run, computed without keeping its traces.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {
     pub requests: u64,
+    /// Spans recorded (sampled spans of instrumented services).
     pub spans: u64,
     pub failed_requests: u64,
+    /// End-to-end request durations (true time).
+    pub latency: LatencyHistogram,
+}
+
+impl RunSummary {
+    fn add(&mut self, trace: &RequestTrace, n_spans: u32) {
+        self.requests += 1;
+        self.spans += u64::from(n_spans);
+        self.failed_requests += u64::from(trace.failed);
+        self.latency.record(trace.end_ns - trace.start_ns);
+    }
+}
+
+/// A log-linear histogram of durations: 16 sub-buckets per power of two (relative error below
+/// 6.25%), fixed memory whatever the number of requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LatencyHistogram {
+    counts: Vec<u64>,
+    total: u64,
+    max_ns: i64,
+}
+
+const SUB_BUCKETS: u32 = 16;
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram { counts: vec![0; (64 * SUB_BUCKETS) as usize], total: 0, max_ns: 0 }
+    }
+}
+
+impl LatencyHistogram {
+    pub fn record(&mut self, ns: i64) {
+        let value = ns.max(0) as u64;
+        self.counts[Self::bucket(value) as usize] += 1;
+        self.total += 1;
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    fn bucket(value: u64) -> u32 {
+        if value < u64::from(SUB_BUCKETS) {
+            return value as u32;
+        }
+        let magnitude = 63 - value.leading_zeros(); // at least 4 here
+        let sub = (value >> (magnitude - 4)) as u32 & (SUB_BUCKETS - 1);
+        (magnitude - 3) * SUB_BUCKETS + sub
+    }
+
+    /// The smallest value that falls in the bucket.
+    fn bucket_floor(bucket: u32) -> u64 {
+        if bucket < SUB_BUCKETS {
+            return u64::from(bucket);
+        }
+        let magnitude = bucket / SUB_BUCKETS + 3;
+        let sub = u64::from(bucket % SUB_BUCKETS);
+        (1u64 << magnitude) | (sub << (magnitude - 4))
+    }
+
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    pub fn max_ns(&self) -> i64 {
+        self.max_ns
+    }
+
+    /// The duration below which a fraction `quantile` of requests fall (a bucket's lower bound).
+    pub fn quantile_ns(&self, quantile: f64) -> i64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = ((quantile.clamp(0.0, 1.0) * self.total as f64) as u64).min(self.total - 1);
+        let mut seen = 0;
+        for (bucket, count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                return Self::bucket_floor(bucket as u32) as i64;
+            }
+        }
+        self.max_ns
+    }
+}
+
+#[cfg(test)]
+mod histogram_tests {
+    use super::LatencyHistogram;
+
+    #[test]
+    fn quantiles_are_within_the_bucket_error() {
+        let mut histogram = LatencyHistogram::default();
+        for value in 1..=10_000i64 {
+            histogram.record(value * 1_000);
+        }
+        for (quantile, expected) in [(0.5, 5_000_000.0), (0.99, 9_900_000.0), (0.0, 1_000.0)] {
+            let got = histogram.quantile_ns(quantile) as f64;
+            assert!((got - expected).abs() / expected < 0.0625, "q{quantile}: {got} vs {expected}");
+        }
+        assert_eq!(histogram.count(), 10_000);
+        assert_eq!(histogram.max_ns(), 10_000_000);
+    }
 }
 
 /// Trace context travelling with a request.
@@ -141,14 +237,14 @@ pub struct Simulation {
     sampling: f64,
     epoch_ns: i64,
     interval_ns: i64,
+    /// Mixed into every derived id, so different scenarios do not share trace ids.
+    scenario_key: u64,
     limits: Limits,
 }
 
 impl std::fmt::Debug for Simulation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulation")
-            .field("services", &self.services.len())
-            .finish_non_exhaustive()
+        f.debug_struct("Simulation").field("services", &self.services.len()).finish_non_exhaustive()
     }
 }
 
@@ -180,10 +276,7 @@ impl Simulation {
         let mut op_index = std::collections::BTreeMap::new();
         for (service_idx, service) in scenario.services.iter().enumerate() {
             for operation in &service.operations {
-                op_index.insert(
-                    (service.name.as_str(), operation.name.as_str()),
-                    op_index.len() as u32,
-                );
+                op_index.insert((service.name.as_str(), operation.name.as_str()), op_index.len() as u32);
                 let _ = service_idx;
             }
         }
@@ -203,22 +296,18 @@ impl Simulation {
                     .steps
                     .iter()
                     .map(|step| match step {
-                        Step::Work(work) => CompiledStep::Work {
-                            name: work.name.clone(),
-                            latency: work.latency.compile(),
-                        },
-                        Step::Call(call) => CompiledStep::Calls {
-                            calls: vec![compile_call(call)],
-                            max_parallel: 1,
-                        },
+                        Step::Work(work) => {
+                            CompiledStep::Work { name: work.name.clone(), latency: work.latency.compile() }
+                        }
+                        Step::Call(call) => {
+                            CompiledStep::Calls { calls: vec![compile_call(call)], max_parallel: 1 }
+                        }
                         Step::Parallel(parallel) => CompiledStep::Calls {
                             calls: parallel.calls.iter().map(compile_call).collect(),
                             max_parallel: parallel.max_parallel,
                         },
                         Step::Repeat(repeat) => CompiledStep::Calls {
-                            calls: (0..repeat.count)
-                                .map(|_| compile_call(&repeat.call))
-                                .collect(),
+                            calls: (0..repeat.count).map(|_| compile_call(&repeat.call)).collect(),
                             max_parallel: 1,
                         },
                         Step::Publish(publish) => CompiledStep::Publish(CompiledPublish {
@@ -248,6 +337,7 @@ impl Simulation {
             sampling: scenario.sampling,
             epoch_ns: scenario.epoch_unix_ms.saturating_mul(1_000_000),
             interval_ns: ms_to_ns(scenario.arrivals.interval_ms),
+            scenario_key: hash_str(&scenario.name),
             limits,
         };
         simulation.check_depth()?;
@@ -274,11 +364,7 @@ impl Simulation {
                         stack.push(target);
                     }
                 } else {
-                    depth[op] = 1 + targets
-                        .iter()
-                        .map(|&target| depth[target as usize])
-                        .max()
-                        .unwrap_or(0);
+                    depth[op] = 1 + targets.iter().map(|&target| depth[target as usize]).max().unwrap_or(0);
                     stack.pop();
                 }
             }
@@ -287,11 +373,7 @@ impl Simulation {
         if depth[deepest] > self.limits.max_call_depth {
             let mut path = vec![self.op_label(deepest as u32)];
             let mut op = deepest as u32;
-            while let Some(&next) = self
-                .targets(op)
-                .iter()
-                .max_by_key(|&&target| depth[target as usize])
-            {
+            while let Some(&next) = self.targets(op).iter().max_by_key(|&&target| depth[target as usize]) {
                 path.push(self.op_label(next));
                 op = next;
             }
@@ -309,9 +391,7 @@ impl Simulation {
         for step in &self.ops[op as usize].steps {
             match step {
                 CompiledStep::Work { .. } => {}
-                CompiledStep::Calls { calls, .. } => {
-                    targets.extend(calls.iter().map(|call| call.target))
-                }
+                CompiledStep::Calls { calls, .. } => targets.extend(calls.iter().map(|call| call.target)),
                 CompiledStep::Publish(publish) => targets.push(publish.consumer),
             }
         }
@@ -342,27 +422,42 @@ impl Simulation {
         requests: u64,
         mut sink: impl FnMut(RequestTrace),
     ) -> Result<RunSummary, SimError> {
+        self.drive(seed, requests, true, |trace| sink(trace))
+    }
+
+    /// Like [`Simulation::run`] but builds no spans at all: the same simulation (same draws, same
+    /// timings, same span counts) for callers that only need aggregates. The fastest path.
+    pub fn run_aggregates(&self, seed: u64, requests: u64) -> Result<RunSummary, SimError> {
+        self.drive(seed, requests, false, drop)
+    }
+
+    fn drive(
+        &self,
+        seed: u64,
+        requests: u64,
+        keep_spans: bool,
+        mut sink: impl FnMut(RequestTrace),
+    ) -> Result<RunSummary, SimError> {
         if requests > self.limits.max_requests {
-            return Err(SimError::TooManyRequests {
-                requested: requests,
-                limit: self.limits.max_requests,
-            });
+            return Err(SimError::TooManyRequests { requested: requests, limit: self.limits.max_requests });
         }
-        let mut engine = Engine::new(self, seed);
+        let mut engine = Engine::new(self, seed, keep_spans);
         let mut summary = RunSummary::default();
-        for request in 0..requests {
-            engine.schedule(
-                request as i64 * self.interval_ns,
-                EventKind::NewRequest(request),
-            );
+        // Arrivals are scheduled one at a time, so the event queue holds only what is in flight.
+        let mut next_request = 0;
+        if requests > 0 {
+            engine.schedule(0, EventKind::NewRequest(0));
+            next_request = 1;
         }
         while let Some(Reverse((time, _, kind))) = engine.queue.pop() {
             engine.now = time;
+            if matches!(kind, EventKind::NewRequest(_)) && next_request < requests {
+                engine.schedule(next_request as i64 * self.interval_ns, EventKind::NewRequest(next_request));
+                next_request += 1;
+            }
             engine.handle(kind)?;
-            while let Some(done) = engine.finished.pop_front() {
-                summary.requests += 1;
-                summary.spans += done.spans.len() as u64;
-                summary.failed_requests += u64::from(done.failed);
+            while let Some((done, n_spans)) = engine.finished.pop_front() {
+                summary.add(&done, n_spans);
                 sink(done);
             }
         }
@@ -393,24 +488,13 @@ fn server_attributes(
             attributes.push(KeyValue::new("rpc.method", operation.name.as_str()));
         }
         Protocol::Database | Protocol::Cache => {
-            let default_system = if service.protocol == Protocol::Cache {
-                "redis"
-            } else {
-                "postgresql"
-            };
-            let system = if service.system.is_empty() {
-                default_system
-            } else {
-                service.system.as_str()
-            };
+            let default_system = if service.protocol == Protocol::Cache { "redis" } else { "postgresql" };
+            let system = if service.system.is_empty() { default_system } else { service.system.as_str() };
             let query = operation.query.as_deref().unwrap_or(&operation.name);
             attributes.push(KeyValue::new("db.system.name", system));
             attributes.push(KeyValue::new("db.query.text", query));
             if let Some(verb) = query.split_whitespace().next() {
-                attributes.push(KeyValue::new(
-                    "db.operation.name",
-                    verb.to_ascii_uppercase(),
-                ));
+                attributes.push(KeyValue::new("db.operation.name", verb.to_ascii_uppercase()));
             }
         }
     }
@@ -456,6 +540,8 @@ struct Invocation {
     /// Identity in the call tree, the root of all derived ids.
     key: u64,
     parent_attempt: Option<u32>,
+    /// For a consumer: the publish step (op, step index) whose message it handles.
+    message: Option<(u32, u32)>,
     ctx_in: Option<Context>,
     /// Context this invocation's own spans hang under and its calls forward.
     ctx_out: Option<Context>,
@@ -489,6 +575,7 @@ struct RequestState {
     start_ns: i64,
     end_ns: i64,
     spans: Vec<Span>,
+    n_spans: u32,
     live: u32,
 }
 
@@ -507,7 +594,9 @@ struct Engine<'a> {
     in_use: Vec<u32>,
     waiting: Vec<VecDeque<u32>>,
     requests: std::collections::BTreeMap<u64, RequestState>,
-    finished: VecDeque<RequestTrace>,
+    finished: VecDeque<(RequestTrace, u32)>,
+    /// Build spans (a full run) or only count them (aggregates).
+    keep_spans: bool,
 }
 
 fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
@@ -521,18 +610,14 @@ fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
 }
 
 impl<'a> Engine<'a> {
-    fn new(sim: &'a Simulation, seed: u64) -> Engine<'a> {
+    fn new(sim: &'a Simulation, seed: u64, keep_spans: bool) -> Engine<'a> {
         Engine {
             sim,
             seed,
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
-            rngs: sim
-                .services
-                .iter()
-                .map(|service| stream_rng(seed, service.stream))
-                .collect(),
+            rngs: sim.services.iter().map(|service| stream_rng(seed, service.stream)).collect(),
             sampling_rng: stream_rng(seed, hash_str("reqflow/head-sampling")),
             invocations: Vec::new(),
             free_invocations: Vec::new(),
@@ -542,6 +627,7 @@ impl<'a> Engine<'a> {
             waiting: sim.services.iter().map(|_| VecDeque::new()).collect(),
             requests: std::collections::BTreeMap::new(),
             finished: VecDeque::new(),
+            keep_spans,
         }
     }
 
@@ -580,10 +666,11 @@ impl<'a> Engine<'a> {
                         start_ns: self.truth(self.now),
                         end_ns: self.truth(self.now),
                         spans: Vec::new(),
+                        n_spans: 0,
                         live: 0,
                     },
                 );
-                let key = mix_all(&[self.seed, request, 0x52]);
+                let key = mix_all(&[self.seed, self.sim.scenario_key, request, 0x52]);
                 let invocation = self.new_invocation(self.sim.entry, request, 1, key, None, None);
                 self.arrive(invocation)?;
             }
@@ -604,9 +691,7 @@ impl<'a> Engine<'a> {
                 }
                 self.release_attempt_event(attempt);
             }
-            EventKind::Retry(invocation, slot, attempt) => {
-                self.start_attempt(invocation, slot, attempt)?
-            }
+            EventKind::Retry(invocation, slot, attempt) => self.start_attempt(invocation, slot, attempt)?,
         }
         Ok(())
     }
@@ -626,6 +711,7 @@ impl<'a> Engine<'a> {
             depth,
             key,
             parent_attempt,
+            message: None,
             ctx_in,
             ctx_out: None,
             span: None,
@@ -654,21 +740,24 @@ impl<'a> Engine<'a> {
     }
 
     /// Adds a span to its request, enforcing the per-request limit.
-    fn push_span(&mut self, request: u64, span: Span) -> Result<SpanHandle, SimError> {
+    /// Records a span: `make` builds it, and runs only when spans are kept.
+    fn push_span(&mut self, request: u64, make: impl FnOnce() -> Span) -> Result<SpanHandle, SimError> {
         let limit = self.sim.limits.max_spans_per_request;
         let state = self.requests.get_mut(&request).expect("live request");
-        if state.spans.len() as u32 >= limit {
+        if state.n_spans >= limit {
             return Err(SimError::TooManySpans { request, limit });
         }
-        state.spans.push(span);
+        state.n_spans += 1;
+        if !self.keep_spans {
+            return Ok(None);
+        }
+        state.spans.push(make());
         Ok(Some((request, state.spans.len() as u32 - 1)))
     }
 
     fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut Span> {
         let (request, idx) = handle?;
-        self.requests
-            .get_mut(&request)
-            .map(|state| &mut state.spans[idx as usize])
+        self.requests.get_mut(&request).map(|state| &mut state.spans[idx as usize])
     }
 
     fn arrive(&mut self, invocation: u32) -> Result<(), SimError> {
@@ -683,19 +772,11 @@ impl<'a> Engine<'a> {
         let ctx_out = if service.instrumented {
             let span_id = span_id_for(key, 1);
             Some(match ctx_in {
-                Some(ctx) => Context {
-                    trace_id: ctx.trace_id,
-                    parent: span_id,
-                    sampled: ctx.sampled,
-                },
+                Some(ctx) => Context { trace_id: ctx.trace_id, parent: span_id, sampled: ctx.sampled },
                 None => {
                     // A new root: head sampling is decided here.
                     let sampled = chance(&mut self.sampling_rng, self.sim.sampling);
-                    Context {
-                        trace_id: trace_id_for(key),
-                        parent: span_id,
-                        sampled,
-                    }
+                    Context { trace_id: trace_id_for(key), parent: span_id, sampled }
                 }
             })
         } else {
@@ -709,38 +790,39 @@ impl<'a> Engine<'a> {
         }
         let op = self.op(invocation);
         if let Some(ctx) = ctx_out.filter(|ctx| ctx.sampled && service.instrumented) {
-            let kind =
-                if parent_attempt.is_none() && self.invocations[invocation as usize].depth > 1 {
-                    SpanKind::Consumer
-                } else {
-                    SpanKind::Server
-                };
-            let mut attributes = op.server_attributes.clone();
-            if kind == SpanKind::Consumer {
-                attributes.retain(|kv| kv.key != "http.request.method" && kv.key != "http.route");
-            }
-            let span = Span {
-                trace_id: ctx.trace_id,
-                span_id: ctx.parent,
-                parent_span_id: ctx_in.map(|parent| parent.parent),
-                name: op.name.clone(),
-                kind,
-                service: service.name.clone(),
-                host: service.host.clone(),
-                start_ns: self.observed(service_idx, now),
-                end_ns: self.observed(service_idx, now),
-                status: Status::default(),
-                attributes,
-                events: Vec::new(),
-                links: Vec::new(),
-                traceparent: ctx_in.map(|ctx| ctx.header()),
-                truth: Some(Truth {
-                    start_ns: self.truth(now),
-                    end_ns: self.truth(now),
-                    queued_ns: 0,
-                }),
-            };
-            let handle = self.push_span(request, span)?;
+            let message = self.invocations[invocation as usize].message;
+            let kind = if message.is_some() { SpanKind::Consumer } else { SpanKind::Server };
+            let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
+            let sim = self.sim;
+            let handle = self.push_span(request, || {
+                let mut attributes = op.server_attributes.clone();
+                if let Some((publisher_op, step_idx)) = message
+                    && let CompiledStep::Publish(publish) =
+                        &sim.ops[publisher_op as usize].steps[step_idx as usize]
+                {
+                    attributes.retain(|kv| kv.key != "http.request.method" && kv.key != "http.route");
+                    attributes.insert(0, KeyValue::new("messaging.system", publish.system.as_str()));
+                    attributes.insert(1, KeyValue::new("messaging.destination.name", publish.queue.as_str()));
+                    attributes.insert(2, KeyValue::new("messaging.operation.type", "process"));
+                }
+                Span {
+                    trace_id: ctx.trace_id,
+                    span_id: ctx.parent,
+                    parent_span_id: ctx_in.map(|parent| parent.parent),
+                    name: op.name.clone(),
+                    kind,
+                    service: service.name.clone(),
+                    host: service.host.clone(),
+                    start_ns: observed,
+                    end_ns: observed,
+                    status: Status::default(),
+                    attributes,
+                    events: Vec::new(),
+                    links: Vec::new(),
+                    traceparent: ctx_in.map(|ctx| ctx.header()),
+                    truth: Some(Truth { start_ns: truth, end_ns: truth, queued_ns: 0 }),
+                }
+            })?;
             self.invocations[invocation as usize].span = handle;
         }
         {
@@ -769,10 +851,7 @@ impl<'a> Engine<'a> {
         let now = self.now;
         let service_idx = self.service_of(invocation);
         self.in_use[service_idx as usize] += 1;
-        let own = self
-            .op(invocation)
-            .latency
-            .sample(&mut self.rngs[service_idx as usize]);
+        let own = self.op(invocation).latency.sample(&mut self.rngs[service_idx as usize]);
         let pre = own / 2;
         let queued = now - self.invocations[invocation as usize].arrived;
         {
@@ -816,70 +895,60 @@ impl<'a> Engine<'a> {
                     self.child_span(
                         invocation,
                         u64::from(step_idx),
-                        name.clone(),
+                        || name.clone(),
                         SpanKind::Internal,
                         duration,
-                        Vec::new(),
+                        Vec::new,
                     )?;
                 }
                 self.schedule(now + duration, EventKind::Continue(invocation));
             }
-            CompiledStep::Calls {
-                calls,
-                max_parallel,
-            } => {
+            CompiledStep::Calls { calls, max_parallel } => {
                 let inv = &mut self.invocations[invocation as usize];
                 inv.next_call = 0;
                 inv.in_flight = 0;
                 inv.completed = 0;
-                let limit = if *max_parallel == 0 {
-                    calls.len() as u32
-                } else {
-                    *max_parallel
-                };
+                let limit = if *max_parallel == 0 { calls.len() as u32 } else { *max_parallel };
                 for _ in 0..limit.min(calls.len() as u32) {
                     self.launch_next_call(invocation)?;
                 }
             }
             CompiledStep::Publish(publish) => {
                 let service = &self.sim.services[service_idx as usize];
-                let attributes = vec![
-                    KeyValue::new("messaging.system", publish.system.as_str()),
-                    KeyValue::new("messaging.destination.name", publish.queue.as_str()),
-                    KeyValue::new("messaging.operation.type", "send"),
-                ];
                 let producer = self.child_span(
                     invocation,
                     u64::from(step_idx),
-                    format!("send {}", publish.queue),
+                    || format!("send {}", publish.queue),
                     SpanKind::Producer,
                     SEND_NS,
-                    attributes,
+                    || {
+                        vec![
+                            KeyValue::new("messaging.system", publish.system.as_str()),
+                            KeyValue::new("messaging.destination.name", publish.queue.as_str()),
+                            KeyValue::new("messaging.operation.type", "send"),
+                        ]
+                    },
                 )?;
-                let producer_id = self.span_mut(producer).map(|span| span.span_id);
+                let _ = producer;
                 let inv = &self.invocations[invocation as usize];
                 let (request, depth, key) = (inv.request, inv.depth, inv.key);
+                // The producer span's id (same derivation as `child_span`), when it is recorded.
+                let producer_id = inv
+                    .ctx_out
+                    .filter(|ctx| ctx.sampled && service.instrumented)
+                    .map(|_| span_id_for(key ^ u64::from(step_idx), 3));
                 // What travels in the message headers.
                 let carried = if publish.carry_context && service.propagates {
-                    inv.ctx_out.map(|ctx| Context {
-                        parent: producer_id.unwrap_or(ctx.parent),
-                        ..ctx
-                    })
+                    inv.ctx_out.map(|ctx| Context { parent: producer_id.unwrap_or(ctx.parent), ..ctx })
                 } else {
                     None
                 };
-                let delay = publish
-                    .queue_delay
-                    .sample(&mut self.rngs[service_idx as usize]);
+                let delay = publish.queue_delay.sample(&mut self.rngs[service_idx as usize]);
                 let consumer_key = mix_all(&[key, u64::from(step_idx), 0x50]);
-                let consumer = self.new_invocation(
-                    publish.consumer,
-                    request,
-                    depth + 1,
-                    consumer_key,
-                    None,
-                    carried,
-                );
+                let consumer =
+                    self.new_invocation(publish.consumer, request, depth + 1, consumer_key, None, carried);
+                let publisher_op = self.invocations[invocation as usize].op;
+                self.invocations[consumer as usize].message = Some((publisher_op, step_idx));
                 self.schedule(now + SEND_NS + delay, EventKind::Arrive(consumer));
                 self.schedule(now + SEND_NS, EventKind::Continue(invocation));
             }
@@ -887,50 +956,46 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Records a child span of the invocation that lasts `duration` from now.
+    /// Records a child span of the invocation that lasts `duration` from now. `name` and
+    /// `attributes` are only evaluated when spans are kept.
     fn child_span(
         &mut self,
         invocation: u32,
         salt: u64,
-        name: String,
+        name: impl FnOnce() -> String,
         kind: SpanKind,
         duration: i64,
-        attributes: Vec<KeyValue>,
+        attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> Result<SpanHandle, SimError> {
         let now = self.now;
         let inv = &self.invocations[invocation as usize];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
-        let Some(ctx) = inv
-            .ctx_out
-            .filter(|ctx| ctx.sampled && service.instrumented)
-        else {
+        let Some(ctx) = inv.ctx_out.filter(|ctx| ctx.sampled && service.instrumented) else {
             return Ok(None);
         };
         let role = if kind == SpanKind::Producer { 3 } else { 4 };
-        let span = Span {
+        let (key, request) = (inv.key, inv.request);
+        let (start_ns, end_ns) =
+            (self.observed(service_idx, now), self.observed(service_idx, now + duration));
+        let (true_start, true_end) = (self.truth(now), self.truth(now + duration));
+        self.push_span(request, || Span {
             trace_id: ctx.trace_id,
-            span_id: span_id_for(inv.key ^ salt, role),
+            span_id: span_id_for(key ^ salt, role),
             parent_span_id: Some(ctx.parent),
-            name,
+            name: name(),
             kind,
             service: service.name.clone(),
             host: service.host.clone(),
-            start_ns: self.observed(service_idx, now),
-            end_ns: self.observed(service_idx, now + duration),
+            start_ns,
+            end_ns,
             status: Status::default(),
-            attributes,
+            attributes: attributes(),
             events: Vec::new(),
             links: Vec::new(),
             traceparent: None,
-            truth: Some(Truth {
-                start_ns: self.truth(now),
-                end_ns: self.truth(now + duration),
-                queued_ns: 0,
-            }),
-        };
-        let request = inv.request;
-        self.push_span(request, span)
+            truth: Some(Truth { start_ns: true_start, end_ns: true_end, queued_ns: 0 }),
+        })
     }
 
     fn current_calls(&self, invocation: u32) -> &'a [CompiledCall] {
@@ -948,12 +1013,7 @@ impl<'a> Engine<'a> {
         self.start_attempt(invocation, slot, 0)
     }
 
-    fn start_attempt(
-        &mut self,
-        invocation: u32,
-        slot: u32,
-        attempt_no: u32,
-    ) -> Result<(), SimError> {
+    fn start_attempt(&mut self, invocation: u32, slot: u32, attempt_no: u32) -> Result<(), SimError> {
         let now = self.now;
         let call = &self.current_calls(invocation)[slot as usize];
         let target_op = &self.sim.ops[call.target as usize];
@@ -961,103 +1021,75 @@ impl<'a> Engine<'a> {
         let inv = &self.invocations[invocation as usize];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
-        let key = mix_all(&[
-            inv.key,
-            u64::from(inv.step_idx),
-            u64::from(slot),
-            u64::from(attempt_no),
-        ]);
+        let key = mix_all(&[inv.key, u64::from(inv.step_idx), u64::from(slot), u64::from(attempt_no)]);
         let (request, depth, ctx_out) = (inv.request, inv.depth, inv.ctx_out);
         // The client span, when the caller is traced.
         let mut span = None;
-        if let Some(ctx) = ctx_out.filter(|ctx| ctx.sampled && service.instrumented) {
-            let mut attributes = match target_service.protocol {
-                Protocol::Http => {
-                    let (method, route) = split_http_name(&target_op.name);
-                    vec![
-                        KeyValue::new("http.request.method", method),
-                        KeyValue::new("url.path", route),
-                    ]
+        let traced = ctx_out.filter(|ctx| ctx.sampled && service.instrumented);
+        if let Some(ctx) = traced {
+            let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
+            span = self.push_span(request, || {
+                let mut attributes = match target_service.protocol {
+                    Protocol::Http => {
+                        let (method, route) = split_http_name(&target_op.name);
+                        vec![KeyValue::new("http.request.method", method), KeyValue::new("url.path", route)]
+                    }
+                    Protocol::Grpc => vec![
+                        KeyValue::new("rpc.system", "grpc"),
+                        KeyValue::new("rpc.method", target_op.name.as_str()),
+                    ],
+                    Protocol::Database | Protocol::Cache => target_op
+                        .server_attributes
+                        .iter()
+                        .filter(|kv| kv.key.starts_with("db."))
+                        .cloned()
+                        .collect(),
+                };
+                attributes.push(KeyValue::new("server.address", target_service.name.as_str()));
+                if attempt_no > 0 {
+                    attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
                 }
-                Protocol::Grpc => vec![
-                    KeyValue::new("rpc.system", "grpc"),
-                    KeyValue::new("rpc.method", target_op.name.as_str()),
-                ],
-                Protocol::Database | Protocol::Cache => target_op
-                    .server_attributes
-                    .iter()
-                    .filter(|kv| kv.key.starts_with("db."))
-                    .cloned()
-                    .collect(),
-            };
-            attributes.push(KeyValue::new(
-                "server.address",
-                target_service.name.as_str(),
-            ));
-            if attempt_no > 0 {
-                attributes.push(KeyValue::new(
-                    "http.request.resend_count",
-                    i64::from(attempt_no),
-                ));
-            }
-            let client = Span {
-                trace_id: ctx.trace_id,
-                span_id: span_id_for(key, 2),
-                parent_span_id: Some(ctx.parent),
-                name: target_op.name.clone(),
-                kind: SpanKind::Client,
-                service: service.name.clone(),
-                host: service.host.clone(),
-                start_ns: self.observed(service_idx, now),
-                end_ns: self.observed(service_idx, now),
-                status: Status::default(),
-                attributes,
-                events: Vec::new(),
-                links: Vec::new(),
-                traceparent: None,
-                truth: Some(Truth {
-                    start_ns: self.truth(now),
-                    end_ns: self.truth(now),
-                    queued_ns: 0,
-                }),
-            };
-            span = self.push_span(request, client)?;
+                Span {
+                    trace_id: ctx.trace_id,
+                    span_id: span_id_for(key, 2),
+                    parent_span_id: Some(ctx.parent),
+                    name: target_op.name.clone(),
+                    kind: SpanKind::Client,
+                    service: service.name.clone(),
+                    host: service.host.clone(),
+                    start_ns: observed,
+                    end_ns: observed,
+                    status: Status::default(),
+                    attributes,
+                    events: Vec::new(),
+                    links: Vec::new(),
+                    traceparent: None,
+                    truth: Some(Truth { start_ns: truth, end_ns: truth, queued_ns: 0 }),
+                }
+            })?;
             if attempt_no > 0 {
                 let observed = self.observed(service_idx, now);
                 if let Some(client) = self.span_mut(span) {
                     client.events.push(Event {
                         time_ns: observed,
                         name: "retry".to_owned(),
-                        attributes: vec![KeyValue::new(
-                            "reqflow.attempt",
-                            i64::from(attempt_no) + 1,
-                        )],
+                        attributes: vec![KeyValue::new("reqflow.attempt", i64::from(attempt_no) + 1)],
                     });
                 }
             }
         }
         // What the callee receives.
         let sent = if service.propagates {
-            ctx_out.map(|ctx| match span {
-                Some(_) => Context {
-                    parent: span_id_for(key, 2),
-                    ..ctx
-                },
+            ctx_out.map(|ctx| match traced {
+                Some(_) => Context { parent: span_id_for(key, 2), ..ctx },
                 None => ctx,
             })
         } else {
             None
         };
         let pending_events = 1 + u8::from(call.timeout_ns.is_some());
-        let attempt = Attempt {
-            invocation,
-            call,
-            slot,
-            attempt: attempt_no,
-            span,
-            done: false,
-            pending_events,
-        };
+        let attempt =
+            Attempt { invocation, call, slot, attempt: attempt_no, span, done: false, pending_events };
         let attempt_idx = match self.free_attempts.pop() {
             Some(idx) => {
                 self.attempts[idx as usize] = attempt;
@@ -1068,17 +1100,9 @@ impl<'a> Engine<'a> {
                 self.attempts.len() as u32 - 1
             }
         };
-        let network = call.network.as_ref().map_or(0, |network| {
-            network.sample(&mut self.rngs[service_idx as usize])
-        });
-        let callee = self.new_invocation(
-            call.target,
-            request,
-            depth + 1,
-            key,
-            Some(attempt_idx),
-            sent,
-        );
+        let network =
+            call.network.as_ref().map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
+        let callee = self.new_invocation(call.target, request, depth + 1, key, Some(attempt_idx), sent);
         self.schedule(now + network, EventKind::Arrive(callee));
         if let Some(timeout) = call.timeout_ns {
             self.schedule(now + timeout, EventKind::Timeout(attempt_idx));
@@ -1089,10 +1113,8 @@ impl<'a> Engine<'a> {
     fn end_attempt(&mut self, attempt: u32, failed: bool, reason: Option<&str>) {
         let now = self.now;
         self.attempts[attempt as usize].done = true;
-        let (invocation, span) = (
-            self.attempts[attempt as usize].invocation,
-            self.attempts[attempt as usize].span,
-        );
+        let (invocation, span) =
+            (self.attempts[attempt as usize].invocation, self.attempts[attempt as usize].span);
         let service_idx = self.service_of(invocation);
         let observed = self.observed(service_idx, now);
         let truth = self.truth(now);
@@ -1102,10 +1124,8 @@ impl<'a> Engine<'a> {
                 t.end_ns = truth;
             }
             if let Some(reason) = reason {
-                client.status = Status {
-                    code: StatusCode::Error,
-                    message: format!("{reason}: no response in time"),
-                };
+                client.status =
+                    Status { code: StatusCode::Error, message: format!("{reason}: no response in time") };
                 client.attributes.push(KeyValue::new("error.type", reason));
                 client.events.push(Event {
                     time_ns: observed,
@@ -1113,37 +1133,22 @@ impl<'a> Engine<'a> {
                     attributes: Vec::new(),
                 });
             } else if failed {
-                client.status = Status {
-                    code: StatusCode::Error,
-                    message: "upstream returned an error".to_owned(),
-                };
-                client
-                    .attributes
-                    .push(KeyValue::new("http.response.status_code", 500));
+                client.status =
+                    Status { code: StatusCode::Error, message: "upstream returned an error".to_owned() };
+                client.attributes.push(KeyValue::new("http.response.status_code", 500));
                 client.attributes.push(KeyValue::new("error.type", "500"));
             } else {
-                client
-                    .attributes
-                    .push(KeyValue::new("http.response.status_code", 200));
+                client.attributes.push(KeyValue::new("http.response.status_code", 200));
             }
         }
     }
 
     fn attempt_finished(&mut self, attempt: u32, failed: bool) -> Result<(), SimError> {
         let now = self.now;
-        let Attempt {
-            invocation,
-            call,
-            slot,
-            attempt: attempt_no,
-            ..
-        } = self.attempts[attempt as usize];
+        let Attempt { invocation, call, slot, attempt: attempt_no, .. } = self.attempts[attempt as usize];
         if failed && attempt_no < call.retries {
             let backoff = call.backoff_ns.saturating_mul(1i64 << attempt_no.min(30));
-            self.schedule(
-                now + backoff,
-                EventKind::Retry(invocation, slot, attempt_no + 1),
-            );
+            self.schedule(now + backoff, EventKind::Retry(invocation, slot, attempt_no + 1));
             return Ok(());
         }
         if failed {
@@ -1156,10 +1161,7 @@ impl<'a> Engine<'a> {
                         span.events.push(Event {
                             time_ns: observed,
                             name: "fallback".to_owned(),
-                            attributes: vec![KeyValue::new(
-                                "reqflow.reason",
-                                "a dependency failed",
-                            )],
+                            attributes: vec![KeyValue::new("reqflow.reason", "a dependency failed")],
                         });
                     }
                 }
@@ -1209,16 +1211,13 @@ impl<'a> Engine<'a> {
                 t.end_ns = truth;
             }
             if server.kind == SpanKind::Server && protocol == Protocol::Http {
-                server.attributes.push(KeyValue::new(
-                    "http.response.status_code",
-                    if failed { 500 } else { 200 },
-                ));
+                server
+                    .attributes
+                    .push(KeyValue::new("http.response.status_code", if failed { 500 } else { 200 }));
             }
             if failed {
                 let error_type = if own_error {
-                    op.error_type
-                        .clone()
-                        .unwrap_or_else(|| "InternalError".to_owned())
+                    op.error_type.clone().unwrap_or_else(|| "InternalError".to_owned())
                 } else {
                     "DependencyFailed".to_owned()
                 };
@@ -1235,13 +1234,8 @@ impl<'a> Engine<'a> {
                         KeyValue::new("exception.message", message.as_str()),
                     ],
                 });
-                server
-                    .attributes
-                    .push(KeyValue::new("error.type", error_type));
-                server.status = Status {
-                    code: StatusCode::Error,
-                    message,
-                };
+                server.attributes.push(KeyValue::new("error.type", error_type));
+                server.status = Status { code: StatusCode::Error, message };
             }
         }
         if holds_slot {
@@ -1257,9 +1251,7 @@ impl<'a> Engine<'a> {
                 .call
                 .network
                 .as_ref()
-                .map_or(0, |network| {
-                    network.sample(&mut self.rngs[service_idx as usize])
-                });
+                .map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
             self.schedule(now + network, EventKind::Response(attempt, failed));
         }
         self.free_invocations.push(invocation);
@@ -1280,20 +1272,16 @@ impl<'a> Engine<'a> {
             let Some(mut state) = self.requests.remove(&request) else {
                 return;
             };
-            state.spans.sort_by_key(|span| {
-                (
-                    span.truth.map_or(span.start_ns, |t| t.start_ns),
-                    span.span_id,
-                )
-            });
-            self.finished.push_back(RequestTrace {
+            state.spans.sort_by_key(|span| (span.truth.map_or(span.start_ns, |t| t.start_ns), span.span_id));
+            let trace = RequestTrace {
                 request,
                 sampled: state.sampled,
                 failed: state.failed,
                 start_ns: state.start_ns,
                 end_ns: state.end_ns,
                 spans: state.spans,
-            });
+            };
+            self.finished.push_back((trace, state.n_spans));
         }
     }
 }

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{SpanId, TraceId};
 
 /// What a span represents in a request's journey (OpenTelemetry span kind).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SpanKind {
     #[default]
@@ -34,9 +32,7 @@ impl SpanKind {
 }
 
 /// Span status code (OpenTelemetry): unset, ok or error.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusCode {
     #[default]
@@ -112,10 +108,7 @@ pub struct KeyValue {
 
 impl KeyValue {
     pub fn new(key: impl Into<String>, value: impl Into<AttributeValue>) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: value.into(),
-        }
+        KeyValue { key: key.into(), value: value.into() }
     }
 }
 
@@ -188,9 +181,6 @@ impl Span {
     }
 
     pub fn attribute(&self, key: &str) -> Option<&AttributeValue> {
-        self.attributes
-            .iter()
-            .find(|kv| kv.key == key)
-            .map(|kv| &kv.value)
+        self.attributes.iter().find(|kv| kv.key == key).map(|kv| &kv.value)
     }
 }

@@ -24,10 +24,7 @@ pub fn layout(spans: &[Span]) -> Vec<Row> {
     let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     let mut roots = Vec::new();
     for (span_idx, span) in spans.iter().enumerate() {
-        let parent = span
-            .parent_span_id
-            .and_then(|parent| by_id.get(&parent))
-            .copied();
+        let parent = span.parent_span_id.and_then(|parent| by_id.get(&parent)).copied();
         match parent {
             Some(parent) if parent != span_idx as u32 => {
                 children.entry(parent).or_default().push(span_idx as u32)
@@ -47,10 +44,7 @@ pub fn layout(spans: &[Span]) -> Vec<Row> {
         if std::mem::replace(&mut visited[span_idx as usize], true) {
             continue;
         }
-        rows.push(Row {
-            span: span_idx,
-            depth,
-        });
+        rows.push(Row { span: span_idx, depth });
         if let Some(list) = children.get(&span_idx) {
             stack.extend(list.iter().rev().map(|&child| (child, depth + 1)));
         }
@@ -58,10 +52,7 @@ pub fn layout(spans: &[Span]) -> Vec<Row> {
     // Spans only reachable through a parent cycle: show them as roots rather than lose them.
     for (span_idx, seen) in visited.iter().enumerate() {
         if !seen {
-            rows.push(Row {
-                span: span_idx as u32,
-                depth: 0,
-            });
+            rows.push(Row { span: span_idx as u32, depth: 0 });
         }
     }
     rows
@@ -101,11 +92,7 @@ fn trim(value: f64) -> String {
     } else {
         format!("{value:.2}")
     };
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
 }
 
 #[cfg(test)]
@@ -137,12 +124,6 @@ mod tests {
         }
         let mut orphaned = trace.spans.clone();
         orphaned.remove(0);
-        assert!(
-            layout(&orphaned)
-                .iter()
-                .filter(|row| row.depth == 0)
-                .count()
-                >= 2
-        );
+        assert!(layout(&orphaned).iter().filter(|row| row.depth == 0).count() >= 2);
     }
 }

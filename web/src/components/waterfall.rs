@@ -5,9 +5,8 @@ use reqflow_core::waterfall::{format_duration, layout, time_range};
 use yew::prelude::*;
 
 /// Okabe–Ito: a palette that stays distinguishable with the common colour-vision deficiencies.
-pub const PALETTE: [&str; 8] = [
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8A7A00", "#777777",
-];
+pub const PALETTE: [&str; 8] =
+    ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8A7A00", "#777777"];
 
 #[derive(Properties, PartialEq)]
 pub struct WaterfallProps {
@@ -46,11 +45,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
         }
     });
     let colour = |service: &str| {
-        let idx = props
-            .services
-            .iter()
-            .position(|name| name == service)
-            .unwrap_or(PALETTE.len() - 1);
+        let idx = props.services.iter().position(|name| name == service).unwrap_or(PALETTE.len() - 1);
         PALETTE[idx % PALETTE.len()]
     };
     let rows = layout(spans).into_iter().map(|row| {

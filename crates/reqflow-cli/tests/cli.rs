@@ -1,0 +1,138 @@
+//! The `reqflow` command, run as a user would.
+
+use std::process::{Command, Output};
+
+fn reqflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reqflow")).args(args).output().expect("reqflow runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn help_describes_the_commands() {
+    let output = reqflow(&["--help"]);
+    assert!(output.status.success());
+    for word in ["scenarios", "run", "traceparent"] {
+        assert!(stdout(&output).contains(word), "--help mentions {word}");
+    }
+}
+
+#[test]
+fn scenarios_lists_every_builtin_with_its_lesson() {
+    let output = reqflow(&["scenarios"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    for name in reqflow_core::builtins::names() {
+        let lesson = reqflow_core::builtins::load(name).expect("built-in").lesson;
+        assert!(text.lines().any(|line| line.starts_with(name) && line.contains(&lesson)), "{name} listed");
+    }
+}
+
+#[test]
+fn run_prints_the_default_trace_as_a_waterfall() {
+    let output = reqflow(&["run", "--seed", "42", "--width", "100"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("scenario try-it  seed 42\n"), "{text}");
+    assert!(text.lines().last().is_some_and(|line| line.starts_with("fingerprint ")), "{text}");
+    for service in ["gateway", "auth", "orders", "database"] {
+        assert!(
+            text.lines().any(|line| line.trim_start().starts_with(service) && line.contains('█')),
+            "{service} row"
+        );
+    }
+    assert!(text.lines().all(|line| line.chars().count() <= 100), "fits the width");
+    // Same seed, same output.
+    assert_eq!(stdout(&reqflow(&["run", "--seed", "42", "--width", "100"])), text);
+}
+
+#[test]
+fn run_without_a_seed_says_which_seed_it_chose() {
+    let output = reqflow(&["run"]);
+    assert!(output.status.success());
+    let note = stderr(&output);
+    let seed: u64 = note
+        .split("--seed ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| panic!("seed printed: {note}"));
+    let replay = reqflow(&["run", "--seed", &seed.to_string()]);
+    assert_eq!(stdout(&replay), stdout(&output), "the printed seed reproduces the run");
+}
+
+#[test]
+fn run_json_is_the_full_fidelity_trace() {
+    let dir = std::env::temp_dir().join(format!("reqflow-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("trace.json");
+    let output = reqflow(
+        &["run", "--builtin", "clock-skew", "--seed", "7", "--requests", "2", "--format", "json", "--out"]
+            .into_iter()
+            .chain([out.to_str().expect("utf-8 path")])
+            .collect::<Vec<_>>(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let traces: Vec<reqflow_core::RequestTrace> =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("parses back");
+    assert_eq!(traces.len(), 2);
+    assert!(traces[0].spans.iter().all(|span| span.truth.is_some()), "true times next to observed ones");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_a_non_zero_exit() {
+    let dir = std::env::temp_dir().join(format!("reqflow-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("broken.toml");
+    std::fs::write(&file, "name = \"x\"\nentry = { service = \"a\", operation = \"b\" \n").expect("write");
+    let output = reqflow(&["run", file.to_str().expect("utf-8 path")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.starts_with("reqflow: error: "), "{message}");
+    assert!(message.contains("broken.toml:2:"), "names file and line: {message}");
+
+    let output = reqflow(&["run", "--builtin", "nope"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("no built-in scenario named \"nope\" (known: try-it"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = reqflow(&["run", "/definitely/not/here.toml"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("cannot read /definitely/not/here.toml"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn summary_streams_a_large_run_without_building_spans() {
+    let output = reqflow(&["run", "--seed", "5", "--requests", "20000", "--format", "summary"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("requests  20000"), "{text}");
+    assert!(text.contains("spans     140000"), "{text}");
+    assert!(text.contains("latency   p50 "), "{text}");
+}
+
+#[test]
+fn knobs_change_the_scenario_and_bad_ones_are_rejected() {
+    let plain = stdout(&reqflow(&["run", "--seed", "3"]));
+    let output =
+        reqflow(&["run", "--seed", "3", "--knobs", "orders.instrumented=false,orders.propagates=false"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let changed = stdout(&output);
+    assert_ne!(plain, changed);
+    assert!(!changed.lines().any(|line| line.trim_start().starts_with("orders ")), "orders emits no spans");
+    assert!(changed.contains("(a separate trace: context was lost)"), "{changed}");
+    let output = reqflow(&["run", "--knobs", "nope.skew=3"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("no service \"nope\""), "{}", stderr(&output));
+}
