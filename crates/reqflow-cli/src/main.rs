@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use reqflow_core::fingerprint::Fingerprinter;
+use reqflow_core::formats::{self, Format};
 use reqflow_core::knobs::Knobs;
 use reqflow_core::waterfall::{format_duration, layout, time_range};
 use reqflow_core::{RequestTrace, Scenario, Simulation, builtins};
@@ -74,6 +75,12 @@ enum OutputFormat {
     Json,
     /// Aggregates only (requests, failures, latency percentiles): no spans are built.
     Summary,
+    /// OTLP/JSON (an ExportTraceServiceRequest), for OpenTelemetry collectors and Grafana Tempo.
+    Otlp,
+    /// Jaeger JSON as Jaeger UI's "Download JSON" writes it (load it with "JSON File").
+    Jaeger,
+    /// Zipkin v2 JSON (a span array), for Zipkin's UI and API.
+    Zipkin,
 }
 
 fn main() {
@@ -147,6 +154,17 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     // many requests run. The first write error stops the output.
     let mut write_error: Option<std::io::Error> = None;
     match args.format {
+        OutputFormat::Otlp | OutputFormat::Jaeger | OutputFormat::Zipkin => {
+            let format = match args.format {
+                OutputFormat::Otlp => Format::Otlp,
+                OutputFormat::Jaeger => Format::Jaeger,
+                _ => Format::Zipkin,
+            };
+            let mut spans = Vec::new();
+            simulation.run(seed, args.requests, |trace| spans.extend(trace.spans))?;
+            out.write_all(formats::export(&spans, format).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
         OutputFormat::Summary => {
             let summary = simulation.run_aggregates(seed, args.requests)?;
             write_summary(&mut out, &scenario, seed, &summary)?;

@@ -136,3 +136,19 @@ fn knobs_change_the_scenario_and_bad_ones_are_rejected() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("no service \"nope\""), "{}", stderr(&output));
 }
+
+#[test]
+fn run_exports_otlp_jaeger_and_zipkin_that_import_back() {
+    for format in ["otlp", "jaeger", "zipkin"] {
+        let output = reqflow(&["run", "--builtin", "async-queue", "--seed", "2", "--format", format]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        let imported = reqflow_core::formats::import(&stdout(&output), format).expect("imports back");
+        assert_eq!(imported.format.as_str(), format);
+        let direct =
+            reqflow_core::Simulation::new(&reqflow_core::builtins::load("async-queue").expect("built-in"))
+                .expect("compiles")
+                .simulate_one(2)
+                .expect("runs");
+        assert_eq!(imported.spans.len(), direct.spans.len(), "{format}");
+    }
+}

@@ -129,7 +129,7 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
 
 /// Combines values into one well-mixed 64-bit key (order matters).
 pub(crate) fn mix_all(parts: &[u64]) -> u64 {
-    parts.iter().fold(0x5265_7166_6c6f_7721, |acc, part| mix64(acc ^ mix64(*part)))
+    parts.iter().fold(0x5265_7166_6c6f_7721, |acc, part| mix64(acc.rotate_left(23) ^ *part))
 }
 
 /// FNV-1a over a string: a stable (platform-independent) hash for names.

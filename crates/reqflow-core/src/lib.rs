@@ -7,6 +7,7 @@
 
 pub mod builtins;
 pub mod fingerprint;
+pub mod formats;
 pub mod ids;
 pub mod knobs;
 pub mod latency;

@@ -420,9 +420,9 @@ impl Simulation {
         &self,
         seed: u64,
         requests: u64,
-        mut sink: impl FnMut(RequestTrace),
+        sink: impl FnMut(RequestTrace),
     ) -> Result<RunSummary, SimError> {
-        self.drive(seed, requests, true, |trace| sink(trace))
+        self.drive(seed, requests, true, sink)
     }
 
     /// Like [`Simulation::run`] but builds no spans at all: the same simulation (same draws, same
@@ -593,7 +593,9 @@ struct Engine<'a> {
     free_attempts: Vec<u32>,
     in_use: Vec<u32>,
     waiting: Vec<VecDeque<u32>>,
-    requests: std::collections::BTreeMap<u64, RequestState>,
+    /// Requests in flight: slot `k` holds request `first_request + k` (None once finished).
+    requests: VecDeque<Option<RequestState>>,
+    first_request: u64,
     finished: VecDeque<(RequestTrace, u32)>,
     /// Build spans (a full run) or only count them (aggregates).
     keep_spans: bool,
@@ -625,7 +627,8 @@ impl<'a> Engine<'a> {
             free_attempts: Vec::new(),
             in_use: vec![0; sim.services.len()],
             waiting: sim.services.iter().map(|_| VecDeque::new()).collect(),
-            requests: std::collections::BTreeMap::new(),
+            requests: VecDeque::new(),
+            first_request: 0,
             finished: VecDeque::new(),
             keep_spans,
         }
@@ -639,12 +642,21 @@ impl<'a> Engine<'a> {
     /// The time the given service's host clock shows at virtual time `t`.
     fn observed(&self, service: u32, t: i64) -> i64 {
         let service = &self.sim.services[service as usize];
-        let drift = (i128::from(t) * i128::from(service.drift_ppb) / 1_000_000_000) as i64;
+        let drift = if service.drift_ppb == 0 {
+            0
+        } else {
+            (i128::from(t) * i128::from(service.drift_ppb) / 1_000_000_000) as i64
+        };
         self.sim.epoch_ns + t + service.offset_ns + drift
     }
 
     fn truth(&self, t: i64) -> i64 {
         self.sim.epoch_ns + t
+    }
+
+    fn request_mut(&mut self, request: u64) -> Option<&mut RequestState> {
+        let slot = request.checked_sub(self.first_request)?;
+        self.requests.get_mut(slot as usize)?.as_mut()
     }
 
     fn op(&self, invocation: u32) -> &'a CompiledOp {
@@ -658,18 +670,16 @@ impl<'a> Engine<'a> {
     fn handle(&mut self, kind: EventKind) -> Result<(), SimError> {
         match kind {
             EventKind::NewRequest(request) => {
-                self.requests.insert(
-                    request,
-                    RequestState {
-                        sampled: false,
-                        failed: false,
-                        start_ns: self.truth(self.now),
-                        end_ns: self.truth(self.now),
-                        spans: Vec::new(),
-                        n_spans: 0,
-                        live: 0,
-                    },
-                );
+                debug_assert_eq!(request, self.first_request + self.requests.len() as u64);
+                self.requests.push_back(Some(RequestState {
+                    sampled: false,
+                    failed: false,
+                    start_ns: self.truth(self.now),
+                    end_ns: self.truth(self.now),
+                    spans: Vec::new(),
+                    n_spans: 0,
+                    live: 0,
+                }));
                 let key = mix_all(&[self.seed, self.sim.scenario_key, request, 0x52]);
                 let invocation = self.new_invocation(self.sim.entry, request, 1, key, None, None);
                 self.arrive(invocation)?;
@@ -724,7 +734,7 @@ impl<'a> Engine<'a> {
             child_failed: false,
             holds_slot: false,
         };
-        if let Some(state) = self.requests.get_mut(&request) {
+        if let Some(state) = self.request_mut(request) {
             state.live += 1;
         }
         match self.free_invocations.pop() {
@@ -743,12 +753,13 @@ impl<'a> Engine<'a> {
     /// Records a span: `make` builds it, and runs only when spans are kept.
     fn push_span(&mut self, request: u64, make: impl FnOnce() -> Span) -> Result<SpanHandle, SimError> {
         let limit = self.sim.limits.max_spans_per_request;
-        let state = self.requests.get_mut(&request).expect("live request");
+        let keep_spans = self.keep_spans;
+        let state = self.request_mut(request).expect("live request");
         if state.n_spans >= limit {
             return Err(SimError::TooManySpans { request, limit });
         }
         state.n_spans += 1;
-        if !self.keep_spans {
+        if !keep_spans {
             return Ok(None);
         }
         state.spans.push(make());
@@ -757,7 +768,7 @@ impl<'a> Engine<'a> {
 
     fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut Span> {
         let (request, idx) = handle?;
-        self.requests.get_mut(&request).map(|state| &mut state.spans[idx as usize])
+        self.request_mut(request).map(|state| &mut state.spans[idx as usize])
     }
 
     fn arrive(&mut self, invocation: u32) -> Result<(), SimError> {
@@ -784,7 +795,7 @@ impl<'a> Engine<'a> {
         };
         if parent_attempt.is_none() && self.invocations[invocation as usize].depth == 1 {
             let sampled = ctx_out.is_some_and(|ctx| ctx.sampled);
-            if let Some(state) = self.requests.get_mut(&request) {
+            if let Some(state) = self.request_mut(request) {
                 state.sampled = sampled;
             }
         }
@@ -873,7 +884,12 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        self.schedule(now + pre, EventKind::Continue(invocation));
+        if self.op(invocation).steps.is_empty() {
+            // A leaf: its own work is all there is.
+            self.schedule(now + own, EventKind::Finish(invocation));
+        } else {
+            self.schedule(now + pre, EventKind::Continue(invocation));
+        }
         Ok(())
     }
 
@@ -1198,7 +1214,7 @@ impl<'a> Engine<'a> {
         let (request, span, parent_attempt, holds_slot) =
             (inv.request, inv.span, inv.parent_attempt, inv.holds_slot);
         if inv.depth == 1
-            && let Some(state) = self.requests.get_mut(&request)
+            && let Some(state) = self.request_mut(request)
         {
             state.failed = failed;
         }
@@ -1261,7 +1277,7 @@ impl<'a> Engine<'a> {
 
     fn request_work_done(&mut self, request: u64, now: i64) {
         let truth = self.truth(now);
-        let Some(state) = self.requests.get_mut(&request) else {
+        let Some(state) = self.request_mut(request) else {
             return;
         };
         state.end_ns = state.end_ns.max(truth);
@@ -1269,9 +1285,14 @@ impl<'a> Engine<'a> {
         if state.live == 0 {
             // Responses still in flight to the caller only matter for live invocations; the entry
             // has no caller, so the request is complete.
-            let Some(mut state) = self.requests.remove(&request) else {
+            let slot = (request - self.first_request) as usize;
+            let Some(mut state) = self.requests[slot].take() else {
                 return;
             };
+            while self.requests.front().is_some_and(Option::is_none) {
+                self.requests.pop_front();
+                self.first_request += 1;
+            }
             state.spans.sort_by_key(|span| (span.truth.map_or(span.start_ns, |t| t.start_ns), span.span_id));
             let trace = RequestTrace {
                 request,

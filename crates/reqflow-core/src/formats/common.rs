@@ -1,0 +1,599 @@
+//! What the three importers share: format detection, lenient JSON numbers, id normalisation,
+//! and the final pass (duplicate ids, missing parents, missing times).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, Unexpected, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::{Format, IdField, ImportError, ImportWarning, WarningKind};
+use crate::ids::{SpanId, TraceId, hash_str, mix_all};
+use crate::trace::{AttributeValue, Span};
+
+/// The text without a leading byte order mark (serde_json rejects it).
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Whether a key was present, whatever its value (even `null`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Seen(pub bool);
+
+impl<'de> Deserialize<'de> for Seen {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Seen, D::Error> {
+        deserializer.deserialize_ignored_any(IgnoredAny)?;
+        Ok(Seen(true))
+    }
+}
+
+/// The top-level keys that tell the formats apart.
+#[derive(Deserialize)]
+struct Sniff {
+    #[serde(default, rename = "resourceSpans")]
+    resource_spans: Seen,
+    #[serde(default, rename = "resource_spans")]
+    resource_spans_snake: Seen,
+    #[serde(default)]
+    data: Seen,
+    #[serde(default)]
+    spans: Seen,
+    #[serde(default, rename = "traceID")]
+    trace_id: Seen,
+    #[serde(default, rename = "traceId")]
+    zipkin_trace_id: Seen,
+}
+
+pub(crate) fn detect(text: &str, origin: &str) -> Result<Format, ImportError> {
+    let text = strip_bom(text);
+    let first = text.trim_start().chars().next();
+    match first {
+        Some('[') => Ok(Format::Zipkin),
+        Some('{') => {
+            let sniff: Sniff =
+                serde_json::from_str(text).map_err(|error| ImportError::json(origin, &error))?;
+            if sniff.resource_spans.0 {
+                Ok(Format::Otlp)
+            } else if sniff.data.0 || sniff.spans.0 || sniff.trace_id.0 {
+                Ok(Format::Jaeger)
+            } else {
+                let found = if sniff.resource_spans_snake.0 {
+                    "an object with resource_spans (OTLP/JSON keys are lowerCamelCase: resourceSpans)"
+                } else if sniff.zipkin_trace_id.0 {
+                    "a single object with traceId (Zipkin v2 files are arrays of spans)"
+                } else {
+                    "an object without resourceSpans, data or spans"
+                };
+                Err(ImportError::UnknownFormat { origin: origin.to_owned(), found: found.to_owned() })
+            }
+        }
+        _ => {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|error| ImportError::json(origin, &error))?;
+            let found = match value {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Array(_) | serde_json::Value::Object(_) => "JSON",
+            };
+            Err(ImportError::UnknownFormat { origin: origin.to_owned(), found: found.to_owned() })
+        }
+    }
+}
+
+/// Parses the whole document as `T`, with file/line/column errors.
+pub(crate) fn parse<'de, T: Deserialize<'de>>(text: &'de str, origin: &str) -> Result<T, ImportError> {
+    serde_json::from_str(strip_bom(text)).map_err(|error| ImportError::json(origin, &error))
+}
+
+/// An integer written as a JSON number or as a decimal string (OTLP's uint64 times, Jaeger's
+/// int64 tags past 2^53). Floats are accepted when they are whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct JsonInt(pub i128);
+
+impl<'de> Deserialize<'de> for JsonInt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonInt, D::Error> {
+        deserializer.deserialize_any(JsonIntVisitor)
+    }
+}
+
+struct JsonIntVisitor;
+
+impl Visitor<'_> for JsonIntVisitor {
+    type Value = JsonInt;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an integer (a JSON number or a decimal string)")
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<JsonInt, E> {
+        Ok(JsonInt(i128::from(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<JsonInt, E> {
+        Ok(JsonInt(i128::from(value)))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<JsonInt, E> {
+        whole_f64(value).map(JsonInt).ok_or_else(|| E::invalid_value(Unexpected::Float(value), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<JsonInt, E> {
+        parse_int_text(value).map(JsonInt).ok_or_else(|| E::invalid_value(Unexpected::Str(value), &self))
+    }
+}
+
+/// A whole float within ±2^100 as an integer.
+pub(crate) fn whole_f64(value: f64) -> Option<i128> {
+    const LIMIT: f64 = 1.267_650_600_228_229_4e30; // 2^100
+    (value.is_finite() && value.fract() == 0.0 && value.abs() < LIMIT).then_some(value as i128)
+}
+
+/// A decimal integer, optionally signed.
+pub(crate) fn parse_int_text(text: &str) -> Option<i128> {
+    let text = text.trim();
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || digits.len() > 30 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<i128>().ok()
+}
+
+/// A float written as a JSON number or a string (`"NaN"`, `"Infinity"`, `"-Infinity"`, decimal).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct JsonFloat(pub f64);
+
+impl<'de> Deserialize<'de> for JsonFloat {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonFloat, D::Error> {
+        deserializer.deserialize_any(JsonFloatVisitor)
+    }
+}
+
+struct JsonFloatVisitor;
+
+impl Visitor<'_> for JsonFloatVisitor {
+    type Value = JsonFloat;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a number (or \"NaN\", \"Infinity\", \"-Infinity\")")
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<JsonFloat, E> {
+        Ok(JsonFloat(value as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<JsonFloat, E> {
+        Ok(JsonFloat(value as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<JsonFloat, E> {
+        Ok(JsonFloat(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<JsonFloat, E> {
+        parse_float_text(value).map(JsonFloat).ok_or_else(|| E::invalid_value(Unexpected::Str(value), &self))
+    }
+}
+
+pub(crate) fn parse_float_text(text: &str) -> Option<f64> {
+    match text.trim() {
+        "NaN" => Some(f64::NAN),
+        "Infinity" => Some(f64::INFINITY),
+        "-Infinity" => Some(f64::NEG_INFINITY),
+        other => other.parse::<f64>().ok(),
+    }
+}
+
+/// Writes a float as a JSON number, or as `"NaN"`/`"Infinity"`/`"-Infinity"` (protobuf's JSON
+/// mapping), since JSON numbers cannot hold those.
+pub(crate) struct FloatOut(pub f64);
+
+impl Serialize for FloatOut {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = self.0;
+        if value.is_nan() {
+            serializer.serialize_str("NaN")
+        } else if value.is_infinite() {
+            serializer.serialize_str(if value > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            serializer.serialize_f64(value)
+        }
+    }
+}
+
+/// Key-value pairs written as a JSON object in the given order (ordered output without hashing).
+pub(crate) struct OrderedMap<K, V>(pub Vec<(K, V)>);
+
+impl<K: Serialize, V: Serialize> Serialize for OrderedMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
+    }
+}
+
+impl<K, V> OrderedMap<K, V> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Nanoseconds to microseconds, rounding down (also before the epoch).
+pub(crate) fn ns_to_us(ns: i64) -> i64 {
+    ns.div_euclid(1_000)
+}
+
+/// Microseconds to nanoseconds, if that fits.
+pub(crate) fn us_to_ns(us: i128) -> Option<i64> {
+    us.checked_mul(1_000).and_then(|ns| i64::try_from(ns).ok())
+}
+
+/// Pretty JSON of a value whose serialisation cannot fail (plain data, string keys).
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|error| {
+        // Only string-keyed maps and plain values are serialised here.
+        panic!("trace export cannot fail to serialise: {error}")
+    })
+}
+
+/// Where a warning points: a JSON path, and the span's id as written.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Site {
+    pub path: String,
+    pub span_id: Option<String>,
+}
+
+impl Site {
+    pub(crate) fn new(path: String, span_id: Option<&str>) -> Site {
+        Site { path, span_id: span_id.map(str::to_owned) }
+    }
+}
+
+/// Collects warnings in the order they are found.
+#[derive(Debug, Default)]
+pub(crate) struct Warnings {
+    pub list: Vec<ImportWarning>,
+}
+
+impl Warnings {
+    pub(crate) fn push(&mut self, site: &Site, kind: WarningKind) {
+        self.list.push(ImportWarning { path: site.path.clone(), span_id: site.span_id.clone(), kind });
+    }
+
+    pub(crate) fn push_at(&mut self, path: &str, kind: WarningKind) {
+        self.list.push(ImportWarning { path: path.to_owned(), span_id: None, kind });
+    }
+}
+
+/// Turns ids as written into [`TraceId`]/[`SpanId`], warning once per distinct written id.
+#[derive(Debug, Default)]
+pub(crate) struct IdParser {
+    reported: BTreeSet<(IdField, String)>,
+}
+
+enum Normalized {
+    Exact,
+    Padded { n_digits: u32 },
+    Hashed,
+}
+
+impl IdParser {
+    pub(crate) fn trace_id(&mut self, written: &str, site: &Site, warnings: &mut Warnings) -> TraceId {
+        let mut bytes = [0u8; 16];
+        let how = normalize_hex(written, &mut bytes, &[16, 32]);
+        let trace_id = match how {
+            Normalized::Hashed => {
+                let hash = hash_str(written);
+                TraceId::from_u64_pair(mix_all(&[hash, 0x0074_7261_6365]), mix_all(&[hash, 0x0074_7261_6366]))
+            }
+            _ => TraceId(bytes),
+        };
+        self.report(IdField::Trace, written, &how, trace_id.to_string(), site, warnings);
+        trace_id
+    }
+
+    pub(crate) fn span_id(&mut self, written: &str, site: &Site, warnings: &mut Warnings) -> SpanId {
+        let mut bytes = [0u8; 8];
+        let how = normalize_hex(written, &mut bytes, &[16]);
+        let span_id = match how {
+            Normalized::Hashed => SpanId::from_u64(mix_all(&[hash_str(written), 0x7370_616e]).max(1)),
+            _ => SpanId(bytes),
+        };
+        self.report(IdField::Span, written, &how, span_id.to_string(), site, warnings);
+        span_id
+    }
+
+    /// A reference to a parent: absent, empty or all zeros means none.
+    pub(crate) fn parent_span_id(
+        &mut self,
+        written: Option<&str>,
+        site: &Site,
+        warnings: &mut Warnings,
+    ) -> Option<SpanId> {
+        let written = written?.trim();
+        if written.is_empty() || written.bytes().all(|b| b == b'0') {
+            return None;
+        }
+        Some(self.span_id(written, site, warnings))
+    }
+
+    fn report(
+        &mut self,
+        field: IdField,
+        written: &str,
+        how: &Normalized,
+        id: String,
+        site: &Site,
+        warnings: &mut Warnings,
+    ) {
+        let kind = match *how {
+            Normalized::Exact => return,
+            Normalized::Padded { n_digits } => {
+                WarningKind::PaddedId { field, written: written.to_owned(), n_digits, id }
+            }
+            Normalized::Hashed => WarningKind::HashedId { field, written: written.to_owned(), id },
+        };
+        if self.reported.insert((field, written.to_owned())) {
+            warnings.push(site, kind);
+        }
+    }
+}
+
+/// Decodes hex digits right-aligned into `out` (left-padding with zeros). Lengths in `silent` pad
+/// without a warning. Empty, non-hex, too long or all-zero ids are `Hashed`.
+fn normalize_hex(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
+    let digits = written.as_bytes();
+    let max_digits = out.len() * 2;
+    if digits.is_empty() || digits.len() > max_digits || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return Normalized::Hashed;
+    }
+    let mut padded = vec![b'0'; max_digits - digits.len()];
+    padded.extend_from_slice(digits);
+    for (byte_idx, pair) in padded.chunks_exact(2).enumerate() {
+        out[byte_idx] = (hex_digit(pair[0]) << 4) | hex_digit(pair[1]);
+    }
+    if out.iter().all(|&byte| byte == 0) {
+        return Normalized::Hashed;
+    }
+    if digits.len() == max_digits || silent.contains(&digits.len()) {
+        Normalized::Exact
+    } else {
+        Normalized::Padded { n_digits: digits.len() as u32 }
+    }
+}
+
+fn hex_digit(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'a'..=b'f' => digit - b'a' + 10,
+        _ => digit - b'A' + 10,
+    }
+}
+
+/// A span whose ids are resolved but whose times may still be missing.
+#[derive(Debug)]
+pub(crate) struct Draft {
+    /// `start_ns`/`end_ns` are filled in by [`finish`].
+    pub span: Span,
+    pub site: Site,
+    pub start_ns: Option<i64>,
+    pub duration_ns: Option<i64>,
+}
+
+/// Hands out span ids derived from an existing one, unused within the trace.
+pub(crate) struct IdAllocator {
+    used: BTreeSet<(TraceId, SpanId)>,
+}
+
+impl IdAllocator {
+    pub(crate) fn new<'a>(ids: impl Iterator<Item = (TraceId, SpanId)> + 'a) -> IdAllocator {
+        IdAllocator { used: ids.collect() }
+    }
+
+    /// A stable id derived from `(trace_id, base, salt)`, distinct from every id handed out or
+    /// present in the file.
+    pub(crate) fn derive(&mut self, trace_id: TraceId, base: SpanId, salt: u64) -> SpanId {
+        let mut high = [0u8; 8];
+        let mut low = [0u8; 8];
+        high.copy_from_slice(&trace_id.0[..8]);
+        low.copy_from_slice(&trace_id.0[8..]);
+        let mut attempt = 0u64;
+        loop {
+            let candidate = SpanId::from_u64(mix_all(&[
+                u64::from_be_bytes(high),
+                u64::from_be_bytes(low),
+                base.to_u64(),
+                salt,
+                attempt,
+            ]));
+            if !candidate.is_zero() && self.used.insert((trace_id, candidate)) {
+                return candidate;
+            }
+            attempt += 1;
+        }
+    }
+}
+
+const DUPLICATE_SALT: u64 = 0x6475_705f;
+
+/// The last pass of every importer: gives duplicate span ids fresh ids, reports missing parents,
+/// and places spans without times.
+pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Span> {
+    // Duplicate ids: the first span keeps its id.
+    let mut allocator =
+        IdAllocator::new(drafts.iter().map(|draft| (draft.span.trace_id, draft.span.span_id)));
+    let mut seen = BTreeSet::new();
+    let mut n_duplicates: BTreeMap<(TraceId, SpanId), u64> = BTreeMap::new();
+    for draft in &mut drafts {
+        let key = (draft.span.trace_id, draft.span.span_id);
+        if !seen.insert(key) {
+            let count = n_duplicates.entry(key).or_insert(0);
+            *count += 1;
+            let fresh = allocator.derive(key.0, key.1, DUPLICATE_SALT + *count);
+            draft.span.span_id = fresh;
+            warnings.push(
+                &draft.site,
+                WarningKind::DuplicateSpanId { written: key.1.to_string(), id: fresh.to_string() },
+            );
+        }
+    }
+
+    // Parents.
+    let mut index: BTreeMap<(TraceId, SpanId), usize> = BTreeMap::new();
+    for (span_idx, draft) in drafts.iter().enumerate() {
+        index.entry((draft.span.trace_id, draft.span.span_id)).or_insert(span_idx);
+    }
+    let mut parent_of: Vec<Option<usize>> = vec![None; drafts.len()];
+    for (span_idx, draft) in drafts.iter_mut().enumerate() {
+        let Some(parent) = draft.span.parent_span_id else {
+            continue;
+        };
+        if parent == draft.span.span_id {
+            draft.span.parent_span_id = None;
+            warnings.push(&draft.site, WarningKind::SelfParent);
+            continue;
+        }
+        match index.get(&(draft.span.trace_id, parent)) {
+            Some(&parent_idx) => parent_of[span_idx] = Some(parent_idx),
+            None => warnings.push(&draft.site, WarningKind::MissingParent { parent: parent.to_string() }),
+        }
+    }
+
+    place_missing_starts(&mut drafts, &parent_of, warnings);
+
+    drafts
+        .into_iter()
+        .map(|mut draft| {
+            let start_ns = draft.start_ns.unwrap_or(0);
+            let duration_ns = match draft.duration_ns {
+                Some(duration_ns) if duration_ns < 0 => {
+                    warnings.push(
+                        &draft.site,
+                        WarningKind::NegativeDuration { by_ns: duration_ns.saturating_neg() },
+                    );
+                    0
+                }
+                Some(duration_ns) => duration_ns,
+                None => {
+                    warnings.push(&draft.site, WarningKind::MissingDuration);
+                    0
+                }
+            };
+            draft.span.start_ns = start_ns;
+            draft.span.end_ns = start_ns.saturating_add(duration_ns);
+            draft.span
+        })
+        .collect()
+}
+
+/// Spans without a start go to their parent's start, else their earliest child's, else the
+/// trace's earliest start.
+fn place_missing_starts(drafts: &mut [Draft], parent_of: &[Option<usize>], warnings: &mut Warnings) {
+    let n_missing = drafts.iter().filter(|draft| draft.start_ns.is_none()).count();
+    if n_missing == 0 {
+        return;
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); drafts.len()];
+    for (span_idx, parent) in parent_of.iter().enumerate() {
+        if let Some(parent_idx) = parent {
+            children[*parent_idx].push(span_idx);
+        }
+    }
+    let mut placed: Vec<Option<(i64, &'static str)>> = vec![None; drafts.len()];
+    // Each round places at least one span or stops; chains of unplaced spans resolve in turn.
+    loop {
+        let mut progress = false;
+        for span_idx in 0..drafts.len() {
+            if drafts[span_idx].start_ns.is_some() {
+                continue;
+            }
+            let from_parent = parent_of[span_idx]
+                .and_then(|parent_idx| drafts[parent_idx].start_ns)
+                .map(|start| (start, "at its parent's start"));
+            let from_children = || {
+                children[span_idx]
+                    .iter()
+                    .filter_map(|&child_idx| drafts[child_idx].start_ns)
+                    .min()
+                    .map(|start| (start, "at its earliest child's start"))
+            };
+            if let Some(choice) = from_parent.or_else(from_children) {
+                drafts[span_idx].start_ns = Some(choice.0);
+                placed[span_idx] = Some(choice);
+                progress = true;
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    let mut trace_start: BTreeMap<TraceId, i64> = BTreeMap::new();
+    for draft in drafts.iter() {
+        if let Some(start) = draft.start_ns {
+            let entry = trace_start.entry(draft.span.trace_id).or_insert(start);
+            *entry = (*entry).min(start);
+        }
+    }
+    let file_start = trace_start.values().copied().min();
+    for (span_idx, draft) in drafts.iter_mut().enumerate() {
+        if draft.start_ns.is_some() {
+            continue;
+        }
+        let choice = match (trace_start.get(&draft.span.trace_id), file_start) {
+            (Some(&start), _) => (start, "at the trace's earliest start"),
+            (None, Some(start)) => (start, "at the file's earliest start"),
+            (None, None) => (0, "no span in the file has a time"),
+        };
+        draft.start_ns = Some(choice.0);
+        placed[span_idx] = Some(choice);
+    }
+    for (draft, choice) in drafts.iter().zip(placed) {
+        if let Some((placed_at_ns, reason)) = choice {
+            warnings.push(&draft.site, WarningKind::MissingStart { placed_at_ns, reason });
+        }
+    }
+}
+
+/// A JSON value (Jaeger tag/field value without a usable type) as an attribute value.
+pub(crate) fn attribute_from_json(
+    key: &str,
+    value: &serde_json::Value,
+    site: &Site,
+    warnings: &mut Warnings,
+) -> AttributeValue {
+    match value {
+        serde_json::Value::Bool(flag) => AttributeValue::Bool(*flag),
+        serde_json::Value::String(text) => AttributeValue::Str(text.clone()),
+        serde_json::Value::Number(number) => {
+            if let Some(int) = number.as_i64() {
+                AttributeValue::Int(int)
+            } else if number.is_u64() {
+                warnings.push(
+                    site,
+                    WarningKind::AttributeAsText {
+                        key: key.to_owned(),
+                        what: "an integer beyond the int64 range",
+                    },
+                );
+                AttributeValue::Str(number.to_string())
+            } else {
+                AttributeValue::Float(number.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        serde_json::Value::Null => {
+            warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what: "null" });
+            AttributeValue::Str(String::new())
+        }
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+            warnings.push(
+                site,
+                WarningKind::AttributeAsText { key: key.to_owned(), what: "a JSON array or object" },
+            );
+            AttributeValue::Str(value.to_string())
+        }
+    }
+}
+
+/// An attribute value as text (Zipkin tags are strings).
+pub(crate) fn attribute_text(value: &AttributeValue) -> String {
+    value.to_string()
+}

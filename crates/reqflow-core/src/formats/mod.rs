@@ -1,0 +1,277 @@
+//! Trace files: export spans to, and import spans from, OTLP/JSON, Jaeger JSON and Zipkin v2 JSON.
+//!
+//! Everything is hand-written on serde/serde_json (no protobuf crates: the core also runs in the
+//! browser, where bundle size matters).
+//!
+//! # Export
+//!
+//! [`export`] (or [`otlp::export`], [`jaeger::export`], [`zipkin::export`]) writes pretty-printed
+//! JSON. The output is deterministic: the same spans give the same bytes. Simulator-only data
+//! ([`Span::truth`](crate::trace::Span::truth), [`Span::traceparent`](crate::trace::Span::traceparent))
+//! is not written. Jaeger and Zipkin store microseconds: start and end are rounded down to the
+//! microsecond, so both survive a round trip at that precision. Zipkin has no links and only
+//! string tags; Jaeger references carry no attributes.
+//!
+//! # Import
+//!
+//! [`import`] detects the format and returns the spans in file order, plus warnings. Parsing
+//! never panics; problems that still leave a usable trace are [`ImportWarning`]s (which span,
+//! what), not errors, and no span is dropped:
+//!
+//! * ids with stripped leading zeros are left-padded; ids that are not hex ('span-1') are mapped
+//!   to ids by a stable hash, so references to them still match;
+//! * duplicate span ids: the first span keeps the id, later ones get a derived id;
+//! * Zipkin shared spans (a `shared` SERVER span reusing its CLIENT's id) get a derived id and
+//!   become children of the client span; spans below them are re-attached the way Zipkin does it;
+//! * Jaeger references: the parent is the first CHILD_OF in the same trace, else the first
+//!   FOLLOWS_FROM in the same trace; every other reference becomes a link;
+//! * spans without start or duration are kept and placed next to their relatives;
+//! * attribute values the span model cannot hold (binary, arrays, maps) are kept as text.
+//!
+//! Data without a place in the span model is reported, not kept: resource/process attributes
+//! other than `service.name` and `host.name`. The instrumentation scope is not kept either.
+//! Imported spans have no [`Truth`](crate::trace::Truth) and no traceparent. OTLP's unspecified
+//! span kind becomes [`SpanKind::Internal`](crate::trace::SpanKind::Internal).
+
+mod common;
+pub mod jaeger;
+pub mod otlp;
+pub mod zipkin;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::trace::Span;
+
+/// A trace file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// OTLP/JSON: an `ExportTraceServiceRequest` as the OTLP specification's JSON mapping writes it.
+    #[default]
+    Otlp,
+    /// Jaeger JSON, as the Jaeger UI's "Download JSON" writes it (`{"data":[trace...]}`).
+    Jaeger,
+    /// Zipkin v2 JSON: an array of spans.
+    Zipkin,
+}
+
+impl Format {
+    /// Every format, in a stable order.
+    pub const ALL: [Format; 3] = [Format::Otlp, Format::Jaeger, Format::Zipkin];
+
+    /// The short name used on command lines and in [`Display`](fmt::Display).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Otlp => "otlp",
+            Format::Jaeger => "jaeger",
+            Format::Zipkin => "zipkin",
+        }
+    }
+
+    /// A human-readable name ("OTLP/JSON", "Jaeger JSON", "Zipkin v2 JSON").
+    pub fn title(self) -> &'static str {
+        match self {
+            Format::Otlp => "OTLP/JSON",
+            Format::Jaeger => "Jaeger JSON",
+            Format::Zipkin => "Zipkin v2 JSON",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A format name that is not `otlp`, `jaeger` or `zipkin`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown trace format {text:?}: expected otlp, jaeger or zipkin")]
+pub struct ParseFormatError {
+    pub text: String,
+}
+
+impl FromStr for Format {
+    type Err = ParseFormatError;
+
+    /// Accepts the short names, case-insensitively.
+    fn from_str(text: &str) -> Result<Format, ParseFormatError> {
+        Format::ALL
+            .into_iter()
+            .find(|format| format.as_str().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| ParseFormatError { text: text.to_owned() })
+    }
+}
+
+/// Writes `spans` in `format` (pretty-printed JSON).
+pub fn export(spans: &[Span], format: Format) -> String {
+    match format {
+        Format::Otlp => otlp::export(spans),
+        Format::Jaeger => jaeger::export(spans),
+        Format::Zipkin => zipkin::export(spans),
+    }
+}
+
+/// The result of an import: the spans in file order, and what had to be repaired or left out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported {
+    pub format: Format,
+    pub spans: Vec<Span>,
+    pub warnings: Vec<ImportWarning>,
+}
+
+/// Which kind of id a warning is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IdField {
+    Trace,
+    Span,
+}
+
+impl fmt::Display for IdField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdField::Trace => "trace id",
+            IdField::Span => "span id",
+        })
+    }
+}
+
+/// A recoverable problem found while importing: the trace still loads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportWarning {
+    /// Where in the file, as a JSON path (`$.data[0].spans[3]`, `$[12]`).
+    pub path: String,
+    /// The span concerned, its id as written in the file, when the warning is about one span.
+    pub span_id: Option<String>,
+    pub kind: WarningKind,
+}
+
+impl fmt::Display for ImportWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.span_id {
+            Some(span_id) => write!(f, "{} (span {span_id}): {}", self.path, self.kind),
+            None => write!(f, "{}: {}", self.path, self.kind),
+        }
+    }
+}
+
+/// What an [`ImportWarning`] is about.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WarningKind {
+    /// An id had fewer hex digits than it should (older Jaeger stripped leading zeros).
+    #[error("{field} {written:?} has {n_digits} hex digits: left-padded with zeros to {id}")]
+    PaddedId { field: IdField, written: String, n_digits: u32, id: String },
+    /// An id that is not usable as written ('span-1', empty, all zeros, too long), mapped to an
+    /// id by a stable hash of its text.
+    #[error("{field} {written:?} is not a valid hex id: mapped to {id} by a stable hash")]
+    HashedId { field: IdField, written: String, id: String },
+    /// Another span earlier in the file has the same trace and span id.
+    #[error("span id {written} is already used by another span in this trace: this span was given id {id}")]
+    DuplicateSpanId { written: String, id: String },
+    /// A Zipkin server span sharing its client span's id.
+    #[error(
+        "server span shares span id {written} with its client span: it was given id {id} and made a child of the client span"
+    )]
+    SharedSpanId { written: String, id: String },
+    /// The span names itself as its parent; it is made a root.
+    #[error("span is its own parent: made a root")]
+    SelfParent,
+    /// The parent span is not in the file; the span is shown as a root.
+    #[error("parent span {parent} is not in the file")]
+    MissingParent { parent: String },
+    /// No start time: the span was placed at `placed_at_ns`.
+    #[error("span has no start time: placed at {placed_at_ns} ns ({reason})")]
+    MissingStart { placed_at_ns: i64, reason: &'static str },
+    /// No duration (or no end time): the span was given zero duration.
+    #[error("span has no duration: shown with zero duration")]
+    MissingDuration,
+    /// The span ends before it starts: its end was moved to its start.
+    #[error("span ends {by_ns} ns before it starts: shown with zero duration")]
+    NegativeDuration { by_ns: i64 },
+    /// An attribute value the span model cannot hold as such, kept as text.
+    #[error("attribute {key:?}: {what} kept as text")]
+    AttributeAsText { key: String, what: &'static str },
+    /// An attribute value that does not match its declared type.
+    #[error("attribute {key:?}: value {value} is not a valid {declared}: kept as text")]
+    AttributeTypeMismatch { key: String, declared: String, value: String },
+    /// A span kind the format does not define; the span is treated as internal.
+    #[error("unknown span kind {written}: treated as internal")]
+    UnknownSpanKind { written: String },
+    /// A status code the format does not define; the status is left unset.
+    #[error("unknown status code {written}: status left unset")]
+    UnknownStatusCode { written: String },
+    /// A Jaeger reference type other than CHILD_OF / FOLLOWS_FROM; kept as a link.
+    #[error("unknown reference type {written:?}: kept as a link")]
+    UnknownReferenceType { written: String },
+    /// No service name; the span is attributed to `unknown_service`.
+    #[error("no service name: attributed to {service:?}")]
+    MissingServiceName { service: String },
+    /// Resource (OTLP) or process (Jaeger) attributes without a place in the span model.
+    #[error("attributes not kept (only service.name and host.name are): {}", keys.join(", "))]
+    DroppedResourceAttributes { keys: Vec<String> },
+    /// A time that does not fit nanoseconds since the epoch in an i64.
+    #[error("{what} {written} is out of range: treated as missing")]
+    TimeOutOfRange { what: &'static str, written: String },
+    /// A warning written in the file itself (Jaeger span or trace `warnings`).
+    #[error("the file says: {text}")]
+    InFile { text: String },
+    /// An error reported in the file (Jaeger query API `errors`).
+    #[error("the file reports an error: {text}")]
+    ErrorInFile { text: String },
+}
+
+/// Why a file could not be imported at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    /// The text is not JSON, or a value has the wrong JSON type for the detected format.
+    #[error("{origin}:{line}:{column}: {message}")]
+    Json { origin: String, line: u32, column: u32, message: String },
+    /// Valid JSON, but not in any of the formats.
+    #[error(
+        "{origin}: not a trace file: {found}; expected OTLP/JSON (an object with resourceSpans), Jaeger JSON (an object with data, or with traceID and spans) or Zipkin v2 JSON (an array of spans)"
+    )]
+    UnknownFormat { origin: String, found: String },
+    /// An OTLP resource without the `service.name` attribute, which every resource must have.
+    #[error("{origin}: {path}: resource has no service.name attribute (every OTLP resource needs one)")]
+    MissingServiceName { origin: String, path: String },
+    /// A value of the right JSON type that cannot be used (an unparsable number, an unsupported
+    /// variant of a format).
+    #[error("{origin}: {path}: {message}")]
+    Invalid { origin: String, path: String, message: String },
+}
+
+impl ImportError {
+    pub(crate) fn invalid(origin: &str, path: impl Into<String>, message: impl Into<String>) -> ImportError {
+        ImportError::Invalid { origin: origin.to_owned(), path: path.into(), message: message.into() }
+    }
+
+    pub(crate) fn json(origin: &str, error: &serde_json::Error) -> ImportError {
+        let line = u32::try_from(error.line()).unwrap_or(u32::MAX);
+        let column = u32::try_from(error.column()).unwrap_or(u32::MAX);
+        let text = error.to_string();
+        let suffix = format!(" at line {} column {}", error.line(), error.column());
+        let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
+        ImportError::Json { origin: origin.to_owned(), line, column, message }
+    }
+}
+
+/// Recognises the format from the document's shape. `origin` names the file in errors.
+pub fn detect(text: &str, origin: &str) -> Result<Format, ImportError> {
+    common::detect(text, origin)
+}
+
+/// Reads a trace file in any of the formats (detected from its shape). `origin` names the file in
+/// errors.
+pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
+    match detect(text, origin)? {
+        Format::Otlp => otlp::import(text, origin),
+        Format::Jaeger => jaeger::import(text, origin),
+        Format::Zipkin => zipkin::import(text, origin),
+    }
+}
+
+#[cfg(test)]
+mod tests;
