@@ -1,6 +1,7 @@
 // End-to-end tests of the built page (dist/) in headless Chromium.
 // Usage: node tests/e2e/run.mjs   (after `trunk build --release`; scripts/test.sh does both)
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARTIFACTS, assert, assertEqual, launchBrowser, runTests, serveDist } from "./harness.mjs";
 
@@ -11,10 +12,14 @@ execFileSync("cargo", ["build", "--quiet", "-p", "reqflow-cli"], { stdio: "inher
 const REQFLOW = join(process.env.CARGO_TARGET_DIR ?? "target", "debug", "reqflow");
 
 /** The native CLI's fingerprint for a built-in and seed: the page (wasm32) must show the same. */
-function cliFingerprint(seed, scenario = "try-it") {
-  const out = execFileSync(REQFLOW, ["run", "--builtin", scenario, "--seed", String(seed)], { encoding: "utf8" });
+function cliFingerprint(seed, scenario = "try-it", knobs = "") {
+  const args = ["run", "--builtin", scenario, "--seed", String(seed)];
+  if (knobs) args.push("--knobs", knobs);
+  const out = execFileSync(REQFLOW, args, { encoding: "utf8" });
   return /fingerprint ([0-9a-f]{16})/.exec(out)[1];
 }
+
+const FIXTURES = join(process.cwd(), "..", "shared", "fixtures");
 
 const BUILTINS = execFileSync(REQFLOW, ["scenarios"], { encoding: "utf8" })
   .trim()
@@ -42,6 +47,11 @@ const tests = [
     name: "default waterfall shows the four services with durations",
     fn: async (page, { url }) => {
       await waitForTrace(page, url);
+      const bottleneck = await page.textContent(".insight .bottleneck");
+      assert(/database: .* on the critical path, in `SELECT orders`/.test(bottleneck), `bottleneck sentence: ${bottleneck}`);
+      const critical = await page.$$eval(".row.on-critical-path", (rows) => rows.map((row) => row.dataset.service));
+      assert(critical.includes("database") && critical.includes("gateway"), `critical path marked: ${critical}`);
+      assert((await page.$$(".row .crit")).length >= 3, "critical-path segments drawn on the bars");
       const rows = await rowsByService(page);
       for (const service of SERVICES) {
         const row = rows.find((candidate) => candidate.service === service);
@@ -125,6 +135,175 @@ const tests = [
       assertEqual(await other.$$eval("img", (images) => images.length), 0, "no markup from the link is rendered");
       assertEqual(await other.inputValue(".scenario-picker"), "try-it", "default scenario shown");
       await other.screenshot({ path: join(ARTIFACTS, "hostile-link-notice.png") });
+    },
+  },
+
+  {
+    name: "a knob change re-simulates, moves the bottleneck, and matches the CLI with the same knobs",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      const card = page.locator('.knob-card[data-service="database"]');
+      await card.locator("summary").click();
+      await card.getByLabel("database latency distribution").selectOption("fixed");
+      await page.waitForFunction(() => location.hash.includes("database.latency=fixed"));
+      await card.getByLabel("database latency in milliseconds").fill("2");
+      await card.getByLabel("database latency in milliseconds").press("Enter");
+      await page.waitForFunction(() => location.hash.includes("database.latency=fixed:2"));
+      const bottleneck = await page.textContent(".insight .bottleneck");
+      assert(!bottleneck.startsWith("database"), `the database is no longer the bottleneck: ${bottleneck}`);
+      const seed = await page.textContent(".seed");
+      assertEqual(await page.textContent(".fingerprint"), cliFingerprint(seed, "try-it", "database.latency=fixed:2"), "same knobs, same trace in the CLI");
+      await page.screenshot({ path: join(ARTIFACTS, "knob-changed.png"), fullPage: true });
+    },
+  },
+  {
+    name: "clock skew: raw shows the child before its parent, adjusted fixes it",
+    fn: async (page, { url }) => {
+      await page.goto(`${url}#scenario=clock-skew&seed=4`);
+      await page.waitForSelector(".waterfall .row");
+      const barLeft = (service, kind) =>
+        page.$$eval(".waterfall .row", (rows, [service, op]) => {
+          const row = rows.find((r) => r.dataset.service === service && r.querySelector(".op").textContent === op);
+          return row.querySelector(".bar").getBoundingClientRect().left;
+        }, [service, kind]);
+      await page.getByRole("radio", { name: "Raw" }).click();
+      await page.waitForSelector('.segmented button.on:text("Raw")');
+      const rawChild = await barLeft("auth", "POST /verify");
+      const rows = await page.$$eval(".waterfall .row", (rows) => rows.map((r) => [r.dataset.service, r.querySelector(".kind") !== null, r.querySelector(".bar").getBoundingClientRect().left]));
+      const parentLeft = rows.find(([service, isClient]) => service === "gateway" && isClient)[2];
+      assert(rawChild < parentLeft, `raw: auth (${rawChild}) starts before its parent (${parentLeft})`);
+      assert(await page.isVisible('.row[data-service="auth"] .badge.skew'), "the skewed span carries a warning");
+      assert((await page.textContent(".skew-note")).includes("raw times"), "the note explains the raw view");
+      await page.screenshot({ path: join(ARTIFACTS, "skew-raw.png"), fullPage: true });
+      await page.getByRole("radio", { name: "Adjusted" }).click();
+      await page.waitForSelector('.segmented button.on:text("Adjusted")');
+      const adjustedChild = await barLeft("auth", "POST /verify");
+      const adjustedRows = await page.$$eval(".waterfall .row", (rows) => rows.map((r) => [r.dataset.service, r.querySelector(".kind") !== null, r.querySelector(".bar").getBoundingClientRect().left]));
+      const adjustedParent = adjustedRows.find(([service, isClient]) => service === "gateway" && isClient)[2];
+      assert(adjustedChild >= adjustedParent - 1, `adjusted: auth (${adjustedChild}) inside its parent (${adjustedParent})`);
+      await page.locator('.row[data-service="auth"] .op').first().click();
+      await page.waitForSelector(".details");
+      const details = await page.textContent(".details");
+      assert(/Skew adjustment.*shifted/s.test(details) || /Skew adjustment[^n]*ms/.test(details), `details give the shift and why: ${details.slice(0, 400)}`);
+      assert(details.includes("-35 ms offset"), "details show the host clock offset");
+      await page.screenshot({ path: join(ARTIFACTS, "skew-adjusted.png"), fullPage: true });
+    },
+  },
+  {
+    name: "an un-instrumented service that drops context shows a separate trace, in words",
+    fn: async (page, { url }) => {
+      await page.goto(`${url}#scenario=broken-propagation&seed=2`);
+      await page.waitForSelector(".waterfall .row");
+      const note = await page.textContent(".fragment-note");
+      assert(note.includes("orders is not traced and did not forward traceparent: 3 spans"), note);
+      assertEqual(await page.textContent(".trace-count"), "2", "two traces for one request");
+      assert(await page.isVisible('.row[data-service="inventory"] .badge'), "the fragment's root is marked");
+      await page.screenshot({ path: join(ARTIFACTS, "broken-propagation.png"), fullPage: true });
+    },
+  },
+  {
+    name: "imports a Jaeger, an OTLP and a Zipkin fixture; a broken file keeps the previous trace",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      const cases = [
+        ["jaeger/jaeger_ui_01.json", "Jaeger JSON", 5],
+        ["otlp/jaeger_example_trace.json", "OTLP/JSON", 5],
+        ["zipkin/smartthings-oauth-authorization.json", "Zipkin v2 JSON", 175],
+      ];
+      for (const [file, format, spans] of cases) {
+        await page.setInputFiles('input[type="file"]', join(FIXTURES, file));
+        await page.waitForFunction((name) => document.querySelector("h1")?.textContent === name, file.split("/")[1]);
+        assert((await page.textContent(".lede")).includes(format), `${file} detected as ${format}`);
+        assertEqual(await page.textContent(".span-count"), String(spans), `${file} span count`);
+        if (file.startsWith("zipkin")) await page.screenshot({ path: join(ARTIFACTS, "imported-zipkin.png"), fullPage: true });
+      }
+      const rowsBefore = await page.$$eval(".waterfall .row", (rows) => rows.length);
+      await page.setInputFiles('input[type="file"]', join(FIXTURES, "otlp/jaeger-ui_otlp2jaeger-in-error.json"));
+      await page.waitForSelector(".error-box");
+      const error = await page.textContent(".error-box");
+      assert(error.includes("jaeger-ui_otlp2jaeger-in-error.json") && error.includes("service.name"), error);
+      assertEqual(await page.textContent(".span-count"), "175", "the previous trace is still shown");
+      assertEqual(await page.$$eval(".waterfall .row", (rows) => rows.length), rowsBefore, "same rows");
+      await page.setInputFiles('input[type="file"]', { name: "garbage.json", mimeType: "application/json", buffer: Buffer.from("{ nope") });
+      await page.waitForFunction(() => document.querySelector(".error-box")?.textContent.includes("garbage.json"));
+      await page.screenshot({ path: join(ARTIFACTS, "import-error.png") });
+    },
+  },
+  {
+    name: "downloads the trace as OTLP, Jaeger and Zipkin",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      for (const [button, key] of [["Download as OTLP JSON", "resourceSpans"], ["Download as Jaeger JSON", "data"], ["Download as Zipkin JSON", null]]) {
+        const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: button }).click()]);
+        const text = readFileSync(await download.path(), "utf8");
+        const json = JSON.parse(text);
+        if (key) assert(key in json, `${button}: has ${key}`);
+        else assert(Array.isArray(json) && json.length === 7, `${button}: a span array`);
+        assert(download.suggestedFilename().startsWith("reqflow-try-it-seed1-"), download.suggestedFilename());
+      }
+    },
+  },
+  {
+    name: "keyboard: arrows move, left collapses, right expands, Enter opens details",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      await page.focus(".waterfall .body");
+      await page.keyboard.press("ArrowDown");
+      await page.waitForSelector(".row.selected");
+      assertEqual(await page.getAttribute(".row.selected", "data-service"), "gateway", "first row selected");
+      await page.keyboard.press("ArrowLeft");
+      await page.waitForFunction(() => document.querySelectorAll(".waterfall .row").length === 1);
+      await page.keyboard.press("ArrowRight");
+      await page.waitForFunction(() => document.querySelectorAll(".waterfall .row").length === 7);
+      for (let i = 0; i < 6; i++) await page.keyboard.press("ArrowDown");
+      assertEqual(await page.getAttribute(".row.selected", "data-service"), "database", "last row selected");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".details");
+      const details = await page.textContent(".details");
+      assert(details.includes("SELECT * FROM orders WHERE id = $1"), "details show the attributes");
+      assert(details.includes("trace-id"), "the traceparent is decoded field by field");
+      await page.keyboard.press("Escape");
+      await page.waitForSelector(".details", { state: "detached" });
+    },
+  },
+  {
+    name: "data is shown as text: an attribute holding HTML does not become markup",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      let dialogs = 0;
+      page.on("dialog", (dialog) => {
+        dialogs += 1;
+        dialog.dismiss();
+      });
+      const hostile = "<img src=x onerror=alert(1)>";
+      const zipkin = [
+        { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", id: "00f067aa0ba902b7", name: hostile, timestamp: 1700000000000000, duration: 1500,
+          localEndpoint: { serviceName: "evil<b>svc</b>" }, tags: { note: hostile } },
+      ];
+      await page.setInputFiles('input[type="file"]', { name: "hostile.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(zipkin)) });
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "hostile.json");
+      await page.locator(".waterfall .row .op").first().click();
+      await page.waitForSelector(".details");
+      assert((await page.textContent(".details .attributes")).includes(hostile), "the attribute value is shown literally");
+      assertEqual(await page.$$eval("img, b", (elements) => elements.length), 0, "no element was created from data");
+      assertEqual(dialogs, 0, "no script ran");
+      await page.screenshot({ path: join(ARTIFACTS, "hostile-attribute.png") });
+    },
+  },
+  {
+    name: "works at 360 px and at 1920 px",
+    viewport: { width: 360, height: 740 },
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow} px)`);
+      await page.screenshot({ path: join(ARTIFACTS, "narrow-360.png"), fullPage: true });
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await page.goto(`${url}#scenario=netflix-fanout&seed=3`);
+      await page.reload();
+      await page.waitForSelector(".waterfall .row");
+      await page.locator('.row[data-service="recommendations"] .op').first().click();
+      await page.screenshot({ path: join(ARTIFACTS, "wide-1920-netflix.png") });
     },
   },
 ];

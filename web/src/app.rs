@@ -1,16 +1,107 @@
-//! The top component: the "Try it" page.
+//! The top component: the "Try it" page. It wires state to components and side effects (URL,
+//! files, downloads, performance marks); the components only render.
 
+use std::rc::Rc;
+
+use gloo::file::callbacks::FileReader;
+use reqflow_core::analysis::TimeBasis;
 use reqflow_core::builtins;
+use reqflow_core::formats::{self, Format};
 use reqflow_core::waterfall::format_duration;
-use web_sys::HtmlSelectElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::components::waterfall::{PALETTE, Waterfall};
-use crate::state::{Action, State};
+use crate::components::details::Details;
+use crate::components::knobs::KnobsPanel;
+use crate::components::minimap::Minimap;
+use crate::components::waterfall::Waterfall;
+use crate::io;
+use crate::state::{Action, Source, State};
+use crate::trace_view::PALETTE;
+
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        performance.mark(name).ok();
+    }
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State::from_hash(&location_hash()));
+    let state = use_reducer(|| State::from_hash(&io::location_hash()));
+    let readers = use_mut_ref(Vec::<FileReader>::new);
+    let copied = use_state(|| false);
+
+    // The address bar is always a share link for what is on screen (simulated traces).
+    {
+        let hash = (!state.is_imported()).then(|| state.share_link().to_hash());
+        use_effect_with(hash, |hash| {
+            if let Some(hash) = hash {
+                io::replace_hash(hash);
+            }
+        });
+    }
+    // A performance mark each time a new trace reaches the screen (benchmarks read these).
+    {
+        let key = Rc::as_ptr(&state.trace) as usize;
+        use_effect_with(key, |_| mark("reqflow:trace-painted"));
+    }
+
+    let import_file = {
+        let state = state.clone();
+        let readers = readers.clone();
+        Callback::from(move |file: web_sys::File| {
+            mark("reqflow:import-start");
+            let state = state.clone();
+            let reader = io::read_file(file, move |result| match result {
+                Ok((name, text)) => state.dispatch(Action::Import(name, text)),
+                Err(error) => state.dispatch(Action::Fail(error)),
+            });
+            let mut readers = readers.borrow_mut();
+            readers.retain(|_| false);
+            readers.push(reader);
+        })
+    };
+    let on_pick_file = {
+        let import_file = import_file.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|files| files.get(0)) {
+                import_file.emit(file);
+            }
+            input.set_value("");
+        })
+    };
+    let on_drag_over = Callback::from(|event: DragEvent| event.prevent_default());
+    let on_drop = {
+        let import_file = import_file.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            if let Some(file) =
+                event.data_transfer().and_then(|data| data.files()).and_then(|files| files.get(0))
+            {
+                import_file.emit(file);
+            }
+        })
+    };
+    let on_export = |format: Format| {
+        let state = state.clone();
+        Callback::from(move |_| {
+            let text = formats::export(&state.trace.spans, format);
+            let name = match &state.source {
+                Source::Simulated { .. } => {
+                    format!("reqflow-{}-seed{}-{}.json", state.base.name, state.seed, format.as_str())
+                }
+                Source::Imported { .. } => format!("reqflow-trace-{}.json", format.as_str()),
+            };
+            if let Err(error) = io::download(&name, "application/json", &text) {
+                state.dispatch(Action::Fail(format!("Download failed: {error}")));
+            }
+        })
+    };
+    let on_copy_link = {
+        let copied = copied.clone();
+        Callback::from(move |_| copied.set(io::copy_location()))
+    };
     let on_send = {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(Action::SendRequest))
@@ -25,89 +116,191 @@ pub fn app() -> Html {
     let on_seed = {
         let state = state.clone();
         Callback::from(move |event: Event| {
-            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            let input: HtmlInputElement = event.target_unchecked_into();
             match input.value().trim().parse::<u64>() {
                 Ok(seed) => state.dispatch(Action::SetSeed(seed)),
                 Err(_) => input.set_value(&state.seed.to_string()),
             }
         })
     };
-    // Keep the address bar a share link for what is on screen.
-    {
-        let hash = state.share_link().to_hash();
-        use_effect_with(hash, |hash| replace_hash(hash));
-    }
-    let services: Vec<String> = state.scenario.services.iter().map(|service| service.name.clone()).collect();
-    let summary = state.trace.as_ref().map(|trace| {
-        let trace_id = trace.spans.first().map(|span| span.trace_id.to_string()).unwrap_or_default();
-        let mut traced_services: Vec<&str> = trace.spans.iter().map(|span| span.service.as_str()).collect();
-        traced_services.sort_unstable();
-        traced_services.dedup();
-        html! {
-            <dl class="summary">
-                <div><dt>{ "Total" }</dt><dd class="total">{ format_duration(trace.end_ns - trace.start_ns) }</dd></div>
-                <div><dt>{ "Spans" }</dt><dd>{ trace.spans.len() }</dd></div>
-                <div><dt>{ "Services" }</dt><dd>{ traced_services.len() }</dd></div>
-                <div class="wide"><dt>{ "Trace id" }</dt><dd><code>{ trace_id }</code></dd></div>
-            </dl>
+    let on_search = {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            state.dispatch(Action::Search(input.value()));
+        })
+    };
+    let on_basis = |basis: TimeBasis| {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::SetBasis(basis)))
+    };
+    let on_dismiss = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::DismissMessages))
+    };
+
+    let trace = &state.trace;
+    let title = match &state.source {
+        Source::Imported { file, .. } => file.clone(),
+        Source::Simulated { .. } if state.base.name == builtins::DEFAULT => "Try it".to_owned(),
+        Source::Simulated { .. } => state.base.name.clone(),
+    };
+    let lede = match &state.source {
+        Source::Imported { format, warnings, .. } => format!(
+            "Imported {format}: {} spans{}",
+            trace.spans.len(),
+            if warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {} notes from the import", warnings.len())
+            }
+        ),
+        Source::Simulated { .. } => {
+            "Trace one request across services. The waterfall shows where time goes.".to_owned()
         }
+    };
+    let trace_id =
+        trace.order.first().map(|&idx| trace.spans[idx as usize].trace_id.to_string()).unwrap_or_default();
+    let n_matches =
+        if state.search.trim().is_empty() { None } else { Some(trace.search(&state.search).len()) };
+    let skew_count = trace.analysis.skew.n_shifted();
+    let legend = trace.services.iter().enumerate().take(24).map(|(idx, name)| {
+        html! { <li><span class="dot" style={format!("background:{}", PALETTE[idx % PALETTE.len()])}></span>{ name }</li> }
     });
-    let legend = services.iter().enumerate().map(|(idx, name)| {
-        html! {
-            <li><span class="dot" style={format!("background:{}", PALETTE[idx % PALETTE.len()])}></span>{ name }</li>
-        }
-    });
+    let import_notes = match &state.source {
+        Source::Imported { warnings, .. } if !warnings.is_empty() => Some(html! {
+            <details class="import-notes">
+                <summary>{ format!("{} notes from the import", warnings.len()) }</summary>
+                <ul>{ for warnings.iter().take(200).map(|warning| html! { <li>{ warning }</li> }) }</ul>
+            </details>
+        }),
+        _ => None,
+    };
+
     html! {
-        <>
+        <div class="page" ondragover={on_drag_over} ondrop={on_drop}>
             <header class="topbar">
                 <span class="logo">{ "Reqflow" }</span>
                 <span class="tagline">{ "distributed tracing, simulated" }</span>
+                <span class="spacer"></span>
+                <label class="button file-button">
+                    { "Open trace…" }
+                    <input type="file" accept=".json,application/json" onchange={on_pick_file}
+                           aria-label="Open a Jaeger, OTLP or Zipkin JSON file" />
+                </label>
+                <div class="export" role="group" aria-label="Download the trace">
+                    <span class="muted">{ "Download" }</span>
+                    <button onclick={on_export(Format::Otlp)} aria-label="Download as OTLP JSON">{ "OTLP" }</button>
+                    <button onclick={on_export(Format::Jaeger)} aria-label="Download as Jaeger JSON">{ "Jaeger" }</button>
+                    <button onclick={on_export(Format::Zipkin)} aria-label="Download as Zipkin JSON">{ "Zipkin" }</button>
+                </div>
+                if !state.is_imported() {
+                    <button onclick={on_copy_link} aria-label="Copy a link to this trace">
+                        { if *copied { "Link copied" } else { "Copy link" } }
+                    </button>
+                }
             </header>
             <main>
                 <section class="hero">
-                    <h1>{ if state.scenario.name == builtins::DEFAULT { "Try it".to_owned() } else { state.scenario.name.clone() } }</h1>
-                    <p class="lede">{ "Trace one request across services. The waterfall shows where time goes." }</p>
-                    <p class="lesson">{ &state.scenario.lesson }</p>
+                    <div class="hero-text">
+                        <h1>{ title }</h1>
+                        <p class="lede">{ lede }</p>
+                        if !state.is_imported() {
+                            <p class="lesson">{ &state.base.lesson }</p>
+                        }
+                    </div>
                     <div class="controls">
                         <button class="primary" onclick={on_send}>{ "Send request" }</button>
-                        <label class="meta">{ "scenario " }
+                        <label class="meta">{ "Scenario " }
                             <select class="scenario-picker" aria-label="Scenario" onchange={on_pick_scenario}>
+                                if state.is_imported() {
+                                    <option value="" selected=true disabled=true>{ "(imported file)" }</option>
+                                }
                                 { for builtins::names().map(|name| html! {
-                                    <option value={name} selected={name == state.scenario.name}>{ name }</option>
+                                    <option value={name} selected={!state.is_imported() && name == state.base.name}>{ name }</option>
                                 }) }
                             </select>
                         </label>
-                        <label class="meta">{ "seed " }
+                        <label class="meta">{ "Seed " }
                             <input class="seed-input" type="text" inputmode="numeric" aria-label="Seed"
                                    value={state.seed.to_string()} onchange={on_seed} size="8" />
-                            <code class="seed" hidden=true>{ state.seed }</code>
                         </label>
-                        <span class="meta">{ "fingerprint " }<code class="fingerprint">{ &state.fingerprint }</code></span>
+                        if let Source::Simulated { fingerprint, .. } = &state.source {
+                            <span class="meta" title="Same scenario + seed + knobs = same fingerprint, here and in `reqflow run`">
+                                { "Fingerprint " }<code class="fingerprint">{ fingerprint }</code>
+                            </span>
+                        }
+                        <code class="seed" hidden=true>{ state.seed }</code>
                     </div>
                 </section>
                 if let Some(notice) = &state.notice {
-                    <p class="notice" role="status">{ notice }</p>
+                    <p class="notice" role="status">{ notice }<button class="link" onclick={on_dismiss.clone()}>{ "Dismiss" }</button></p>
                 }
                 if let Some(error) = &state.error {
-                    <p class="error-box" role="alert">{ error }</p>
+                    <p class="error-box" role="alert">{ error }<button class="link" onclick={on_dismiss}>{ "Dismiss" }</button></p>
                 }
-                { summary.unwrap_or_default() }
-                <ul class="legend" aria-label="Services">{ for legend }</ul>
-                if let Some(trace) = &state.trace {
-                    <Waterfall trace={trace.clone()} services={services.clone()} />
-                }
+                <section class="insight" aria-label="What the trace says">
+                    <p class="bottleneck"><span class="insight-label">{ "Bottleneck" }</span>{ trace.bottleneck() }</p>
+                    { for trace.fragments.iter().map(|sentence| html! {
+                        <p class="fragment-note"><span class="insight-label warn">{ "Broken trace" }</span>{ sentence }</p>
+                    }) }
+                    if skew_count > 0 {
+                        <p class="skew-note"><span class="insight-label warn">{ "Clock skew" }</span>
+                            { format!("{skew_count} span(s) do not fit their parent on another host's clock. ") }
+                            { if state.basis == TimeBasis::Adjusted { "Showing adjusted times; switch to Raw to see what the hosts recorded." } else { "Showing raw times as the hosts recorded them; switch to Adjusted to see the correction." } }
+                        </p>
+                    }
+                </section>
+                { import_notes.unwrap_or_default() }
+                <dl class="summary">
+                    <div><dt>{ "Total" }</dt><dd class="total">{ trace.total_label() }</dd></div>
+                    <div><dt>{ "Spans" }</dt><dd class="span-count">{ trace.spans.len() }</dd></div>
+                    <div><dt>{ "Services" }</dt><dd>{ trace.services.iter().filter(|name| trace.spans.iter().any(|span| &span.service == *name)).count() }</dd></div>
+                    <div><dt>{ "Traces" }</dt><dd class="trace-count">{ trace.n_traces }</dd></div>
+                    <div class="wide"><dt>{ "Trace id" }</dt><dd><code>{ trace_id }</code></dd></div>
+                    if let Source::Simulated { total_ns, failed, .. } = &state.source {
+                        if *failed {
+                            <div><dt>{ "Result" }</dt><dd class="status-error">{ "failed" }</dd></div>
+                        }
+                        if (*total_ns - trace.duration_ns()).abs() > 1_000_000 && trace.n_traces == 1 {
+                            <div><dt>{ "True end-to-end" }</dt><dd>{ format_duration(*total_ns) }</dd></div>
+                        }
+                    }
+                </dl>
+                <div class="workspace">
+                    <div class="main-col">
+                        <div class="toolbar">
+                            <input class="search" type="search" placeholder="Search spans (service, name, attribute)"
+                                   aria-label="Search spans" value={state.search.clone()} oninput={on_search} />
+                            if let Some(n) = n_matches {
+                                <span class="match-count" role="status">{ format!("{n} match{}", if n == 1 { "" } else { "es" }) }</span>
+                            }
+                            <div class="segmented" role="radiogroup" aria-label="Timestamps">
+                                <button role="radio" aria-checked={(state.basis == TimeBasis::Raw).to_string()}
+                                        class={classes!((state.basis == TimeBasis::Raw).then_some("on"))}
+                                        onclick={on_basis(TimeBasis::Raw)}>{ "Raw" }</button>
+                                <button role="radio" aria-checked={(state.basis == TimeBasis::Adjusted).to_string()}
+                                        class={classes!((state.basis == TimeBasis::Adjusted).then_some("on"))}
+                                        onclick={on_basis(TimeBasis::Adjusted)}>{ "Adjusted" }</button>
+                            </div>
+                            <span class="legend-crit"><span class="crit-sample"></span>{ "critical path" }</span>
+                        </div>
+                        <ul class="legend" aria-label="Services">{ for legend }</ul>
+                        <Minimap state={state.clone()} />
+                        <Waterfall state={state.clone()} />
+                    </div>
+                    <div class="side-col">
+                        <Details state={state.clone()} />
+                        if !state.is_imported() {
+                            <KnobsPanel state={state.clone()} />
+                        }
+                    </div>
+                </div>
             </main>
-        </>
-    }
-}
-
-fn location_hash() -> String {
-    web_sys::window().and_then(|window| window.location().hash().ok()).unwrap_or_default()
-}
-
-/// Replaces the URL's hash without adding a history entry or scrolling.
-fn replace_hash(hash: &str) {
-    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
-        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash)).ok();
+            <footer class="footer">
+                { "Reqflow simulates traces deterministically: same scenario, seed and knobs give the same trace here and in " }
+                <code>{ "reqflow run" }</code>{ ". Drop a Jaeger, OTLP or Zipkin JSON file anywhere to view it." }
+            </footer>
+        </div>
     }
 }

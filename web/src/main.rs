@@ -2,8 +2,10 @@
 
 mod app;
 mod components;
+mod io;
 mod panic_banner;
 mod state;
+mod trace_view;
 
 fn main() {
     panic_banner::install();

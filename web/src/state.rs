@@ -1,40 +1,80 @@
-//! Page state: what is on screen, and the actions that change it. `reduce` only calls the core.
+//! Page state: what is on screen, and the actions that change it. `reduce` only calls the core and
+//! returns new state; side effects (URL, files, downloads) live in the components' effects.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use reqflow_core::analysis::TimeBasis;
 use reqflow_core::fingerprint::fingerprint;
-use reqflow_core::{RequestTrace, Scenario, Simulation, builtins};
+use reqflow_core::formats;
+use reqflow_core::knobs::{Knobs, ServiceKnobs};
+use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
+
+use crate::trace_view::TraceView;
 
 /// Seeds shown to people stay short.
 const SEED_RANGE: u64 = 1_000_000;
 
+/// Where the trace on screen came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// Simulated from a built-in scenario with knobs and a seed.
+    Simulated { fingerprint: String, total_ns: i64, failed: bool },
+    /// Imported from a file.
+    Imported { file: String, format: String, warnings: Vec<String> },
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
-    pub scenario: Scenario,
+    /// The built-in scenario as written.
+    pub base: Rc<Scenario>,
+    pub knobs: Knobs,
     pub seed: u64,
-    pub trace: Option<RequestTrace>,
-    pub fingerprint: String,
-    /// Why the last action failed; the previous trace stays on screen.
+    pub source: Source,
+    pub trace: Rc<TraceView>,
+    pub basis: TimeBasis,
+    pub collapsed: Rc<BTreeSet<u32>>,
+    pub selected: Option<u32>,
+    pub details_open: bool,
+    pub search: String,
+    /// Zoomed time range, as fractions of the trace's duration.
+    pub zoom: Option<(f64, f64)>,
+    /// Why the last action failed; what was on screen stays.
     pub error: Option<String>,
-    /// Something the user should know that is not an error (e.g. a share link was ignored).
+    /// Something worth knowing that is not an error (a share link was ignored...).
     pub notice: Option<String>,
 }
 
 pub enum Action {
     /// Re-run with the next seed of the sequence.
     SendRequest,
-    /// Switch to a built-in scenario (keeps the seed).
-    SelectScenario(String),
-    /// Re-run with this seed.
     SetSeed(u64),
+    SelectScenario(String),
+    /// Change one service's knobs (replaces them).
+    SetKnobs(String, ServiceKnobs),
+    ResetKnobs,
+    SetBasis(TimeBasis),
+    Select(Option<u32>),
+    OpenDetails(bool),
+    ToggleCollapse(u32),
+    /// Collapse (false) or expand (true) a span's subtree.
+    SetExpanded(u32, bool),
+    Search(String),
+    Zoom(Option<(f64, f64)>),
+    /// A file's name and text, to import.
+    Import(String, String),
+    /// Show an error without changing anything else.
+    Fail(String),
+    DismissMessages,
 }
 
-/// What a share link (`#scenario=<name>&seed=<n>`) asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a share link (`#scenario=<name>&seed=<n>&knobs=<knobs>`) asks for.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShareLink {
     pub scenario: String,
     pub seed: u64,
+    pub knobs: String,
 }
 
 impl ShareLink {
@@ -44,29 +84,36 @@ impl ShareLink {
         if hash.is_empty() {
             return Ok(None);
         }
-        if hash.len() > 4096 {
+        if hash.len() > 8192 {
             return Err("the link is too long".to_owned());
         }
-        let mut scenario = builtins::DEFAULT.to_owned();
-        let mut seed = 1;
+        let mut link = ShareLink { scenario: builtins::DEFAULT.to_owned(), seed: 1, knobs: String::new() };
         for pair in hash.split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value =
+                percent_decode(value).ok_or_else(|| format!("{:?} is not valid text", truncate(value)))?;
             match key {
-                "scenario" if builtins::names().any(|name| name == value) => scenario = value.to_owned(),
-                "scenario" => return Err(format!("there is no built-in scenario {:?}", truncate(value))),
+                "scenario" if builtins::names().any(|name| name == value) => link.scenario = value,
+                "scenario" => return Err(format!("there is no built-in scenario {:?}", truncate(&value))),
                 "seed" => {
-                    seed = value
+                    link.seed = value
                         .parse::<u64>()
-                        .map_err(|_| format!("the seed {:?} is not a whole number", truncate(value)))?
+                        .map_err(|_| format!("the seed {:?} is not a whole number", truncate(&value)))?
                 }
+                "knobs" => link.knobs = value,
                 _ => return Err(format!("it has an unknown part {:?}", truncate(key))),
             }
         }
-        Ok(Some(ShareLink { scenario, seed }))
+        Ok(Some(link))
     }
 
     pub fn to_hash(&self) -> String {
-        format!("#scenario={}&seed={}", self.scenario, self.seed)
+        let mut hash = format!("#scenario={}&seed={}", self.scenario, self.seed);
+        if !self.knobs.is_empty() {
+            hash.push_str("&knobs=");
+            hash.push_str(&percent_encode(&self.knobs));
+        }
+        hash
     }
 }
 
@@ -74,57 +121,162 @@ fn truncate(text: &str) -> String {
     text.chars().take(40).collect()
 }
 
+fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' | b'=' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut idx = 0;
+    while idx < bytes.len() {
+        if bytes[idx] == b'%' {
+            let hex = text.get(idx + 1..idx + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            idx += 3;
+        } else {
+            out.push(bytes[idx]);
+            idx += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl State {
     /// The page's first state, from the location hash (a share link) or the default.
     pub fn from_hash(hash: &str) -> State {
+        let fallback = |problem: String| State {
+            notice: Some(format!(
+                "The link could not be opened ({problem}): showing the default request instead."
+            )),
+            ..State::default_request()
+        };
         match ShareLink::parse(hash) {
+            Ok(None) => State::default_request(),
             Ok(Some(link)) => {
-                State::simulate(builtins::load(&link.scenario).expect("checked by parse"), link.seed)
+                let base = Rc::new(builtins::load(&link.scenario).expect("checked by parse"));
+                match Knobs::parse(&link.knobs, &base) {
+                    Ok(knobs) => match State::simulate(base, knobs, link.seed) {
+                        Ok(state) => state,
+                        Err(error) => fallback(error),
+                    },
+                    Err(error) => fallback(error.to_string()),
+                }
             }
-            Ok(None) => State::simulate(default_scenario(), 1),
-            Err(problem) => State {
-                notice: Some(format!(
-                    "The link could not be opened ({problem}): showing the default request instead."
-                )),
-                ..State::simulate(default_scenario(), 1)
-            },
+            Err(problem) => fallback(problem),
         }
+    }
+
+    fn default_request() -> State {
+        let base = Rc::new(builtins::load(builtins::DEFAULT).expect("the default scenario is built in"));
+        State::simulate(base, Knobs::default(), 1).expect("the default scenario simulates")
     }
 
     pub fn share_link(&self) -> ShareLink {
-        ShareLink { scenario: self.scenario.name.clone(), seed: self.seed }
+        ShareLink { scenario: self.base.name.clone(), seed: self.seed, knobs: self.knobs.to_string() }
     }
 
-    fn simulate(scenario: Scenario, seed: u64) -> State {
-        let result = Simulation::new(&scenario).and_then(|simulation| simulation.simulate_one(seed));
-        match result {
-            Ok(trace) => {
-                let fingerprint = fingerprint(std::slice::from_ref(&trace));
-                State { scenario, seed, trace: Some(trace), fingerprint, error: None, notice: None }
+    /// The scenario as simulated: the built-in with the knobs applied.
+    pub fn scenario(&self) -> Scenario {
+        self.knobs.apply(&self.base)
+    }
+
+    pub fn is_imported(&self) -> bool {
+        matches!(self.source, Source::Imported { .. })
+    }
+
+    fn simulate(base: Rc<Scenario>, knobs: Knobs, seed: u64) -> Result<State, String> {
+        let scenario = knobs.apply(&base);
+        scenario.validate("knobs").map_err(|error| error.to_string())?;
+        let trace = Simulation::new(&scenario)
+            .and_then(|simulation| simulation.simulate_one(seed))
+            .map_err(|error| error.to_string())?;
+        let source = Source::Simulated {
+            fingerprint: fingerprint(std::slice::from_ref(&trace)),
+            total_ns: trace.end_ns - trace.start_ns,
+            failed: trace.failed,
+        };
+        let basis = TimeBasis::Adjusted;
+        let view = TraceView::new(trace.spans, basis, Some(&scenario));
+        Ok(State {
+            base,
+            knobs,
+            seed,
+            source,
+            trace: Rc::new(view),
+            basis,
+            collapsed: Rc::default(),
+            selected: None,
+            details_open: false,
+            search: String::new(),
+            zoom: None,
+            error: None,
+            notice: None,
+        })
+    }
+
+    /// Re-simulates after a change, keeping the view settings (basis, selection by span id,
+    /// search, details) where they still apply. On failure keeps everything and reports.
+    fn rerun(&self, base: Rc<Scenario>, knobs: Knobs, seed: u64) -> State {
+        match State::simulate(base, knobs, seed) {
+            Ok(mut next) => {
+                if next.basis != self.basis {
+                    next.trace =
+                        Rc::new(TraceView::new(next.trace.spans.clone(), self.basis, Some(&next.scenario())));
+                    next.basis = self.basis;
+                }
+                let selected_id = self.selected.map(|idx| self.trace.spans[idx as usize].span_id);
+                next.selected = selected_id
+                    .and_then(|id| next.trace.spans.iter().position(|span| span.span_id == id))
+                    .map(|idx| idx as u32);
+                next.details_open = self.details_open && next.selected.is_some();
+                next.search = self.search.clone();
+                next
             }
-            Err(error) => State {
-                scenario,
-                seed,
-                trace: None,
-                fingerprint: String::new(),
-                error: Some(error.to_string()),
-                notice: None,
-            },
+            Err(error) => State { error: Some(error), ..self.clone() },
         }
     }
 
-    /// Re-simulates; on failure keeps the current trace and reports the error.
-    fn rerun(&self, scenario: Scenario, seed: u64) -> State {
-        let next = State::simulate(scenario, seed);
-        match &next.error {
-            Some(error) => State { error: Some(error.clone()), ..self.clone() },
-            None => next,
+    fn with_basis(&self, basis: TimeBasis) -> State {
+        let scenario = (!self.is_imported()).then(|| self.scenario());
+        State {
+            trace: Rc::new(TraceView::new(self.trace.spans.clone(), basis, scenario.as_ref())),
+            basis,
+            ..self.clone()
         }
     }
-}
 
-fn default_scenario() -> Scenario {
-    builtins::load(builtins::DEFAULT).expect("the default scenario is built in")
+    fn import(&self, file: String, text: &str) -> State {
+        match formats::import(text, &file) {
+            Ok(imported) if imported.spans.is_empty() => {
+                State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
+            }
+            Ok(imported) => {
+                let warnings = imported.warnings.iter().map(|warning| warning.to_string()).collect();
+                State {
+                    source: Source::Imported { file, format: imported.format.title().to_owned(), warnings },
+                    trace: Rc::new(TraceView::new(imported.spans, self.basis, None)),
+                    collapsed: Rc::default(),
+                    selected: None,
+                    details_open: false,
+                    zoom: None,
+                    error: None,
+                    notice: None,
+                    ..self.clone()
+                }
+            }
+            Err(error) => State { error: Some(format!("Could not open the file: {error}")), ..self.clone() },
+        }
+    }
 }
 
 /// The next seed: a deterministic walk, so a class pressing "Send request" the same number of
@@ -140,36 +292,93 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let state = &*self;
         Rc::new(match action {
-            Action::SendRequest => self.rerun(self.scenario.clone(), next_seed(self.seed)),
-            Action::SetSeed(seed) => self.rerun(self.scenario.clone(), seed),
+            Action::SendRequest => {
+                state.rerun(state.base.clone(), state.knobs.clone(), next_seed(state.seed))
+            }
+            Action::SetSeed(seed) => state.rerun(state.base.clone(), state.knobs.clone(), seed),
             Action::SelectScenario(name) => match builtins::load(&name) {
-                Some(scenario) => self.rerun(scenario, self.seed),
-                None => State { error: Some(format!("no built-in scenario {name:?}")), ..(*self).clone() },
+                Some(base) => {
+                    State { selected: None, ..state.rerun(Rc::new(base), Knobs::default(), state.seed) }
+                }
+                None => State { error: Some(format!("no built-in scenario {name:?}")), ..state.clone() },
             },
+            Action::SetKnobs(service, knobs) => {
+                let mut all = state.knobs.clone();
+                all.0.insert(service, knobs);
+                all.0.retain(|_, knobs| *knobs != ServiceKnobs::default());
+                state.rerun(state.base.clone(), all, state.seed)
+            }
+            Action::ResetKnobs => state.rerun(state.base.clone(), Knobs::default(), state.seed),
+            Action::SetBasis(basis) if basis != state.basis => state.with_basis(basis),
+            Action::SetBasis(_) => state.clone(),
+            Action::Select(selected) => State { selected, ..state.clone() },
+            Action::OpenDetails(open) => {
+                State { details_open: open && state.selected.is_some(), ..state.clone() }
+            }
+            Action::ToggleCollapse(span_idx) => {
+                let expanded = state.collapsed.contains(&span_idx);
+                set_expanded(state, span_idx, expanded)
+            }
+            Action::SetExpanded(span_idx, expanded) => set_expanded(state, span_idx, expanded),
+            Action::Search(search) => State { search, ..state.clone() },
+            Action::Zoom(zoom) => State { zoom, ..state.clone() },
+            Action::Import(file, text) => state.import(file, &text),
+            Action::Fail(error) => State { error: Some(error), ..state.clone() },
+            Action::DismissMessages => State { error: None, notice: None, ..state.clone() },
         })
     }
+}
+
+fn set_expanded(state: &State, span_idx: u32, expanded: bool) -> State {
+    if !state.trace.has_children(span_idx) || expanded != state.collapsed.contains(&span_idx) {
+        return state.clone();
+    }
+    let mut collapsed = (*state.collapsed).clone();
+    if expanded {
+        collapsed.remove(&span_idx);
+    } else {
+        collapsed.insert(span_idx);
+    }
+    State { collapsed: Rc::new(collapsed), ..state.clone() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqflow_core::knobs::Shape;
+
+    fn fingerprint_of(state: &State) -> &str {
+        match &state.source {
+            Source::Simulated { fingerprint, .. } => fingerprint,
+            Source::Imported { .. } => "",
+        }
+    }
 
     #[test]
     fn send_request_changes_seed_and_trace() {
         let first = Rc::new(State::from_hash(""));
         let second = first.clone().reduce(Action::SendRequest);
         assert_ne!(first.seed, second.seed);
-        assert_ne!(first.fingerprint, second.fingerprint);
-        assert!(second.trace.as_ref().is_some_and(|trace| trace.spans.len() >= 4));
+        assert_ne!(fingerprint_of(&first), fingerprint_of(&second));
+        assert!(second.trace.spans.len() >= 4);
     }
 
     #[test]
-    fn share_links_round_trip_and_bad_ones_fall_back_with_a_notice() {
+    fn share_links_round_trip_knobs_and_bad_ones_fall_back_with_a_notice() {
         let state = Rc::new(State::from_hash("")).reduce(Action::SelectScenario("db-pool".into()));
         let state = state.reduce(Action::SetSeed(77));
-        let reopened = State::from_hash(&state.share_link().to_hash());
-        assert_eq!(reopened.fingerprint, state.fingerprint);
+        let knobs = ServiceKnobs {
+            latency: Some((Shape::Normal, 12.5)),
+            skew_ms: Some(-30.0),
+            ..ServiceKnobs::default()
+        };
+        let state = state.reduce(Action::SetKnobs("database".into(), knobs));
+        let hash = state.share_link().to_hash();
+        assert!(hash.contains("knobs=database.latency=normal:12.5,database.skew=-30"), "{hash}");
+        let reopened = State::from_hash(&hash);
+        assert_eq!(fingerprint_of(&reopened), fingerprint_of(&state));
         assert_eq!(reopened.notice, None);
         for hostile in [
             "#scenario=<img src=x onerror=alert(1)>",
@@ -177,13 +386,59 @@ mod tests {
             "#seed=1e99",
             "#what=ever",
             "#scenario=nope",
+            "#knobs=database.skew=abc",
+            "#knobs=%ZZ",
+            "#scenario=try-it&knobs=gateway.latency=fixed:99999999",
         ] {
             let fallback = State::from_hash(hostile);
-            assert_eq!(fallback.scenario.name, "try-it", "{hostile}");
+            assert_eq!(fallback.base.name, "try-it", "{hostile}");
             assert!(
                 fallback.notice.as_deref().is_some_and(|notice| notice.contains("could not be opened")),
                 "{hostile}"
             );
         }
+    }
+
+    #[test]
+    fn a_knob_change_keeps_the_selection_and_a_failed_import_keeps_the_trace() {
+        let state = Rc::new(State::from_hash(""));
+        let database =
+            state.trace.spans.iter().position(|span| span.service == "database").expect("db") as u32;
+        let state = state.reduce(Action::Select(Some(database))).reduce(Action::OpenDetails(true));
+        let knobs = ServiceKnobs { latency: Some((Shape::Fixed, 500.0)), ..ServiceKnobs::default() };
+        let state = state.reduce(Action::SetKnobs("database".into(), knobs));
+        let selected = state.selected.expect("still selected");
+        assert_eq!(state.trace.spans[selected as usize].service, "database");
+        assert_eq!(state.trace.spans[selected as usize].duration_ns(), 500_000_000);
+        assert!(state.details_open);
+        let before = state.trace.clone();
+        let state = state.reduce(Action::Import("broken.json".into(), "{ not json".into()));
+        assert!(
+            state.error.as_deref().is_some_and(|error| error.contains("broken.json")),
+            "{:?}",
+            state.error
+        );
+        assert_eq!(state.trace, before);
+    }
+
+    #[test]
+    fn skew_basis_toggles_between_raw_and_adjusted_times() {
+        let state = Rc::new(State::from_hash("#scenario=clock-skew&seed=4"));
+        let auth = state.trace.spans.iter().position(|span| span.service == "auth").expect("auth");
+        let adjusted = state.trace.analysis.times[auth];
+        let raw = state.clone().reduce(Action::SetBasis(TimeBasis::Raw));
+        assert_eq!(raw.trace.analysis.times[auth].start_ns, raw.trace.spans[auth].start_ns);
+        assert_ne!(adjusted.start_ns, raw.trace.analysis.times[auth].start_ns, "the adjuster moved auth");
+    }
+
+    #[test]
+    fn collapse_only_applies_to_spans_with_children() {
+        let state = Rc::new(State::from_hash(""));
+        let root = state.trace.order[0];
+        let leaf = *state.trace.order.last().expect("rows");
+        let collapsed = state.clone().reduce(Action::ToggleCollapse(root));
+        assert!(collapsed.collapsed.contains(&root));
+        assert!(!state.reduce(Action::ToggleCollapse(leaf)).collapsed.contains(&leaf));
+        assert!(collapsed.reduce(Action::SetExpanded(root, true)).collapsed.is_empty());
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::scenario::Scenario;
 
-/// A built-in scenario's name, lesson and source text.
+/// A built-in scenario: its name and its text, converted from `scenarios/<name>.toml` to JSON by
+/// the build script.
 #[derive(Clone, Copy, Debug)]
 pub struct Builtin {
     pub name: &'static str,
@@ -11,7 +12,7 @@ pub struct Builtin {
 
 macro_rules! builtin {
     ($name:literal) => {
-        Builtin { name: $name, source: include_str!(concat!("../../../scenarios/", $name, ".toml")) }
+        Builtin { name: $name, source: include_str!(concat!(env!("OUT_DIR"), "/", $name, ".json")) }
     };
 }
 
@@ -37,7 +38,7 @@ pub fn load(name: &str) -> Option<Scenario> {
     let builtin = BUILTINS.iter().find(|builtin| builtin.name == name)?;
     let origin = format!("scenarios/{}.toml", builtin.name);
     // Built-ins are checked by the tests; a broken one is a bug in the binary.
-    Some(Scenario::from_toml(builtin.source, &origin).unwrap_or_else(|error| panic!("{error}")))
+    Some(Scenario::from_json(builtin.source, &origin).unwrap_or_else(|error| panic!("{error}")))
 }
 
 /// All built-in names.

@@ -5,6 +5,7 @@
 //! in virtual time from a seed and returns the spans a tracing backend would receive, together
 //! with the ground truth. See [`sim`] for the determinism contract.
 
+pub mod analysis;
 pub mod builtins;
 pub mod fingerprint;
 pub mod formats;

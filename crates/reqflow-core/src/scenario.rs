@@ -297,6 +297,7 @@ impl ScenarioError {
     }
 }
 
+#[cfg(feature = "toml")]
 fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() as u32 + 1;
@@ -306,6 +307,7 @@ fn line_column(text: &str, offset: usize) -> (u32, u32) {
 
 impl Scenario {
     /// Parses and validates a TOML scenario. `origin` names the file in errors.
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario = toml::from_str(text).map_err(|error| {
             let (line, column) = error.span().map_or((1, 1), |span| line_column(text, span.start));
@@ -333,6 +335,7 @@ impl Scenario {
     }
 
     /// Picks the format from the first non-blank character: `{` is JSON, anything else TOML.
+    #[cfg(feature = "toml")]
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         if text.trim_start().starts_with('{') {
             Scenario::from_json(text, origin)
@@ -341,12 +344,29 @@ impl Scenario {
         }
     }
 
+    #[cfg(feature = "toml")]
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
     }
 
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|service| service.name == name)
+    }
+
+    /// The services with an operation that calls or publishes to `service`, in scenario order.
+    pub fn callers_of(&self, service: &str) -> Vec<&Service> {
+        self.services
+            .iter()
+            .filter(|caller| {
+                caller.operations.iter().any(|operation| {
+                    let mut calls = false;
+                    for step in &operation.steps {
+                        step.for_each_target(&mut |target, _| calls |= target == service);
+                    }
+                    calls
+                })
+            })
+            .collect()
     }
 
     pub fn service_mut(&mut self, name: &str) -> Option<&mut Service> {
@@ -581,7 +601,7 @@ fn check_probability(origin: &str, path: &str, value: f64) -> Result<(), Scenari
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
 

@@ -1,1 +1,4 @@
+pub mod details;
+pub mod knobs;
+pub mod minimap;
 pub mod waterfall;

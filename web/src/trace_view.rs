@@ -1,0 +1,245 @@
+//! A trace prepared for display: its spans, the core's analysis, and the indexes the waterfall
+//! needs (tree order, subtree sizes, service colours). Built once per trace; pure Rust, no DOM.
+
+use std::collections::BTreeSet;
+
+use reqflow_core::Span;
+use reqflow_core::analysis::{TimeBasis, TraceAnalysis, WarningKind, analyze, group_by_trace};
+use reqflow_core::scenario::Scenario;
+use reqflow_core::waterfall::format_duration;
+
+/// Okabe–Ito: a palette that stays distinguishable with the common colour-vision deficiencies.
+pub const PALETTE: [&str; 8] =
+    ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8A7A00", "#6B6B6B"];
+
+#[derive(Debug, PartialEq)]
+pub struct TraceView {
+    pub spans: Vec<Span>,
+    pub analysis: TraceAnalysis,
+    /// Spans in tree order (the analysis' preorder).
+    pub order: Vec<u32>,
+    /// For each span, how many spans its subtree holds after it in `order`.
+    pub subtree_len: Vec<u32>,
+    /// Service names in colour order.
+    pub services: Vec<String>,
+    /// Colour index per span.
+    pub colour: Vec<u8>,
+    /// Earliest start and latest end over the times the analysis used.
+    pub start_ns: i64,
+    pub end_ns: i64,
+    /// Sentences about lost context: "orders did not forward traceparent: 3 spans became a
+    /// separate trace".
+    pub fragments: Vec<String>,
+    /// Number of distinct trace ids.
+    pub n_traces: usize,
+    /// The first span of every trace after the first: where a fragment begins.
+    pub fragment_roots: BTreeSet<u32>,
+}
+
+impl TraceView {
+    /// Analyses `spans`; `scenario` (for simulated traces) explains fragments in words.
+    pub fn new(spans: Vec<Span>, basis: TimeBasis, scenario: Option<&Scenario>) -> TraceView {
+        let analysis = analyze(&spans, basis);
+        let order = analysis.tree.preorder().to_vec();
+        let mut subtree_len = vec![0u32; spans.len()];
+        // Walk the preorder backwards: a span's subtree is itself plus its children's subtrees.
+        for &span_idx in order.iter().rev() {
+            let size: u32 =
+                analysis.tree.children(span_idx).iter().map(|&child| subtree_len[child as usize] + 1).sum();
+            subtree_len[span_idx as usize] = size;
+        }
+        let mut services: Vec<String> = Vec::new();
+        if let Some(scenario) = scenario {
+            services.extend(scenario.services.iter().map(|service| service.name.clone()));
+        }
+        let mut colour = Vec::with_capacity(spans.len());
+        for span in &spans {
+            let idx = match services.iter().position(|name| *name == span.service) {
+                Some(idx) => idx,
+                None => {
+                    services.push(span.service.clone());
+                    services.len() - 1
+                }
+            };
+            colour.push((idx % PALETTE.len()) as u8);
+        }
+        let start_ns = analysis.times.iter().map(|time| time.start_ns).min().unwrap_or(0);
+        let end_ns = analysis.times.iter().map(|time| time.end_ns).max().unwrap_or(start_ns).max(start_ns);
+        let groups = group_by_trace(&spans);
+        let fragments = fragment_sentences(&spans, &groups, scenario);
+        let n_traces = groups.traces.len();
+        let fragment_roots = groups
+            .traces
+            .iter()
+            .skip(1)
+            .filter_map(|group| {
+                group.spans.iter().copied().min_by_key(|&idx| (spans[idx as usize].start_ns, idx))
+            })
+            .collect();
+        TraceView {
+            spans,
+            analysis,
+            order,
+            subtree_len,
+            services,
+            colour,
+            start_ns,
+            end_ns,
+            fragments,
+            n_traces,
+            fragment_roots,
+        }
+    }
+
+    pub fn duration_ns(&self) -> i64 {
+        self.end_ns - self.start_ns
+    }
+
+    /// The rows on screen: tree order, skipping the descendants of collapsed spans.
+    pub fn visible_rows(&self, collapsed: &BTreeSet<u32>) -> Vec<u32> {
+        let mut rows = Vec::with_capacity(self.order.len());
+        let mut pos = 0;
+        while pos < self.order.len() {
+            let span_idx = self.order[pos];
+            rows.push(span_idx);
+            pos += 1;
+            if collapsed.contains(&span_idx) {
+                pos += self.subtree_len[span_idx as usize] as usize;
+            }
+        }
+        rows
+    }
+
+    pub fn has_children(&self, span_idx: u32) -> bool {
+        self.subtree_len[span_idx as usize] > 0
+    }
+
+    /// Spans whose service, name or attribute values contain `query` (case-insensitive).
+    pub fn search(&self, query: &str) -> BTreeSet<u32> {
+        let query = query.trim().to_lowercase();
+        if query.is_empty() {
+            return BTreeSet::new();
+        }
+        self.spans
+            .iter()
+            .enumerate()
+            .filter(|(_, span)| {
+                span.service.to_lowercase().contains(&query)
+                    || span.name.to_lowercase().contains(&query)
+                    || span.span_id.to_string().contains(&query)
+                    || span.attributes.iter().any(|kv| kv.value.to_string().to_lowercase().contains(&query))
+            })
+            .map(|(span_idx, _)| span_idx as u32)
+            .collect()
+    }
+
+    /// Whether the span has a warning of this kind.
+    pub fn has_warning(&self, span_idx: u32, kind: WarningKind) -> bool {
+        self.analysis.warnings_for(span_idx).iter().any(|warning| warning.kind == kind)
+    }
+
+    /// The bottleneck sentence from the core.
+    pub fn bottleneck(&self) -> String {
+        self.analysis.bottleneck_sentence()
+    }
+
+    pub fn total_label(&self) -> String {
+        format_duration(self.duration_ns())
+    }
+}
+
+/// One sentence per trace that split off the first one, naming the service that lost the context
+/// when the scenario tells us.
+fn fragment_sentences(
+    spans: &[Span],
+    groups: &reqflow_core::analysis::TraceGroups,
+    scenario: Option<&Scenario>,
+) -> Vec<String> {
+    groups
+        .traces
+        .iter()
+        .skip(1)
+        .map(|group| {
+            let first = group.spans.iter().copied().min_by_key(|&idx| (spans[idx as usize].start_ns, idx));
+            let root = first.map(|idx| &spans[idx as usize]);
+            let n = group.spans.len();
+            let plural = if n == 1 { "span" } else { "spans" };
+            let culprit = root.and_then(|root| {
+                let scenario = scenario?;
+                scenario
+                    .callers_of(&root.service)
+                    .into_iter()
+                    .find(|caller| !caller.propagates)
+                    .map(|caller| (caller.name.clone(), caller.instrumented))
+            });
+            match (culprit, root) {
+                (Some((caller, instrumented)), Some(root)) => {
+                    let what = if instrumented { "did not forward traceparent" } else { "is not traced and did not forward traceparent" };
+                    format!("{caller} {what}: {n} {plural} ({} onwards) became a separate trace", root.service)
+                }
+                (None, Some(root)) => {
+                    format!("{n} {plural} starting at {} arrived without trace context and became a separate trace", root.service)
+                }
+                _ => format!("{n} {plural} became a separate trace"),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqflow_core::{Simulation, builtins};
+
+    fn view(name: &str, seed: u64) -> TraceView {
+        let scenario = builtins::load(name).expect("built-in");
+        let trace = Simulation::new(&scenario).expect("compiles").simulate_one(seed).expect("runs");
+        TraceView::new(trace.spans, TimeBasis::Adjusted, Some(&scenario))
+    }
+
+    #[test]
+    fn collapsing_hides_exactly_the_subtree() {
+        let view = view("try-it", 1);
+        let all = view.visible_rows(&BTreeSet::new());
+        assert_eq!(all.len(), view.spans.len());
+        let root = all[0];
+        assert_eq!(view.visible_rows(&BTreeSet::from([root])), vec![root]);
+        let orders_client =
+            *all.iter().find(|&&idx| view.spans[idx as usize].name == "GET /orders/{id}").expect("row");
+        let rows = view.visible_rows(&BTreeSet::from([orders_client]));
+        assert_eq!(rows.len(), all.len() - view.subtree_len[orders_client as usize] as usize);
+        assert!(rows.iter().all(|&idx| view.spans[idx as usize].service != "database"));
+    }
+
+    #[test]
+    fn broken_propagation_is_explained_in_words() {
+        let view = view("broken-propagation", 2);
+        assert_eq!(view.n_traces, 2);
+        assert_eq!(view.fragments.len(), 1);
+        let root = *view.fragment_roots.iter().next().expect("a fragment root");
+        assert_eq!(view.spans[root as usize].service, "inventory");
+        assert!(
+            view.fragments[0].starts_with(
+                "orders is not traced and did not forward traceparent: 3 spans (inventory onwards)"
+            ),
+            "{}",
+            view.fragments[0]
+        );
+    }
+
+    #[test]
+    fn search_finds_services_names_and_attribute_values() {
+        let view = view("try-it", 1);
+        assert_eq!(view.search("DATABASE").len(), 2, "the database span and the client span calling it");
+        assert!(view.search("select * from orders").len() >= 1, "db.query.text matches");
+        assert!(view.search("   ").is_empty());
+    }
+
+    #[test]
+    fn colours_follow_the_scenario_order() {
+        let view = view("try-it", 1);
+        assert_eq!(view.services[..4], ["gateway", "auth", "orders", "database"]);
+        let database = view.spans.iter().position(|span| span.service == "database").expect("db");
+        assert_eq!(view.colour[database], 3);
+    }
+}
