@@ -19,7 +19,7 @@ function cliFingerprint(seed, scenario = "try-it", knobs = "") {
   return /fingerprint ([0-9a-f]{16})/.exec(out)[1];
 }
 
-const FIXTURES = join(process.cwd(), "..", "shared", "fixtures");
+const FIXTURES = join(process.cwd(), "tests", "fixtures");
 
 const BUILTINS = execFileSync(REQFLOW, ["scenarios"], { encoding: "utf8" })
   .trim()
@@ -48,7 +48,7 @@ const tests = [
     fn: async (page, { url }) => {
       await waitForTrace(page, url);
       const bottleneck = await page.textContent(".insight .bottleneck");
-      assert(/database: .* on the critical path, in `SELECT orders`/.test(bottleneck), `bottleneck sentence: ${bottleneck}`);
+      assert(/database: .* on the critical path, in SELECT orders/.test(bottleneck), `bottleneck sentence: ${bottleneck}`);
       const critical = await page.$$eval(".row.on-critical-path", (rows) => rows.map((row) => row.dataset.service));
       assert(critical.includes("database") && critical.includes("gateway"), `critical path marked: ${critical}`);
       assert((await page.$$(".row .crit")).length >= 3, "critical-path segments drawn on the bars");

@@ -15,9 +15,9 @@ use reqflow_core::{Simulation, SpanId, TraceId, builtins};
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-/// `/work/shared/fixtures`, reached from this crate's directory.
+/// `tests/fixtures`: byte-for-byte copies of the shared fixtures (see its PROVENANCE.md).
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
 fn read_fixture(relative: &str) -> String {

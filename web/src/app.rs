@@ -240,7 +240,7 @@ pub fn app() -> Html {
                     <p class="error-box" role="alert">{ error }<button class="link" onclick={on_dismiss}>{ "Dismiss" }</button></p>
                 }
                 <section class="insight" aria-label="What the trace says">
-                    <p class="bottleneck"><span class="insight-label">{ "Bottleneck" }</span>{ trace.bottleneck() }</p>
+                    <p class="bottleneck"><span class="insight-label">{ "Bottleneck" }</span>{ with_code(&trace.bottleneck()) }</p>
                     { for trace.fragments.iter().map(|sentence| html! {
                         <p class="fragment-note"><span class="insight-label warn">{ "Broken trace" }</span>{ sentence }</p>
                     }) }
@@ -303,4 +303,19 @@ pub fn app() -> Html {
             </footer>
         </div>
     }
+}
+
+/// Text with `backticked` parts shown as code (as text: never parsed as markup).
+fn with_code(sentence: &str) -> Html {
+    sentence
+        .split('`')
+        .enumerate()
+        .map(|(idx, part)| {
+            if idx % 2 == 1 {
+                html! { <code>{ part.to_owned() }</code> }
+            } else {
+                html! { { part.to_owned() } }
+            }
+        })
+        .collect()
 }

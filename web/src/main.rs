@@ -8,6 +8,9 @@ mod state;
 mod trace_view;
 
 fn main() {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        performance.mark("reqflow:start").ok();
+    }
     panic_banner::install();
     yew::Renderer::<app::App>::new().render();
 }

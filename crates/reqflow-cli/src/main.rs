@@ -2,7 +2,10 @@
 //!
 //! A thin shell: parse arguments, call `reqflow-core`, format the result.
 
+mod otlp_http;
+mod render;
 mod traceparent;
+mod view;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,7 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use reqflow_core::fingerprint::Fingerprinter;
 use reqflow_core::formats::{self, Format};
 use reqflow_core::knobs::Knobs;
-use reqflow_core::waterfall::{format_duration, layout, time_range};
+use reqflow_core::waterfall::{format_duration, layout};
 use reqflow_core::{RequestTrace, Scenario, Simulation, builtins};
 
 #[derive(Parser)]
@@ -35,6 +38,8 @@ enum Command {
     Scenarios,
     /// Simulate a scenario and print its traces.
     Run(RunArgs),
+    /// Open a Jaeger, OTLP or Zipkin JSON file: waterfall, warnings, critical path, bottleneck.
+    View(view::ViewArgs),
     /// Explain a W3C traceparent header (and tracestate) field by field.
     Traceparent(traceparent::TraceparentArgs),
 }
@@ -65,6 +70,10 @@ struct RunArgs {
     /// Width of the text waterfall (default: the terminal's `COLUMNS`, or 100).
     #[arg(long)]
     width: Option<u16>,
+    /// Send the spans to an OTLP/HTTP receiver instead of printing them, e.g.
+    /// http://localhost:4318 (an OpenTelemetry collector, Jaeger or Grafana Tempo).
+    #[arg(long, value_name = "URL")]
+    otlp_endpoint: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +110,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => run(args),
+        Command::View(args) => view::run(args),
         Command::Traceparent(args) => traceparent::run(args),
     }
 }
@@ -144,6 +154,18 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     };
     let simulation = Simulation::new(&scenario)?;
+    if let Some(url) = &args.otlp_endpoint {
+        let mut spans = Vec::new();
+        simulation.run(seed, args.requests, |trace| spans.extend(trace.spans))?;
+        let report = otlp_http::export(url, &spans)?;
+        println!(
+            "sent {} spans in {} batch(es) to {url}{}",
+            report.spans,
+            report.batches,
+            if report.retries > 0 { format!(" ({} retries)", report.retries) } else { String::new() }
+        );
+        return Ok(());
+    }
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
@@ -240,51 +262,18 @@ fn write_summary(
     Ok(())
 }
 
-/// The terminal waterfall: indented span tree, service, duration, and a bar on a time axis.
+/// The terminal waterfall of one simulated request.
 fn render_text(trace: &RequestTrace, width: usize) -> String {
-    let mut text = String::new();
     let status = if trace.failed { "FAILED" } else { "ok" };
     let sampled = if trace.sampled { "" } else { "  (not sampled: no spans recorded)" };
-    text.push_str(&format!(
+    let mut text = format!(
         "request {}  {}  {}{sampled}\n",
         trace.request,
         format_duration(trace.end_ns - trace.start_ns),
         status
-    ));
-    if trace.spans.is_empty() {
-        return text;
-    }
-    let rows = layout(&trace.spans);
-    let (start, end) = time_range(&trace.spans);
-    let total = (end - start).max(1);
-    let label_width = (width * 2 / 5).max(30);
-    let bar_width = width.saturating_sub(label_width + 12).max(10);
-    let mut trace_ids: Vec<String> = Vec::new();
-    for row in &rows {
-        let span = &trace.spans[row.span as usize];
-        let trace_id = span.trace_id.to_string();
-        if !trace_ids.contains(&trace_id) {
-            let note = if trace_ids.is_empty() { "" } else { "  (a separate trace: context was lost)" };
-            text.push_str(&format!("trace {trace_id}{note}\n"));
-            trace_ids.push(trace_id);
-        }
-        let indent = "  ".repeat(row.depth as usize);
-        let mark = if span.status.is_error() { "✗ " } else { "" };
-        let mut label = format!("{indent}{mark}{} {}", span.service, span.name);
-        if label.chars().count() > label_width {
-            label = label.chars().take(label_width - 1).collect::<String>() + "…";
-        }
-        let from = ((span.start_ns - start) as f64 / total as f64 * bar_width as f64) as usize;
-        let to = ((span.end_ns - start) as f64 / total as f64 * bar_width as f64).ceil() as usize;
-        let to = to.clamp(from + 1, bar_width);
-        let from = from.min(to - 1);
-        let bar: String = (0..bar_width).map(|col| if col >= from && col < to { '█' } else { '·' }).collect();
-        let pad = label_width - label.chars().count();
-        text.push_str(&format!(
-            "{label}{} {bar} {:>9}\n",
-            " ".repeat(pad),
-            format_duration(span.duration_ns())
-        ));
-    }
+    );
+    let rows: Vec<(u32, u32)> = layout(&trace.spans).iter().map(|row| (row.span, row.depth)).collect();
+    let times: Vec<(i64, i64)> = trace.spans.iter().map(|span| (span.start_ns, span.end_ns)).collect();
+    text.push_str(&render::waterfall(&trace.spans, &rows, &times, width, |_| ""));
     text
 }

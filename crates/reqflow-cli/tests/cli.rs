@@ -152,3 +152,53 @@ fn run_exports_otlp_jaeger_and_zipkin_that_import_back() {
         assert_eq!(imported.spans.len(), direct.spans.len(), "{format}");
     }
 }
+
+fn fixture(path: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    root.join(path).to_str().expect("utf-8 path").to_owned()
+}
+
+#[test]
+fn view_prints_waterfall_warnings_critical_path_and_bottleneck() {
+    let output = reqflow(&["view", &fixture("zipkin/skew.json"), "--adjust-skew", "--width", "100"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        "Zipkin v2 JSON with 4 spans, skew-adjusted times",
+        "bottleneck: ",
+        "critical path (",
+        "clock skew: 2 span(s) adjusted",
+        "warnings (",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let output = reqflow(&["view", &fixture("jaeger/jaeger_ui_01.json"), "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json report");
+    assert_eq!(report["format"], "jaeger");
+    assert_eq!(report["spans"], 5);
+    assert!(
+        report["warnings"].as_array().is_some_and(|warnings| !warnings.is_empty()),
+        "duplicate ids are reported"
+    );
+    assert!(report["bottleneck"].as_str().is_some_and(|sentence| sentence.contains("on the critical path")));
+}
+
+#[test]
+fn view_explains_a_broken_file() {
+    let output = reqflow(&["view", &fixture("otlp/jaeger-ui_otlp2jaeger-in-error.json")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("jaeger-ui_otlp2jaeger-in-error.json") && message.contains("service.name"),
+        "{message}"
+    );
+    let dir = std::env::temp_dir().join(format!("reqflow-view-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("cut.json");
+    std::fs::write(&file, "{\"resourceSpans\": [\n  {\"resource\": ").expect("write");
+    let output = reqflow(&["view", file.to_str().expect("utf-8 path")]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("cut.json:2:"), "line and column: {}", stderr(&output));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,6 +12,7 @@
 //! | `skew` | ms (signed) | the host clock's offset |
 //! | `instrumented` | `true`/`false` | whether it emits spans |
 //! | `propagates` | `true`/`false` | whether it forwards `traceparent` |
+//! | `fanout` | 1..=1000 | multiplies its parallel and repeated calls (a page with 40× more items) |
 //!
 //! The page and the CLI (`reqflow run --knobs ...`) apply the same knobs the same way, so a share
 //! link's trace can be reproduced on the command line.
@@ -20,7 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::latency::Latency;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Step};
 
 /// The shape of a latency knob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,6 +77,7 @@ pub struct ServiceKnobs {
     pub skew_ms: Option<f64>,
     pub instrumented: Option<bool>,
     pub propagates: Option<bool>,
+    pub fanout: Option<u32>,
 }
 
 impl ServiceKnobs {
@@ -168,10 +170,19 @@ impl Knobs {
                 }
                 "instrumented" => entry.instrumented = Some(flag(value)?),
                 "propagates" => entry.propagates = Some(flag(value)?),
+                "fanout" => {
+                    let factor =
+                        value.parse::<u32>().ok().filter(|factor| (1..=1000).contains(factor)).ok_or_else(
+                            || fail(item, "fan-out must be a whole number within 1..=1000".into()),
+                        )?;
+                    entry.fanout = Some(factor);
+                }
                 other => {
                     return Err(fail(
                         item,
-                        format!("unknown knob {other:?} (latency, errors, skew, instrumented, propagates)"),
+                        format!(
+                            "unknown knob {other:?} (latency, errors, skew, instrumented, propagates, fanout)"
+                        ),
                     ));
                 }
             }
@@ -200,6 +211,18 @@ impl Knobs {
                 if let Some(rate) = knobs.error_rate {
                     operation.error_rate = rate;
                 }
+                if let Some(factor) = knobs.fanout {
+                    for step in &mut operation.steps {
+                        match step {
+                            Step::Repeat(repeat) => repeat.count = repeat.count.saturating_mul(factor),
+                            Step::Parallel(parallel) => {
+                                let n = parallel.calls.len() * factor as usize;
+                                parallel.calls = parallel.calls.iter().cycle().take(n).cloned().collect();
+                            }
+                            Step::Work(_) | Step::Call(_) | Step::Publish(_) => {}
+                        }
+                    }
+                }
             }
         }
         scenario
@@ -225,6 +248,9 @@ impl fmt::Display for Knobs {
             }
             if let Some(flag) = knobs.propagates {
                 items.push(format!("{service}.propagates={flag}"));
+            }
+            if let Some(factor) = knobs.fanout {
+                items.push(format!("{service}.fanout={factor}"));
             }
         }
         f.write_str(&items.join(","))
@@ -264,6 +290,21 @@ mod tests {
     }
 
     #[test]
+    fn fanout_multiplies_parallel_and_repeated_calls() {
+        let scenario = crate::builtins::load("n-plus-one").expect("built-in");
+        let knobs = Knobs::parse("orders.fanout=5", &scenario).expect("valid");
+        let changed = knobs.apply(&scenario);
+        let steps = &changed.service("orders").expect("orders").operations[0].steps;
+        assert!(matches!(&steps[1], Step::Repeat(repeat) if repeat.count == 60));
+        let netflix = crate::builtins::load("netflix-fanout").expect("built-in");
+        let big = Knobs::parse("api.fanout=3", &netflix).expect("valid").apply(&netflix);
+        let spans = |scenario: &Scenario| {
+            crate::Simulation::new(scenario).expect("compiles").simulate_one(1).expect("runs").spans.len()
+        };
+        assert!(spans(&big) > 2 * spans(&netflix));
+    }
+
+    #[test]
     fn bad_knobs_say_which_and_why() {
         for (text, expected) in [
             ("nope.skew=1", "no service \"nope\""),
@@ -274,6 +315,7 @@ mod tests {
             ("auth.instrumented=maybe", "not true or false"),
             ("auth", "expected service.knob=value"),
             ("auth.skew=NaN", "is not a number"),
+            ("auth.fanout=0", "within 1..=1000"),
         ] {
             let error = Knobs::parse(text, &try_it()).expect_err(text).to_string();
             assert!(error.contains(expected), "{text}: {error}");

@@ -112,7 +112,7 @@ pub fn details(props: &DetailsProps) -> Html {
                 { row("Operation", text(span.name.clone())) }
                 { row("Kind", text(span.kind.as_str())) }
                 { row("Status", status) }
-                { row("Start", text(format!("{} after the trace began", relative(facts.raw.start_ns)))) }
+                { row("Start", text(format!("{} after the trace began (as recorded)", relative(facts.raw.start_ns)))) }
                 { row("Duration", text(format_duration(span.duration_ns()))) }
                 { row("Self time", text(format_duration(facts.self_ns))) }
                 { row("Critical path", text(if facts.on_critical_path { format_duration(facts.critical_ns) } else { "not on it".to_owned() })) }

@@ -1,6 +1,7 @@
 //! Knobs: change a service and watch the trace change. Every change re-simulates at once.
 
 use reqflow_core::knobs::{ServiceKnobs, Shape};
+use reqflow_core::scenario::Step;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -80,6 +81,18 @@ pub fn knobs_panel(props: &KnobsProps) -> Html {
                 apply(event.target_unchecked_into::<HtmlInputElement>().checked().to_string())
             })
         };
+        let fans_out = service.operations.iter().any(|operation| {
+            operation.steps.iter().any(|step| matches!(step, Step::Parallel(_) | Step::Repeat(_)))
+        });
+        let fanout = knobs.fanout.unwrap_or(1);
+        let on_fanout = {
+            let apply = change(|knobs, value, _, _| {
+                if let Ok(factor) = value.trim().parse::<u32>() {
+                    knobs.fanout = (factor > 1).then_some(factor.min(1000));
+                }
+            });
+            Callback::from(move |event: Event| apply(event.target_unchecked_into::<HtmlInputElement>().value()))
+        };
         let on_propagates = {
             let apply = change(|knobs, value, _, _| knobs.propagates = Some(value == "true"));
             Callback::from(move |event: Event| {
@@ -119,6 +132,11 @@ pub fn knobs_panel(props: &KnobsProps) -> Html {
                     <label for={id("skew")}>{ format!("Clock skew: {skew:+} ms") }</label>
                     <input id={id("skew")} type="range" min="-200" max="200" step="5" value={trim_number(skew)}
                            onchange={on_skew} aria-label={format!("{name} clock skew in milliseconds")} />
+                    if fans_out {
+                        <label for={id("fanout")}>{ "Fan-out × (parallel and repeated calls)" }</label>
+                        <input id={id("fanout")} type="number" min="1" max="1000" step="1" value={fanout.to_string()}
+                               onchange={on_fanout} aria-label={format!("{name} fan-out multiplier")} />
+                    }
                     <label class="check"><input type="checkbox" checked={instrumented} onchange={on_instrumented}
                            aria-label={format!("{name} is instrumented")} />{ " instrumented (emits spans)" }</label>
                     <label class="check"><input type="checkbox" checked={propagates} onchange={on_propagates}

@@ -94,7 +94,8 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
         let left = percent(trace.start_ns + at);
         (0.0..=100.0).contains(&left).then(|| {
             let label = if at == 0 { "0".to_owned() } else { format_duration(at) };
-            html! { <span class="tick" style={format!("left:{left:.3}%")}>{ label }</span> }
+            let class = classes!("tick", (left < 2.0).then_some("first"), (left > 96.0).then_some("last"));
+            html! { <span class={class} style={format!("left:{left:.3}%")}>{ label }</span> }
         })
     });
 

@@ -50,6 +50,12 @@ pub(crate) fn detect(text: &str, origin: &str) -> Result<Format, ImportError> {
     match first {
         Some('[') => Ok(Format::Zipkin),
         Some('{') => {
+            // Fast path: the first key usually names the format; only otherwise read it all.
+            match first_key(text) {
+                Some("resourceSpans") => return Ok(Format::Otlp),
+                Some("data" | "traceID" | "spans" | "processes") => return Ok(Format::Jaeger),
+                _ => {}
+            }
             let sniff: Sniff =
                 serde_json::from_str(text).map_err(|error| ImportError::json(origin, &error))?;
             if sniff.resource_spans.0 {
@@ -80,6 +86,14 @@ pub(crate) fn detect(text: &str, origin: &str) -> Result<Format, ImportError> {
             Err(ImportError::UnknownFormat { origin: origin.to_owned(), found: found.to_owned() })
         }
     }
+}
+
+/// The first key of a JSON object, when it is a plain string without escapes.
+fn first_key(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix('{')?.trim_start().strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let key = &rest[..end];
+    (!key.contains('\\')).then_some(key)
 }
 
 /// Parses the whole document as `T`, with file/line/column errors.

@@ -1,0 +1,142 @@
+//! `reqflow view FILE`: open a trace exported by Jaeger, an OpenTelemetry collector or Zipkin.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use reqflow_core::analysis::{TimeBasis, analyze};
+use reqflow_core::formats;
+use reqflow_core::waterfall::format_duration;
+
+#[derive(clap::Args)]
+pub struct ViewArgs {
+    /// A Jaeger, OTLP/JSON or Zipkin v2 JSON file (the format is detected).
+    file: PathBuf,
+    /// Correct clock skew between hosts (Jaeger's adjuster) before drawing and analysing.
+    #[arg(long)]
+    adjust_skew: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ViewFormat::Text)]
+    format: ViewFormat,
+    /// Width of the text waterfall (default: the terminal's `COLUMNS`, or 100).
+    #[arg(long)]
+    width: Option<u16>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ViewFormat {
+    /// Waterfall, warnings, critical path and bottleneck for people.
+    Text,
+    /// The same facts as JSON.
+    Json,
+}
+
+pub fn run(args: ViewArgs) -> anyhow::Result<()> {
+    let origin = args.file.display().to_string();
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {origin}"))?;
+    let imported = formats::import(&text, &origin)?;
+    let basis = if args.adjust_skew { TimeBasis::Adjusted } else { TimeBasis::Raw };
+    let spans = &imported.spans;
+    let analysis = analyze(spans, basis);
+    let mut out = std::io::stdout().lock();
+    if args.format == ViewFormat::Json {
+        let critical_path: Vec<_> = analysis
+            .critical_path
+            .segments
+            .iter()
+            .map(|segment| {
+                let span = &spans[segment.span as usize];
+                serde_json::json!({
+                    "span_id": span.span_id.to_string(),
+                    "service": span.service,
+                    "name": span.name,
+                    "start_ns": segment.start_ns,
+                    "end_ns": segment.end_ns,
+                })
+            })
+            .collect();
+        let shifted: Vec<_> = analysis
+            .skew
+            .spans
+            .iter()
+            .zip(spans)
+            .filter(|(shift, _)| shift.shift_ns != 0)
+            .map(|(shift, span)| {
+                serde_json::json!({
+                    "span_id": span.span_id.to_string(),
+                    "shift_ns": shift.shift_ns,
+                    "reason": shift.reason,
+                })
+            })
+            .collect();
+        let report = serde_json::json!({
+            "file": origin,
+            "format": imported.format.as_str(),
+            "spans": spans.len(),
+            "times": if args.adjust_skew { "adjusted" } else { "raw" },
+            "import_warnings": imported.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "warnings": analysis.warnings().iter().map(|warning| serde_json::json!({
+                "span_id": warning.span_id.to_string(),
+                "kind": warning.kind.as_str(),
+                "message": warning.message,
+            })).collect::<Vec<_>>(),
+            "skew_adjustments": shifted,
+            "critical_path": critical_path,
+            "bottleneck": analysis.bottleneck_sentence(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        return Ok(());
+    }
+    let width = args
+        .width
+        .map(usize::from)
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
+        .unwrap_or(100)
+        .max(60);
+    writeln!(
+        out,
+        "{origin}: {} with {} spans, {} times",
+        imported.format.title(),
+        spans.len(),
+        if args.adjust_skew { "skew-adjusted" } else { "raw" }
+    )?;
+    let rows: Vec<(u32, u32)> =
+        analysis.tree.preorder().iter().map(|&span| (span, analysis.tree.depth(span))).collect();
+    let times: Vec<(i64, i64)> = analysis.times.iter().map(|time| (time.start_ns, time.end_ns)).collect();
+    let mark = |span: u32| if analysis.is_on_critical_path(span) { "*" } else { " " };
+    writeln!(out, "\n{}", crate::render::waterfall(spans, &rows, &times, width, mark))?;
+    writeln!(out, "* = on the critical path")?;
+    writeln!(out, "\nbottleneck: {}", analysis.bottleneck_sentence())?;
+    writeln!(out, "\ncritical path ({}):", format_duration(analysis.critical_path.total_ns))?;
+    for segment in &analysis.critical_path.segments {
+        let span = &spans[segment.span as usize];
+        writeln!(out, "  {:>9}  {} {}", format_duration(segment.duration_ns()), span.service, span.name)?;
+    }
+    let n_shifted = analysis.skew.n_shifted();
+    if n_shifted > 0 {
+        writeln!(
+            out,
+            "\nclock skew: {n_shifted} span(s) adjusted{}",
+            if args.adjust_skew { "" } else { " (shown raw: pass --adjust-skew to apply)" }
+        )?;
+        for (shift, span) in
+            analysis.skew.spans.iter().zip(spans).filter(|(shift, _)| shift.shift_ns != 0).take(20)
+        {
+            writeln!(out, "  {} {}: {}", span.service, span.name, shift.reason.as_deref().unwrap_or(""))?;
+        }
+    }
+    let warnings = analysis.warnings();
+    if !warnings.is_empty() || !imported.warnings.is_empty() {
+        writeln!(out, "\nwarnings ({}):", warnings.len() + imported.warnings.len())?;
+        for warning in imported
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .chain(warnings.iter().map(ToString::to_string))
+            .take(50)
+        {
+            writeln!(out, "  {warning}")?;
+        }
+    }
+    Ok(())
+}

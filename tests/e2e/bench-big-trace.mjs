@@ -1,0 +1,153 @@
+// Measures the page on a ~100,000-span trace in headless Chromium: import → laid out → first
+// paint, scrolling frame times, and collapse/expand of the whole tree. Not part of the tests:
+// run it with `node tests/e2e/bench-big-trace.mjs` after `trunk build --release` (see
+// BENCHMARKS.md). It prints a table of figures.
+//
+// The trace: `reqflow run --builtin netflix-fanout --requests N --format otlp`, with every request
+// hung under the first request's root so the file holds one trace of N × 255 spans.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, serveDist } from "./harness.mjs";
+
+const REQUESTS = Number(process.env.REQUESTS ?? 393); // 393 × 255 ≈ 100,000 spans
+const FANOUT = Number(process.env.FANOUT ?? 410); // api.fanout=410 ≈ 100,000 spans in one request
+execFileSync("cargo", ["build", "--quiet", "--release", "-p", "reqflow-cli"], { stdio: "inherit" });
+const reqflow = join(process.env.CARGO_TARGET_DIR ?? "target", "release", "reqflow");
+const otlp = JSON.parse(
+  execFileSync(reqflow, ["run", "--builtin", "netflix-fanout", "--seed", "1", "--requests", String(REQUESTS), "--format", "otlp"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  }),
+);
+let traceId = null;
+let rootId = null;
+let nSpans = 0;
+for (const resource of otlp.resourceSpans) {
+  for (const scope of resource.scopeSpans) {
+    for (const span of scope.spans) {
+      nSpans += 1;
+      if (!span.parentSpanId) {
+        if (traceId === null) {
+          traceId = span.traceId;
+          rootId = span.spanId;
+        } else {
+          span.parentSpanId = rootId;
+        }
+      }
+    }
+  }
+}
+for (const resource of otlp.resourceSpans) for (const scope of resource.scopeSpans) for (const span of scope.spans) span.traceId = traceId;
+const file = join(mkdtempSync(join(tmpdir(), "reqflow-bench-")), `big-trace-${nSpans}.json`);
+writeFileSync(file, JSON.stringify(otlp));
+const megabytes = (statSync(file).size / 1e6).toFixed(1);
+
+const server = await serveDist(process.argv[2] ?? "dist");
+const browser = await launchBrowser();
+const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+await page.goto(server.url);
+await page.waitForSelector(".waterfall .row");
+
+const runs = [];
+for (let run = 0; run < 3; run++) {
+  await page.evaluate(() => performance.clearMarks());
+  await page.setInputFiles('input[type="file"]', file);
+  await page.waitForFunction((n) => document.querySelector(".span-count")?.textContent === String(n), nSpans, { timeout: 120_000 });
+  // First paint after the DOM update: two animation frames.
+  const paintedAt = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame((t) => resolve(t)))));
+  const marks = await page.evaluate(() =>
+    Object.fromEntries(performance.getEntriesByType("mark").map((mark) => [mark.name, mark.startTime])),
+  );
+  runs.push({
+    importToLaidOut: marks["reqflow:trace-painted"] - marks["reqflow:import-start"],
+    importToPaint: paintedAt - marks["reqflow:import-start"],
+  });
+  // Load the default trace again so the next run imports from scratch.
+  await page.goto(server.url);
+  await page.waitForSelector(".waterfall .row");
+}
+await page.setInputFiles('input[type="file"]', file);
+await page.waitForFunction((n) => document.querySelector(".span-count")?.textContent === String(n), nSpans, { timeout: 120_000 });
+
+// Scrolling: 60 steps of 900 px through the body, one per frame; frame-to-frame times.
+const scroll = await page.evaluate(async () => {
+  const body = document.querySelector(".waterfall .body");
+  const times = [];
+  let last = await new Promise((resolve) => requestAnimationFrame(resolve));
+  for (let step = 0; step < 60; step++) {
+    body.scrollTop += 900;
+    body.dispatchEvent(new Event("scroll"));
+    const now = await new Promise((resolve) => requestAnimationFrame(resolve));
+    times.push(now - last);
+    last = now;
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[times.length >> 1], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1] };
+});
+
+// Collapse the root (hides ~100,000 rows) and expand it again, keyboard-driven.
+await page.evaluate(() => document.querySelector(".waterfall .body").scrollTo(0, 0));
+await page.focus(".waterfall .body");
+await page.keyboard.press("Home");
+await page.waitForSelector(".row.selected");
+const timeKey = async (key, predicate) => {
+  const started = await page.evaluate(() => performance.now());
+  await page.keyboard.press(key);
+  await page.waitForFunction(predicate);
+  return (await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)))) - started;
+};
+const collapseMs = await timeKey("ArrowLeft", () => document.querySelectorAll(".waterfall .row").length === 1);
+const expandMs = await timeKey("ArrowRight", () => document.querySelectorAll(".waterfall .row").length > 20);
+
+// Simulated in the page: netflix-fanout with the API's fan-out multiplied (a knob change), from
+// the change to the first paint of the new ~100,000-span trace.
+const simulated = [];
+for (let run = 0; run < 3; run++) {
+  await page.goto(`${server.url}#scenario=netflix-fanout&seed=1`);
+  await page.reload();
+  await page.waitForSelector(".waterfall .row");
+  const card = page.locator('.knob-card[data-service="api"]');
+  await card.locator("summary").click();
+  const input = card.getByLabel("api fan-out multiplier");
+  await input.fill(String(FANOUT));
+  const started = await page.evaluate(() => performance.now());
+  await input.press("Enter");
+  await page.waitForFunction(() => Number(document.querySelector(".span-count")?.textContent) > 90000, null, { timeout: 120_000 });
+  const painted = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame((t) => resolve(t)))));
+  simulated.push(painted - started);
+}
+const simulatedSpans = await page.textContent(".span-count");
+// The default try-it request: a knob change to first paint (target < 50 ms).
+const small = [];
+await page.goto(server.url);
+await page.reload();
+await page.waitForSelector(".waterfall .row");
+await page.locator('.knob-card[data-service="database"] summary').click();
+for (const ms of [200, 90, 300, 60, 150]) {
+  const input = page.getByLabel("database latency in milliseconds");
+  await input.fill(String(ms));
+  const before = await page.textContent(".fingerprint");
+  const started = await page.evaluate(() => performance.now());
+  await input.press("Enter");
+  await page.waitForFunction((before) => document.querySelector(".fingerprint")?.textContent !== before, before);
+  const painted = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame((t) => resolve(t))));
+  small.push(painted - started);
+}
+
+await browser.close();
+server.close();
+
+const median = (values) => values.slice().sort((a, b) => a - b)[values.length >> 1];
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+console.log(`big trace: ${nSpans} spans, one trace, OTLP/JSON ${megabytes} MB (${file})`);
+console.log(`| measurement | median of ${runs.length} | runs |`);
+console.log("|---|---|---|");
+console.log(`| import → parsed, analysed, laid out (mark) | ${fmt(median(runs.map((r) => r.importToLaidOut)))} | ${runs.map((r) => fmt(r.importToLaidOut)).join(", ")} |`);
+console.log(`| import → first paint | ${fmt(median(runs.map((r) => r.importToPaint)))} | ${runs.map((r) => fmt(r.importToPaint)).join(", ")} |`);
+console.log(`| scroll frame time (median / p95 / max) | ${fmt(scroll.median)} / ${fmt(scroll.p95)} / ${fmt(scroll.max)} | 60 steps of 900 px |`);
+console.log(`| simulated in the page: knob change → first paint of ${simulatedSpans} spans | ${fmt(median(simulated))} | ${simulated.map(fmt).join(", ")} |`);
+console.log(`| try-it: knob change → re-simulated and painted | ${fmt(median(small))} | ${small.map(fmt).join(", ")} |`);
+console.log(`| collapse root (100k rows → 1) | ${fmt(collapseMs)} | |`);
+console.log(`| expand root (1 → 100k rows) | ${fmt(expandMs)} | |`);
