@@ -306,6 +306,77 @@ const tests = [
       await page.screenshot({ path: join(ARTIFACTS, "wide-1920-netflix.png") });
     },
   },
+
+  {
+    name: "replay: Play at 8x reaches the end and the waterfall is complete",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      await page.getByLabel("Replay speed").selectOption("8");
+      await page.getByRole("button", { name: "Play replay" }).click();
+      await page.waitForSelector(".row.pending, .row.running");
+      await page.waitForFunction(() => document.querySelector(".replay-status")?.textContent === "done", null, { timeout: 10_000 });
+      assertEqual(await page.$$eval(".row.pending, .row.running", (rows) => rows.length), 0, "every span finished");
+      assertEqual(await page.$$eval(".waterfall .row", (rows) => rows.length), 7, "all rows shown");
+      assertEqual(await page.$$eval(".diagram .hop", (hops) => hops.length), 0, "nothing in flight at the end");
+    },
+  },
+  {
+    name: "replay: scrubbing to the middle shows the hop the core's ground truth says is in flight",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      const seed = await page.textContent(".seed");
+      const json = execFileSync(REQFLOW, ["run", "--seed", seed, "--format", "json"], { encoding: "utf8" });
+      // Epoch nanoseconds exceed 2^53: read them as BigInt.
+      const [trace] = JSON.parse(json.replace(/(":\s*)(-?\d{16,})/g, '$1"$2"'));
+      const spans = trace.spans.map((span) => ({ ...span, s: BigInt(span.truth.start_ns), e: BigInt(span.truth.end_ns) }));
+      const start = spans.reduce((min, span) => (span.s < min ? span.s : min), spans[0].s);
+      const end = spans.reduce((max, span) => (span.e > max ? span.e : max), spans[0].e);
+      const hops = [];
+      for (const client of spans.filter((span) => span.kind === "client")) {
+        const server = spans.find((span) => span.parent_span_id === client.span_id && span.kind === "server");
+        const max = (a, b) => (a > b ? a : b);
+        const min = (a, b) => (a < b ? a : b);
+        hops.push({ from: client.service, to: server.service, leg: "request", s: client.s, e: max(server.s, client.s) });
+        hops.push({ from: server.service, to: client.service, leg: "response", s: min(server.e, client.e), e: client.e });
+      }
+      const middle = start + (end - start) / 2n;
+      const distance = (hop) => { const d = (hop.s + hop.e) / 2n - middle; return d < 0n ? -d : d; };
+      const target = hops.filter((hop) => hop.e > hop.s).sort((a, b) => (distance(a) < distance(b) ? -1 : 1))[0];
+      // The scrubber position (0..1000) whose moment falls inside that hop, as the core computes it.
+      const duration = Number(end - start);
+      const timeAt = (value) => start + BigInt(Math.round((value / 1000) * duration));
+      let value = Math.ceil((Number(target.s - start) * 1000) / duration);
+      while (timeAt(value) < target.s) value += 1;
+      assert(timeAt(value) < target.e, `the hop ${target.from}→${target.to} is at least one scrubber step long`);
+      const now = timeAt(value);
+      const expected = hops.filter((hop) => hop.s <= now && now < hop.e).map((hop) => `${hop.from}>${hop.to}:${hop.leg}`).sort();
+      await page.fill(".scrubber", String(value));
+      await page.dispatchEvent(".scrubber", "input");
+      await page.waitForSelector(".diagram .hop");
+      const shown = (await page.$$eval(".diagram .hop", (hops) => hops.map((hop) => `${hop.dataset.from}>${hop.dataset.to}:${hop.dataset.leg}`))).sort();
+      assertEqual(JSON.stringify(shown), JSON.stringify(expected), `hops in flight at scrubber ${value}`);
+      assert(expected.includes(`${target.from}>${target.to}:${target.leg}`), "the middle hop is among them");
+      const title = await page.textContent(".diagram .hop title");
+      assert(title.includes("traceparent 00-"), `hovering a hop shows its traceparent: ${title}`);
+      assert((await page.$$(".row.pending")).length > 0 || (await page.$$(".row.running")).length > 0, "the waterfall is mid-replay");
+      await page.screenshot({ path: join(ARTIFACTS, "replay-mid.png"), fullPage: true });
+    },
+  },
+  {
+    name: "replay: with reduced motion it steps from moment to moment",
+    fn: async (page, { url }) => {
+      await page.emulateMedia({ reducedMotion: "reduce" });
+      await waitForTrace(page, url);
+      assertEqual(await page.getAttribute(".diagram-panel", "data-motion"), "reduced", "reduced motion detected");
+      await page.getByRole("button", { name: "Play replay" }).click();
+      const first = await page.textContent(".replay-status");
+      await page.waitForFunction((first) => document.querySelector(".replay-status")?.textContent !== first, first);
+      const second = await page.textContent(".replay-status");
+      await page.waitForFunction((second) => document.querySelector(".replay-status")?.textContent !== second, second);
+      await page.getByRole("button", { name: "Pause replay" }).click();
+      assert((await page.textContent(".replay-status")).startsWith("t = "), "paused mid-way");
+    },
+  },
 ];
 
 const server = await serveDist(process.argv[2] ?? "dist");

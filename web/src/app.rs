@@ -12,12 +12,16 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::details::Details;
+use crate::components::diagram::Diagram;
 use crate::components::knobs::KnobsPanel;
 use crate::components::minimap::Minimap;
 use crate::components::waterfall::Waterfall;
 use crate::io;
 use crate::state::{Action, Source, State};
 use crate::trace_view::PALETTE;
+
+/// Replay clock period: 25 frames a second is smooth and leaves the main thread free.
+const TICK_MS: u32 = 40;
 
 fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
@@ -44,6 +48,25 @@ pub fn app() -> Html {
     {
         let key = Rc::as_ptr(&state.trace) as usize;
         use_effect_with(key, |_| mark("reqflow:trace-painted"));
+    }
+
+    // The replay clock: ticks while playing. With reduced motion it steps from moment to moment
+    // instead of animating.
+    {
+        let playing = state.replay.is_some_and(|replay| replay.playing);
+        let state = state.clone();
+        use_effect_with(playing, move |playing| {
+            let interval = playing.then(|| {
+                if io::prefers_reduced_motion() {
+                    gloo::timers::callback::Interval::new(700, move || state.dispatch(Action::StepForward))
+                } else {
+                    gloo::timers::callback::Interval::new(TICK_MS, move || {
+                        state.dispatch(Action::Tick(f64::from(TICK_MS) / 1000.0))
+                    })
+                }
+            });
+            move || drop(interval)
+        });
     }
 
     let import_file = {
@@ -286,6 +309,7 @@ pub fn app() -> Html {
                             <span class="legend-crit"><span class="crit-sample"></span>{ "critical path" }</span>
                         </div>
                         <ul class="legend" aria-label="Services">{ for legend }</ul>
+                        <Diagram state={state.clone()} />
                         <Minimap state={state.clone()} />
                         <Waterfall state={state.clone()} />
                     </div>

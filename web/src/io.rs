@@ -55,3 +55,10 @@ pub fn copy_location() -> bool {
     let _promise = window.navigator().clipboard().write_text(&href);
     true
 }
+
+/// Whether the user asked for less motion (the replay then steps instead of animating).
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|window| window.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|query| query.matches())
+}

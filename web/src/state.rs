@@ -44,6 +44,20 @@ pub struct State {
     pub error: Option<String>,
     /// Something worth knowing that is not an error (a share link was ignored...).
     pub notice: Option<String>,
+    /// The replay, when one is on: the moment shown and whether it plays.
+    pub replay: Option<ReplayState>,
+    /// Replay speed: 1.0 plays the whole request in [`REPLAY_SECONDS`].
+    pub speed: f64,
+}
+
+/// Seconds a replay at 1× takes, whatever the request's own duration.
+pub const REPLAY_SECONDS: f64 = 8.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayState {
+    /// True epoch ns of the moment shown.
+    pub now_ns: i64,
+    pub playing: bool,
 }
 
 pub enum Action {
@@ -67,6 +81,18 @@ pub enum Action {
     /// Show an error without changing anything else.
     Fail(String),
     DismissMessages,
+    /// Start (or resume) playing; from the beginning when at the end or off.
+    Play,
+    Pause,
+    /// Advance by this many seconds of wall time at the current speed.
+    Tick(f64),
+    /// Jump to the next moment something starts or ends.
+    StepForward,
+    /// Show the moment this fraction (0..=1) of the way through.
+    Seek(f64),
+    SetSpeed(f64),
+    /// Leave the replay: show the whole trace.
+    StopReplay,
 }
 
 /// What a share link (`#scenario=<name>&seed=<n>&knobs=<knobs>`) asks for.
@@ -221,6 +247,8 @@ impl State {
             zoom: None,
             error: None,
             notice: None,
+            replay: None,
+            speed: 1.0,
         })
     }
 
@@ -240,6 +268,7 @@ impl State {
                     .map(|idx| idx as u32);
                 next.details_open = self.details_open && next.selected.is_some();
                 next.search = self.search.clone();
+                next.speed = self.speed;
                 next
             }
             Err(error) => State { error: Some(error), ..self.clone() },
@@ -271,6 +300,7 @@ impl State {
                     zoom: None,
                     error: None,
                     notice: None,
+                    replay: None,
                     ..self.clone()
                 }
             }
@@ -327,6 +357,44 @@ impl Reducible for State {
             Action::Import(file, text) => state.import(file, &text),
             Action::Fail(error) => State { error: Some(error), ..state.clone() },
             Action::DismissMessages => State { error: None, notice: None, ..state.clone() },
+            Action::Play => {
+                let replay = &state.trace.replay;
+                let now_ns = match state.replay {
+                    Some(current) if current.now_ns < replay.end_ns => current.now_ns,
+                    _ => replay.start_ns,
+                };
+                State { replay: Some(ReplayState { now_ns, playing: true }), ..state.clone() }
+            }
+            Action::Pause => State {
+                replay: state.replay.map(|replay| ReplayState { playing: false, ..replay }),
+                ..state.clone()
+            },
+            Action::Tick(seconds) => match state.replay {
+                Some(current) if current.playing => {
+                    let replay = &state.trace.replay;
+                    let span_ns = (replay.end_ns - replay.start_ns).max(1) as f64;
+                    let step = (seconds * state.speed / REPLAY_SECONDS * span_ns).max(1.0) as i64;
+                    let now_ns = (current.now_ns + step).min(replay.end_ns);
+                    State {
+                        replay: Some(ReplayState { now_ns, playing: now_ns < replay.end_ns }),
+                        ..state.clone()
+                    }
+                }
+                _ => state.clone(),
+            },
+            Action::StepForward => {
+                let replay = &state.trace.replay;
+                let from = state.replay.map_or(replay.start_ns - 1, |current| current.now_ns);
+                let now_ns = state.trace.next_moment(from).unwrap_or(replay.end_ns).min(replay.end_ns);
+                let playing = state.replay.is_some_and(|current| current.playing) && now_ns < replay.end_ns;
+                State { replay: Some(ReplayState { now_ns, playing }), ..state.clone() }
+            }
+            Action::Seek(fraction) => {
+                let now_ns = state.trace.replay.time_at(fraction);
+                State { replay: Some(ReplayState { now_ns, playing: false }), ..state.clone() }
+            }
+            Action::SetSpeed(speed) => State { speed: speed.clamp(0.25, 8.0), ..state.clone() },
+            Action::StopReplay => State { replay: None, ..state.clone() },
         })
     }
 }
@@ -429,6 +497,23 @@ mod tests {
         let raw = state.clone().reduce(Action::SetBasis(TimeBasis::Raw));
         assert_eq!(raw.trace.analysis.times[auth].start_ns, raw.trace.spans[auth].start_ns);
         assert_ne!(adjusted.start_ns, raw.trace.analysis.times[auth].start_ns, "the adjuster moved auth");
+    }
+
+    #[test]
+    fn replay_plays_to_the_end_and_steps_through_moments() {
+        let state = Rc::new(State::from_hash(""));
+        let state = state.reduce(Action::Play);
+        let start = state.trace.replay.start_ns;
+        assert_eq!(state.replay, Some(ReplayState { now_ns: start, playing: true }));
+        let halfway = state.clone().reduce(Action::Tick(REPLAY_SECONDS / 2.0));
+        let middle = halfway.replay.expect("on").now_ns;
+        assert!(middle > start && middle < state.trace.replay.end_ns);
+        let done = halfway.reduce(Action::Tick(REPLAY_SECONDS));
+        assert_eq!(done.replay, Some(ReplayState { now_ns: done.trace.replay.end_ns, playing: false }));
+        let stepped = Rc::new(State::from_hash("")).reduce(Action::StepForward).reduce(Action::StepForward);
+        assert_eq!(stepped.replay.expect("on").now_ns, stepped.trace.moments[1]);
+        let fast = Rc::new(State::from_hash("")).reduce(Action::SetSpeed(100.0));
+        assert_eq!(fast.speed, 8.0);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use reqflow_core::Span;
 use reqflow_core::analysis::{TimeBasis, TraceAnalysis, WarningKind, analyze, group_by_trace};
+use reqflow_core::replay::Replay;
 use reqflow_core::scenario::Scenario;
 use reqflow_core::waterfall::format_duration;
 
@@ -34,6 +35,10 @@ pub struct TraceView {
     pub n_traces: usize,
     /// The first span of every trace after the first: where a fragment begins.
     pub fragment_roots: BTreeSet<u32>,
+    /// The replay in true time: hops between services, queued / waiting / working per span.
+    pub replay: Replay,
+    /// Every moment something starts or ends, sorted (the replay's steps).
+    pub moments: Vec<i64>,
 }
 
 impl TraceView {
@@ -76,7 +81,19 @@ impl TraceView {
                 group.spans.iter().copied().min_by_key(|&idx| (spans[idx as usize].start_ns, idx))
             })
             .collect();
+        let replay = Replay::new(&spans);
+        let mut moments: Vec<i64> = spans
+            .iter()
+            .flat_map(|span| {
+                span.truth.map_or([span.start_ns, span.end_ns], |truth| [truth.start_ns, truth.end_ns])
+            })
+            .chain(replay.hops.iter().flat_map(|hop| [hop.start_ns, hop.end_ns]))
+            .collect();
+        moments.sort_unstable();
+        moments.dedup();
         TraceView {
+            replay,
+            moments,
             spans,
             analysis,
             order,
@@ -141,6 +158,12 @@ impl TraceView {
     /// The bottleneck sentence from the core.
     pub fn bottleneck(&self) -> String {
         self.analysis.bottleneck_sentence()
+    }
+
+    /// The first moment after `t` at which something starts or ends (the replay's next step).
+    pub fn next_moment(&self, t: i64) -> Option<i64> {
+        let pos = self.moments.partition_point(|&moment| moment <= t);
+        self.moments.get(pos).copied()
     }
 
     pub fn total_label(&self) -> String {

@@ -12,6 +12,7 @@ pub mod formats;
 pub mod ids;
 pub mod knobs;
 pub mod latency;
+pub mod replay;
 pub mod scenario;
 pub mod sim;
 pub mod trace;

@@ -63,6 +63,18 @@ pub fn details(props: &DetailsProps) -> Html {
     let clock = (!state.is_imported())
         .then(|| state.scenario().service(&span.service).map(|service| service.clock.clone()))
         .flatten();
+    let split = trace.replay.splits[span_idx as usize];
+    let pool = (!state.is_imported())
+        .then(|| state.scenario().service(&span.service).map(|service| service.concurrency))
+        .flatten()
+        .filter(|&limit| limit > 0)
+        .map(|limit| match state.replay {
+            Some(replay) => format!(
+                "{} of {limit} busy at this moment of the replay",
+                trace.replay.busy(&trace.spans, &span.service, replay.now_ns)
+            ),
+            None => format!("{limit} at once (play the replay to watch it fill)"),
+        });
     let truth = span.truth.map(|truth| {
         let observed_shift = span.start_ns - truth.start_ns;
         html! {
@@ -72,8 +84,11 @@ pub fn details(props: &DetailsProps) -> Html {
                     { row("Really started", text(relative(truth.start_ns))) }
                     { row("Really took", text(format_duration(truth.end_ns - truth.start_ns))) }
                     { row("Host clock said", text(format!("{} (off by {})", relative(span.start_ns), format_duration(observed_shift)))) }
-                    if truth.queued_ns > 0 {
-                        { row("Waited in queue", text(format_duration(truth.queued_ns))) }
+                    { row("Working", text(format_duration(split.working_ns))) }
+                    { row("Waiting on calls", text(format_duration(split.waiting_ns))) }
+                    { row("Queued", text(format_duration(split.queued_ns))) }
+                    if let Some(pool) = &pool {
+                        { row(&format!("{} pool", span.service), text(pool.clone())) }
                     }
                 </dl>
             </section>

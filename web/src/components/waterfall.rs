@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use reqflow_core::SpanKind;
 use reqflow_core::analysis::WarningKind;
+use reqflow_core::replay::{Phase, Replay};
 use reqflow_core::waterfall::format_duration;
 use web_sys::HtmlElement;
 use yew::prelude::*;
@@ -162,6 +163,17 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
         } else {
             ("duration inside", format!("right:{:.3}%", (100.0 - left - width).max(0.0) + 0.6))
         };
+        // During a replay the ground truth decides what exists yet: not started → faint,
+        // running → the bar grows, done → solid.
+        let phase = state.replay.map(|replay| Replay::phase(span, replay.now_ns));
+        let (phase_class, width) = match phase {
+            Some(Phase::NotStarted) => (Some("pending"), width),
+            Some(Phase::Running(progress)) => (Some("running"), (width * f64::from(progress) / 1000.0).max(0.15)),
+            Some(Phase::Done) | None => (None, width),
+        };
+        let split = trace.replay.splits[span_idx as usize];
+        let true_ns = span.truth.map_or(span.duration_ns(), |truth| truth.end_ns - truth.start_ns).max(1);
+        let queued_pct = split.queued_ns as f64 / true_ns as f64 * 100.0;
         let selected = state.selected == Some(span_idx);
         let error = span.status.is_error();
         let skewed = trace.has_warning(span_idx, WarningKind::ClockSkew);
@@ -201,6 +213,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                     facts.on_critical_path.then_some("on-critical-path"),
                     matches.contains(&span_idx).then_some("match"),
                     error.then_some("error"),
+                    phase_class,
                 )}
                  role="row" aria-selected={selected.to_string()} aria-level={(facts.depth + 1).to_string()}
                  style={format!("top:{}px", position * ROW_H)}
@@ -237,7 +250,12 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                     if error { <span class="error-mark" title="error">{ "!" }</span> }
                 </div>
                 <div class="track" role="gridcell">
-                    <div class="bar" style={format!("left:{left:.3}%;width:{width:.3}%;background:{colour}")}></div>
+                    <div class="bar" style={format!("left:{left:.3}%;width:{width:.3}%;background:{colour}")}>
+                        if queued_pct > 0.5 {
+                            <div class="queued" style={format!("width:{:.2}%", queued_pct.min(100.0))}
+                                 title={format!("queued {} before work began", format_duration(split.queued_ns))}></div>
+                        }
+                    </div>
                     { for crit }
                     <span class={label_class} style={label_style}>{ format_duration(span.duration_ns()) }</span>
                 </div>
@@ -245,6 +263,15 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
         }
     });
 
+    let cursor = state.replay.map(|replay| {
+        // The replay's true time, on this axis (exact where clocks agree).
+        let offset = trace
+            .spans
+            .first()
+            .and_then(|span| span.truth.map(|truth| span.start_ns - truth.start_ns))
+            .unwrap_or(0);
+        percent(replay.now_ns + offset)
+    });
     html! {
         <div class="waterfall">
             <div class="axis" aria-hidden="true">
@@ -257,6 +284,10 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                  style={format!("height:{body_h}px")} onscroll={on_scroll} onkeydown={on_key}>
                 <div class="rows" style={format!("height:{}px", n_rows * ROW_H)}>
                     { for row_html }
+                    if let Some(cursor) = cursor.filter(|cursor| (0.0..=100.0).contains(cursor)) {
+                        <div class="now-line" title="the replay's moment (true time)"
+                             style={format!("left:calc(var(--label-w) + (100% - var(--label-w)) * {cursor:.4} / 100)")}></div>
+                    }
                 </div>
             </div>
         </div>
