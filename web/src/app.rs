@@ -278,7 +278,7 @@ pub fn app() -> Html {
                 <dl class="summary">
                     <div><dt>{ "Total" }</dt><dd class="total">{ trace.total_label() }</dd></div>
                     <div><dt>{ "Spans" }</dt><dd class="span-count">{ trace.spans.len() }</dd></div>
-                    <div><dt>{ "Services" }</dt><dd>{ trace.services.iter().filter(|name| trace.spans.iter().any(|span| &span.service == *name)).count() }</dd></div>
+                    <div><dt>{ "Services" }</dt><dd>{ trace.n_services }</dd></div>
                     <div><dt>{ "Traces" }</dt><dd class="trace-count">{ trace.n_traces }</dd></div>
                     <div class="wide"><dt>{ "Trace id" }</dt><dd><code>{ trace_id }</code></dd></div>
                     if let Source::Simulated { total_ns, failed, .. } = &state.source {

@@ -23,6 +23,8 @@ pub struct TraceView {
     pub subtree_len: Vec<u32>,
     /// Service names in colour order.
     pub services: Vec<String>,
+    /// How many of them recorded spans.
+    pub n_services: usize,
     /// Colour index per span.
     pub colour: Vec<u8>,
     /// Earliest start and latest end over the times the analysis used.
@@ -57,17 +59,30 @@ impl TraceView {
         if let Some(scenario) = scenario {
             services.extend(scenario.services.iter().map(|service| service.name.clone()));
         }
+        // Colour index per span: spans of one service are usually neighbours, so remember the
+        // last one; otherwise look the name up (services are few).
         let mut colour = Vec::with_capacity(spans.len());
+        let mut seen: Vec<bool> = Vec::new();
+        let mut last: Option<(&str, usize)> = None;
         for span in &spans {
-            let idx = match services.iter().position(|name| *name == span.service) {
-                Some(idx) => idx,
-                None => {
-                    services.push(span.service.clone());
-                    services.len() - 1
-                }
+            let idx = match last {
+                Some((name, idx)) if name == span.service => idx,
+                _ => match services.iter().position(|name| *name == span.service) {
+                    Some(idx) => idx,
+                    None => {
+                        services.push(span.service.clone());
+                        services.len() - 1
+                    }
+                },
             };
+            last = Some((&span.service, idx));
+            if seen.len() <= idx {
+                seen.resize(idx + 1, false);
+            }
+            seen[idx] = true;
             colour.push((idx % PALETTE.len()) as u8);
         }
+        let n_services = seen.iter().filter(|&&seen| seen).count();
         let start_ns = analysis.times.iter().map(|time| time.start_ns).min().unwrap_or(0);
         let end_ns = analysis.times.iter().map(|time| time.end_ns).max().unwrap_or(start_ns).max(start_ns);
         let groups = group_by_trace(&spans);
@@ -99,6 +114,7 @@ impl TraceView {
             order,
             subtree_len,
             services,
+            n_services,
             colour,
             start_ns,
             end_ns,

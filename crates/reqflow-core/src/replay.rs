@@ -41,18 +41,46 @@ impl Leg {
     }
 }
 
-/// One movement between two services, in true time.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One movement between two services, in true time. Spans are referred to by index, so a
+/// 100,000-span replay copies no strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hop {
-    /// The span on the sending side (client or producer).
+    /// The span on the calling side (client or producer).
     pub span: u32,
-    pub from: String,
-    pub to: String,
+    /// The span on the receiving side (server or consumer); `None` when it recorded nothing.
+    pub receiver: Option<u32>,
     pub leg: Leg,
     pub start_ns: i64,
     pub end_ns: i64,
+}
+
+impl Hop {
+    /// The service the hop leaves.
+    pub fn from<'a>(&self, spans: &'a [Span]) -> &'a str {
+        match (self.leg, self.receiver) {
+            (Leg::Response, Some(receiver)) => &spans[receiver as usize].service,
+            _ => &spans[self.span as usize].service,
+        }
+    }
+
+    /// The service the hop reaches (for an un-traced callee, its `server.address` or the call's
+    /// name).
+    pub fn to<'a>(&self, spans: &'a [Span]) -> &'a str {
+        let caller = &spans[self.span as usize];
+        match (self.leg, self.receiver) {
+            (Leg::Response, _) => &caller.service,
+            (_, Some(receiver)) => &spans[receiver as usize].service,
+            (_, None) => match caller.attribute("server.address") {
+                Some(crate::trace::AttributeValue::Str(address)) => address,
+                _ => &caller.name,
+            },
+        }
+    }
+
     /// The `traceparent` the receiver got, when it recorded one.
-    pub traceparent: Option<String>,
+    pub fn traceparent<'a>(&self, spans: &'a [Span]) -> Option<&'a str> {
+        self.receiver.and_then(|receiver| spans[receiver as usize].traceparent.as_deref())
+    }
 }
 
 /// How a span's true duration splits up.
@@ -93,68 +121,64 @@ impl Replay {
         let index_of = |id: crate::ids::SpanId| {
             by_id.binary_search_by(|(other, _)| other.cmp(&id)).ok().map(|pos| by_id[pos].1)
         };
-        let mut children: Vec<Vec<u32>> = vec![Vec::new(); spans.len()];
-        for (idx, span) in spans.iter().enumerate() {
-            if let Some(parent) = span.parent_span_id.and_then(index_of)
-                && parent as usize != idx
-            {
-                children[parent as usize].push(idx as u32);
-            }
-        }
+        // Children in one flat array: (parent, child) pairs sorted by parent.
+        let mut pairs: Vec<(u32, u32)> = spans
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, span)| {
+                let parent = span.parent_span_id.and_then(index_of)?;
+                (parent as usize != idx).then_some((parent, idx as u32))
+            })
+            .collect();
+        pairs.sort_unstable();
+        let children_of = |parent: usize| {
+            let from = pairs.partition_point(|&(other, _)| (other as usize) < parent);
+            let to = pairs.partition_point(|&(other, _)| (other as usize) <= parent);
+            pairs[from..to].iter().map(|&(_, child)| child)
+        };
         let mut hops = Vec::new();
         for (idx, span) in spans.iter().enumerate() {
             let (start, end) = truth(span);
-            let receivers: Vec<&Span> = children[idx]
-                .iter()
-                .map(|&child| &spans[child as usize])
-                .filter(|child| matches!(child.kind, SpanKind::Server | SpanKind::Consumer))
+            let receivers: Vec<u32> = children_of(idx)
+                .filter(|&child| matches!(spans[child as usize].kind, SpanKind::Server | SpanKind::Consumer))
                 .collect();
             match span.kind {
                 SpanKind::Client => match receivers.first() {
-                    Some(server) => {
-                        let (server_start, server_end) = truth(server);
-                        let traceparent = server.traceparent.clone();
+                    Some(&server) => {
+                        let (server_start, server_end) = truth(&spans[server as usize]);
+                        let receiver = Some(server);
+                        let span = idx as u32;
                         hops.push(Hop {
-                            span: idx as u32,
-                            from: span.service.clone(),
-                            to: server.service.clone(),
+                            span,
+                            receiver,
                             leg: Leg::Request,
                             start_ns: start,
                             end_ns: server_start.max(start),
-                            traceparent: traceparent.clone(),
                         });
                         hops.push(Hop {
-                            span: idx as u32,
-                            from: server.service.clone(),
-                            to: span.service.clone(),
+                            span,
+                            receiver,
                             leg: Leg::Response,
                             start_ns: server_end.min(end),
                             end_ns: end,
-                            traceparent,
                         });
                     }
                     None => hops.push(Hop {
                         span: idx as u32,
-                        from: span.service.clone(),
-                        to: span
-                            .attribute("server.address")
-                            .map_or_else(|| span.name.clone(), |value| value.to_string()),
+                        receiver: None,
                         leg: Leg::Untraced,
                         start_ns: start,
                         end_ns: end,
-                        traceparent: None,
                     }),
                 },
                 SpanKind::Producer => {
                     for consumer in receivers {
                         hops.push(Hop {
                             span: idx as u32,
-                            from: span.service.clone(),
-                            to: consumer.service.clone(),
+                            receiver: Some(consumer),
                             leg: Leg::Message,
                             start_ns: end,
-                            end_ns: truth(consumer).0.max(end),
-                            traceparent: consumer.traceparent.clone(),
+                            end_ns: truth(&spans[consumer as usize]).0.max(end),
                         });
                     }
                 }
@@ -169,9 +193,8 @@ impl Replay {
                 let (start, end) = truth(span);
                 let queued_ns = span.truth.map_or(0, |truth| truth.queued_ns).clamp(0, (end - start).max(0));
                 let busy_from = start + queued_ns;
-                let mut intervals: Vec<(i64, i64)> = children[idx]
-                    .iter()
-                    .map(|&child| truth(&spans[child as usize]))
+                let mut intervals: Vec<(i64, i64)> = children_of(idx)
+                    .map(|child| truth(&spans[child as usize]))
                     .filter(|_| span.kind != SpanKind::Producer)
                     .map(|(child_start, child_end)| (child_start.max(busy_from), child_end.min(end)))
                     .filter(|(from, to)| to > from)
@@ -252,14 +275,14 @@ mod tests {
         let spans = simulate("try-it", 1);
         let replay = Replay::new(&spans);
         let legs: Vec<(&str, &str, Leg)> =
-            replay.hops.iter().map(|hop| (hop.from.as_str(), hop.to.as_str(), hop.leg)).collect();
+            replay.hops.iter().map(|hop| (hop.from(&spans), hop.to(&spans), hop.leg)).collect();
         assert!(legs.contains(&("gateway", "auth", Leg::Request)));
         assert!(legs.contains(&("database", "orders", Leg::Response)));
         assert_eq!(replay.hops.len(), 6, "three calls, out and back");
         for hop in &replay.hops {
             assert!(hop.start_ns <= hop.end_ns);
             if hop.leg == Leg::Request {
-                assert!(hop.traceparent.as_deref().is_some_and(|header| header.starts_with("00-")));
+                assert!(hop.traceparent(&spans).is_some_and(|header| header.starts_with("00-")));
             }
         }
         // At the very start only the gateway runs; at the end everything is done.
@@ -302,12 +325,14 @@ mod tests {
 
     #[test]
     fn async_messages_wait_in_the_queue_and_untraced_calls_are_one_hop() {
-        let replay = Replay::new(&simulate("async-queue", 3));
+        let spans = simulate("async-queue", 3);
+        let replay = Replay::new(&spans);
         let message = replay.hops.iter().find(|hop| hop.leg == Leg::Message).expect("message hop");
-        assert_eq!((message.from.as_str(), message.to.as_str()), ("checkout", "fulfillment"));
+        assert_eq!((message.from(&spans), message.to(&spans)), ("checkout", "fulfillment"));
         assert!(message.end_ns - message.start_ns > 1_000_000_000);
-        let replay = Replay::new(&simulate("payment-gateway", 1));
+        let spans = simulate("payment-gateway", 1);
+        let replay = Replay::new(&spans);
         let untraced = replay.hops.iter().find(|hop| hop.leg == Leg::Untraced).expect("untraced hop");
-        assert_eq!((untraced.from.as_str(), untraced.to.as_str()), ("webhook-sender", "merchant-endpoint"));
+        assert_eq!((untraced.from(&spans), untraced.to(&spans)), ("webhook-sender", "merchant-endpoint"));
     }
 }

@@ -10,9 +10,9 @@ use yew::prelude::*;
 use crate::state::{Action, REPLAY_SECONDS, State};
 use crate::trace_view::PALETTE;
 
-const COL_W: f64 = 190.0;
+const COL_W: f64 = 215.0;
 const ROW_H: f64 = 34.0;
-const NODE_W: f64 = 150.0;
+const NODE_W: f64 = 180.0;
 const NODE_H: f64 = 24.0;
 
 #[derive(Properties, PartialEq)]
@@ -159,8 +159,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
     });
     let hops = now.map(|now| trace.replay.in_flight(now)).unwrap_or_default();
     let hop_html = hops.iter().filter_map(|(hop, progress)| {
-        let from = position(&hop.from)?;
-        let to = position(&hop.to).unwrap_or((from.0 + COL_W, from.1));
+        let spans = &trace.spans;
+        let (hop_from, hop_to) = (hop.from(spans), hop.to(spans));
+        let from = position(hop_from)?;
+        let to = position(hop_to).unwrap_or((from.0 + COL_W, from.1));
         let forward = to.0 > from.0;
         let (x1, y1) = anchor(from, forward);
         let (x2, y2) = anchor(to, !forward);
@@ -170,14 +172,14 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let u = 1.0 - t;
         let x = u * u * u * x1 + 3.0 * u * u * t * mid + 3.0 * u * t * t * mid + t * t * t * x2;
         let y = u * u * u * y1 + 3.0 * u * u * t * y1 + 3.0 * u * t * t * y2 + t * t * t * y2;
-        let title = match &hop.traceparent {
-            Some(header) => format!("{} {} → {}: traceparent {header}", hop.leg.as_str(), hop.from, hop.to),
-            None if hop.leg == Leg::Untraced => format!("inside {}: not traced", hop.to),
-            None => format!("{} {} → {}: no trace context", hop.leg.as_str(), hop.from, hop.to),
+        let title = match hop.traceparent(spans) {
+            Some(header) => format!("{} {hop_from} → {hop_to}: traceparent {header}", hop.leg.as_str()),
+            None if hop.leg == Leg::Untraced => format!("inside {hop_to}: not traced"),
+            None => format!("{} {hop_from} → {hop_to}: no trace context", hop.leg.as_str()),
         };
         Some(html! {
             <circle class={classes!("hop", hop.leg.as_str())} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6"
-                    data-from={hop.from.clone()} data-to={hop.to.clone()} data-leg={hop.leg.as_str()}>
+                    data-from={hop_from.to_owned()} data-to={hop_to.to_owned()} data-leg={hop.leg.as_str()}>
                 <title>{ title }</title>
             </circle>
         })
