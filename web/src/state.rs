@@ -358,7 +358,7 @@ impl Reducible for State {
             Action::Fail(error) => State { error: Some(error), ..state.clone() },
             Action::DismissMessages => State { error: None, notice: None, ..state.clone() },
             Action::Play => {
-                let replay = &state.trace.replay;
+                let replay = state.trace.replay();
                 let now_ns = match state.replay {
                     Some(current) if current.now_ns < replay.end_ns => current.now_ns,
                     _ => replay.start_ns,
@@ -371,7 +371,7 @@ impl Reducible for State {
             },
             Action::Tick(seconds) => match state.replay {
                 Some(current) if current.playing => {
-                    let replay = &state.trace.replay;
+                    let replay = state.trace.replay();
                     let span_ns = (replay.end_ns - replay.start_ns).max(1) as f64;
                     let step = (seconds * state.speed / REPLAY_SECONDS * span_ns).max(1.0) as i64;
                     let now_ns = (current.now_ns + step).min(replay.end_ns);
@@ -383,14 +383,14 @@ impl Reducible for State {
                 _ => state.clone(),
             },
             Action::StepForward => {
-                let replay = &state.trace.replay;
+                let replay = state.trace.replay();
                 let from = state.replay.map_or(replay.start_ns - 1, |current| current.now_ns);
                 let now_ns = state.trace.next_moment(from).unwrap_or(replay.end_ns).min(replay.end_ns);
                 let playing = state.replay.is_some_and(|current| current.playing) && now_ns < replay.end_ns;
                 State { replay: Some(ReplayState { now_ns, playing }), ..state.clone() }
             }
             Action::Seek(fraction) => {
-                let now_ns = state.trace.replay.time_at(fraction);
+                let now_ns = state.trace.replay().time_at(fraction);
                 State { replay: Some(ReplayState { now_ns, playing: false }), ..state.clone() }
             }
             Action::SetSpeed(speed) => State { speed: speed.clamp(0.25, 8.0), ..state.clone() },
@@ -503,15 +503,15 @@ mod tests {
     fn replay_plays_to_the_end_and_steps_through_moments() {
         let state = Rc::new(State::from_hash(""));
         let state = state.reduce(Action::Play);
-        let start = state.trace.replay.start_ns;
+        let start = state.trace.replay().start_ns;
         assert_eq!(state.replay, Some(ReplayState { now_ns: start, playing: true }));
         let halfway = state.clone().reduce(Action::Tick(REPLAY_SECONDS / 2.0));
         let middle = halfway.replay.expect("on").now_ns;
-        assert!(middle > start && middle < state.trace.replay.end_ns);
+        assert!(middle > start && middle < state.trace.replay().end_ns);
         let done = halfway.reduce(Action::Tick(REPLAY_SECONDS));
-        assert_eq!(done.replay, Some(ReplayState { now_ns: done.trace.replay.end_ns, playing: false }));
+        assert_eq!(done.replay, Some(ReplayState { now_ns: done.trace.replay().end_ns, playing: false }));
         let stepped = Rc::new(State::from_hash("")).reduce(Action::StepForward).reduce(Action::StepForward);
-        assert_eq!(stepped.replay.expect("on").now_ns, stepped.trace.moments[1]);
+        assert_eq!(stepped.replay.expect("on").now_ns, stepped.trace.moments()[1]);
         let fast = Rc::new(State::from_hash("")).reduce(Action::SetSpeed(100.0));
         assert_eq!(fast.speed, 8.0);
     }

@@ -1,6 +1,7 @@
 //! A trace prepared for display: its spans, the core's analysis, and the indexes the waterfall
 //! needs (tree order, subtree sizes, service colours). Built once per trace; pure Rust, no DOM.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use reqflow_core::Span;
@@ -37,10 +38,11 @@ pub struct TraceView {
     pub n_traces: usize,
     /// The first span of every trace after the first: where a fragment begins.
     pub fragment_roots: BTreeSet<u32>,
-    /// The replay in true time: hops between services, queued / waiting / working per span.
-    pub replay: Replay,
-    /// Every moment something starts or ends, sorted (the replay's steps).
-    pub moments: Vec<i64>,
+    /// The replay in true time (hops, queued / waiting / working per span), built on first use:
+    /// a 100,000-span trace should not pay for it before anyone presses Play.
+    replay: OnceCell<Replay>,
+    /// Every moment something starts or ends, sorted (the replay's steps); built on first use.
+    moments: OnceCell<Vec<i64>>,
 }
 
 impl TraceView {
@@ -96,19 +98,9 @@ impl TraceView {
                 group.spans.iter().copied().min_by_key(|&idx| (spans[idx as usize].start_ns, idx))
             })
             .collect();
-        let replay = Replay::new(&spans);
-        let mut moments: Vec<i64> = spans
-            .iter()
-            .flat_map(|span| {
-                span.truth.map_or([span.start_ns, span.end_ns], |truth| [truth.start_ns, truth.end_ns])
-            })
-            .chain(replay.hops.iter().flat_map(|hop| [hop.start_ns, hop.end_ns]))
-            .collect();
-        moments.sort_unstable();
-        moments.dedup();
         TraceView {
-            replay,
-            moments,
+            replay: OnceCell::new(),
+            moments: OnceCell::new(),
             spans,
             analysis,
             order,
@@ -178,8 +170,29 @@ impl TraceView {
 
     /// The first moment after `t` at which something starts or ends (the replay's next step).
     pub fn next_moment(&self, t: i64) -> Option<i64> {
-        let pos = self.moments.partition_point(|&moment| moment <= t);
-        self.moments.get(pos).copied()
+        let moments = self.moments();
+        let pos = moments.partition_point(|&moment| moment <= t);
+        moments.get(pos).copied()
+    }
+
+    pub fn replay(&self) -> &Replay {
+        self.replay.get_or_init(|| Replay::new(&self.spans))
+    }
+
+    pub fn moments(&self) -> &[i64] {
+        self.moments.get_or_init(|| {
+            let mut moments: Vec<i64> = self
+                .spans
+                .iter()
+                .flat_map(|span| {
+                    span.truth.map_or([span.start_ns, span.end_ns], |truth| [truth.start_ns, truth.end_ns])
+                })
+                .chain(self.replay().hops.iter().flat_map(|hop| [hop.start_ns, hop.end_ns]))
+                .collect();
+            moments.sort_unstable();
+            moments.dedup();
+            moments
+        })
     }
 
     pub fn total_label(&self) -> String {

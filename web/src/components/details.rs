@@ -63,7 +63,7 @@ pub fn details(props: &DetailsProps) -> Html {
     let clock = (!state.is_imported())
         .then(|| state.scenario().service(&span.service).map(|service| service.clock.clone()))
         .flatten();
-    let split = trace.replay.splits[span_idx as usize];
+    let split = trace.replay().splits[span_idx as usize];
     let pool = (!state.is_imported())
         .then(|| state.scenario().service(&span.service).map(|service| service.concurrency))
         .flatten()
@@ -71,7 +71,7 @@ pub fn details(props: &DetailsProps) -> Html {
         .map(|limit| match state.replay {
             Some(replay) => format!(
                 "{} of {limit} busy at this moment of the replay",
-                trace.replay.busy(&trace.spans, &span.service, replay.now_ns)
+                trace.replay().busy(&trace.spans, &span.service, replay.now_ns)
             ),
             None => format!("{limit} at once (play the replay to watch it fill)"),
         });

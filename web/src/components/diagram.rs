@@ -139,7 +139,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
     });
     let node_html = nodes.iter().map(|node| {
         let colour = trace.services.iter().position(|name| *name == node.name).map_or("#999", |idx| PALETTE[idx % PALETTE.len()]);
-        let busy = now.filter(|_| node.concurrency > 0).map(|now| trace.replay.busy(&trace.spans, &node.name, now));
+        let busy = now.filter(|_| node.concurrency > 0).map(|now| trace.replay().busy(&trace.spans, &node.name, now));
         let label = if !node.instrumented { format!("{} (not traced)", node.name) } else { node.name.clone() };
         html! {
             <g class={classes!("node", (!node.instrumented).then_some("untraced"))} data-service={node.name.clone()}>
@@ -157,7 +157,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             </g>
         }
     });
-    let hops = now.map(|now| trace.replay.in_flight(now)).unwrap_or_default();
+    let hops = now.map(|now| trace.replay().in_flight(now)).unwrap_or_default();
     let hop_html = hops.iter().filter_map(|(hop, progress)| {
         let spans = &trace.spans;
         let (hop_from, hop_to) = (hop.from(spans), hop.to(spans));
@@ -188,7 +188,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
     // Replay controls.
     let playing = state.replay.is_some_and(|replay| replay.playing);
     let fraction = now.map_or(1.0, |now| {
-        (now - trace.replay.start_ns) as f64 / (trace.replay.end_ns - trace.replay.start_ns).max(1) as f64
+        (now - trace.replay().start_ns) as f64
+            / (trace.replay().end_ns - trace.replay().start_ns).max(1) as f64
     });
     let on_play = {
         let state = state.clone();
@@ -221,8 +222,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
         })
     };
     let status = match now {
-        Some(now) if now >= trace.replay.end_ns => "done".to_owned(),
-        Some(now) => format!("t = {}", format_duration(now - trace.replay.start_ns)),
+        Some(now) if now >= trace.replay().end_ns => "done".to_owned(),
+        Some(now) => format!("t = {}", format_duration(now - trace.replay().start_ns)),
         None => "whole trace".to_owned(),
     };
     html! {

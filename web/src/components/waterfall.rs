@@ -171,9 +171,9 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
             Some(Phase::Running(progress)) => (Some("running"), (width * f64::from(progress) / 1000.0).max(0.15)),
             Some(Phase::Done) | None => (None, width),
         };
-        let split = trace.replay.splits[span_idx as usize];
+        let queued_ns = span.truth.map_or(0, |truth| truth.queued_ns);
         let true_ns = span.truth.map_or(span.duration_ns(), |truth| truth.end_ns - truth.start_ns).max(1);
-        let queued_pct = split.queued_ns as f64 / true_ns as f64 * 100.0;
+        let queued_pct = queued_ns as f64 / true_ns as f64 * 100.0;
         let selected = state.selected == Some(span_idx);
         let error = span.status.is_error();
         let skewed = trace.has_warning(span_idx, WarningKind::ClockSkew);
@@ -253,7 +253,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                     <div class="bar" style={format!("left:{left:.3}%;width:{width:.3}%;background:{colour}")}>
                         if queued_pct > 0.5 {
                             <div class="queued" style={format!("width:{:.2}%", queued_pct.min(100.0))}
-                                 title={format!("queued {} before work began", format_duration(split.queued_ns))}></div>
+                                 title={format!("queued {} before work began", format_duration(queued_ns))}></div>
                         }
                     </div>
                     { for crit }
