@@ -26,7 +26,6 @@ use crate::ids::{SpanId, TraceId, hash_str, mix_all};
 use crate::latency::{Latency, Sampler, chance, ms_to_ns};
 use crate::scenario::{Call, Limits, OnError, Protocol, Scenario, Step};
 use crate::trace::{Event, KeyValue, Span, SpanKind, Status, StatusCode, Truth};
-use crate::tracecontext::TraceParent;
 
 /// Why a run could not complete.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +144,24 @@ impl LatencyHistogram {
 }
 
 #[cfg(test)]
+mod header_tests {
+    use super::*;
+    use crate::tracecontext::TraceParent;
+
+    #[test]
+    fn fast_header_equals_the_traceparent_display() {
+        for (trace, parent, sampled) in [(1u64, 2u64, true), (u64::MAX, 0x00f0_67aa_0ba9_02b7, false)] {
+            let ctx = Context {
+                trace_id: TraceId::from_u64_pair(trace, !trace),
+                parent: SpanId::from_u64(parent),
+                sampled,
+            };
+            assert_eq!(ctx.header(), TraceParent::new(ctx.trace_id, ctx.parent, sampled).to_string());
+        }
+    }
+}
+
+#[cfg(test)]
 mod histogram_tests {
     use super::LatencyHistogram;
 
@@ -172,8 +189,21 @@ struct Context {
 }
 
 impl Context {
+    /// The version-00 `traceparent` (same text as `TraceParent`'s Display, without the
+    /// formatting machinery: this runs once per span).
     fn header(&self) -> String {
-        TraceParent::new(self.trace_id, self.parent, self.sampled).to_string()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = Vec::with_capacity(55);
+        text.extend_from_slice(b"00-");
+        for byte in self.trace_id.0 {
+            text.extend_from_slice(&[DIGITS[(byte >> 4) as usize], DIGITS[(byte & 0xf) as usize]]);
+        }
+        text.push(b'-');
+        for byte in self.parent.0 {
+            text.extend_from_slice(&[DIGITS[(byte >> 4) as usize], DIGITS[(byte & 0xf) as usize]]);
+        }
+        text.extend_from_slice(if self.sampled { b"-01" } else { b"-00" });
+        String::from_utf8(text).expect("hex digits and dashes are ASCII")
     }
 }
 
