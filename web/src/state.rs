@@ -312,10 +312,7 @@ impl State {
 /// The next seed: a deterministic walk, so a class pressing "Send request" the same number of
 /// times sees the same traces.
 pub fn next_seed(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    (z ^ (z >> 31)) % SEED_RANGE
+    reqflow_core::ids::mix64(seed) % SEED_RANGE
 }
 
 impl Reducible for State {

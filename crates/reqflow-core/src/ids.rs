@@ -120,7 +120,7 @@ hex_id_impls!(TraceId, "trace id");
 hex_id_impls!(SpanId, "span id");
 
 /// SplitMix64 finalizer: a fast, well-distributed, portable 64-bit mixing function.
-pub(crate) fn mix64(mut z: u64) -> u64 {
+pub fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -846,22 +846,11 @@ impl<'a> Engine<'a> {
                     attributes.insert(1, KeyValue::new("messaging.destination.name", publish.queue.as_str()));
                     attributes.insert(2, KeyValue::new("messaging.operation.type", "process"));
                 }
+                let ids = (ctx.trace_id, ctx.parent, ctx_in.map(|parent| parent.parent));
+                let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
                 Span {
-                    trace_id: ctx.trace_id,
-                    span_id: ctx.parent,
-                    parent_span_id: ctx_in.map(|parent| parent.parent),
-                    name: op.name.clone(),
-                    kind,
-                    service: service.name.clone(),
-                    host: service.host.clone(),
-                    start_ns: observed,
-                    end_ns: observed,
-                    status: Status::default(),
-                    attributes,
-                    events: Vec::new(),
-                    links: Vec::new(),
                     traceparent: ctx_in.map(|ctx| ctx.header()),
-                    truth: Some(Truth { start_ns: truth, end_ns: truth, queued_ns: 0 }),
+                    ..new_span(service, ids, op.name.clone(), kind, attributes, times)
                 }
             })?;
             self.invocations[invocation as usize].span = handle;
@@ -1025,23 +1014,9 @@ impl<'a> Engine<'a> {
         let (start_ns, end_ns) =
             (self.observed(service_idx, now), self.observed(service_idx, now + duration));
         let (true_start, true_end) = (self.truth(now), self.truth(now + duration));
-        self.push_span(request, || Span {
-            trace_id: ctx.trace_id,
-            span_id: span_id_for(key ^ salt, role),
-            parent_span_id: Some(ctx.parent),
-            name: name(),
-            kind,
-            service: service.name.clone(),
-            host: service.host.clone(),
-            start_ns,
-            end_ns,
-            status: Status::default(),
-            attributes: attributes(),
-            events: Vec::new(),
-            links: Vec::new(),
-            traceparent: None,
-            truth: Some(Truth { start_ns: true_start, end_ns: true_end, queued_ns: 0 }),
-        })
+        let ids = (ctx.trace_id, span_id_for(key ^ salt, role), Some(ctx.parent));
+        let times = SpanTimes { observed: (start_ns, end_ns), truth: (true_start, true_end) };
+        self.push_span(request, || new_span(service, ids, name(), kind, attributes(), times))
     }
 
     fn current_calls(&self, invocation: u32) -> &'a [CompiledCall] {
@@ -1095,23 +1070,9 @@ impl<'a> Engine<'a> {
                 if attempt_no > 0 {
                     attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
                 }
-                Span {
-                    trace_id: ctx.trace_id,
-                    span_id: span_id_for(key, 2),
-                    parent_span_id: Some(ctx.parent),
-                    name: target_op.name.clone(),
-                    kind: SpanKind::Client,
-                    service: service.name.clone(),
-                    host: service.host.clone(),
-                    start_ns: observed,
-                    end_ns: observed,
-                    status: Status::default(),
-                    attributes,
-                    events: Vec::new(),
-                    links: Vec::new(),
-                    traceparent: None,
-                    truth: Some(Truth { start_ns: truth, end_ns: truth, queued_ns: 0 }),
-                }
+                let ids = (ctx.trace_id, span_id_for(key, 2), Some(ctx.parent));
+                let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
+                new_span(service, ids, target_op.name.clone(), SpanKind::Client, attributes, times)
             })?;
             if attempt_no > 0 {
                 let observed = self.observed(service_idx, now);
@@ -1338,6 +1299,42 @@ impl<'a> Engine<'a> {
             };
             self.finished.push_back((trace, state.n_spans));
         }
+    }
+}
+
+/// When a span starts and ends, as its host recorded it and truly (epoch ns).
+#[derive(Clone, Copy)]
+struct SpanTimes {
+    observed: (i64, i64),
+    truth: (i64, i64),
+}
+
+/// A span of `service` with ids (trace, span, parent); the end, status and events of spans that
+/// are still open are filled in when they finish.
+fn new_span(
+    service: &CompiledService,
+    (trace_id, span_id, parent_span_id): (TraceId, SpanId, Option<SpanId>),
+    name: String,
+    kind: SpanKind,
+    attributes: Vec<KeyValue>,
+    times: SpanTimes,
+) -> Span {
+    Span {
+        trace_id,
+        span_id,
+        parent_span_id,
+        name,
+        kind,
+        service: service.name.clone(),
+        host: service.host.clone(),
+        start_ns: times.observed.0,
+        end_ns: times.observed.1,
+        status: Status::default(),
+        attributes,
+        events: Vec::new(),
+        links: Vec::new(),
+        traceparent: None,
+        truth: Some(Truth { start_ns: times.truth.0, end_ns: times.truth.1, queued_ns: 0 }),
     }
 }
 
