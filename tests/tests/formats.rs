@@ -384,9 +384,9 @@ fn shape(spans: &[Span]) -> Vec<Shape> {
                 span.trace_id,
                 span.span_id,
                 span.parent_span_id,
-                span.name.clone(),
+                span.name.to_string(),
                 span.kind,
-                span.service.clone(),
+                span.service.to_string(),
                 span.start_ns.div_euclid(1_000),
                 span.end_ns.div_euclid(1_000),
             )
@@ -614,7 +614,7 @@ fn check_round_trip(format: Format, name: &str, seed: u64, spans: &[Span]) {
         assert!(back.truth.is_none() && back.traceparent.is_none(), "{context}");
         let times = |span: &Span| (span.start_ns, span.end_ns);
         let event_times = |span: &Span| -> Vec<(String, i64)> {
-            span.events.iter().map(|event| (event.name.clone(), event.time_ns)).collect()
+            span.events.iter().map(|event| (event.name.to_string(), event.time_ns)).collect()
         };
         match format {
             Format::Otlp => {
@@ -638,7 +638,7 @@ fn check_round_trip(format: Format, name: &str, seed: u64, spans: &[Span]) {
                     assert_eq!(back.attributes, original.attributes, "{context}");
                 } else {
                     let as_text = |span: &Span| -> Vec<(String, String)> {
-                        span.attributes.iter().map(|kv| (kv.key.clone(), kv.value.to_string())).collect()
+                        span.attributes.iter().map(|kv| (kv.key.to_string(), kv.value.to_string())).collect()
                     };
                     assert_eq!(as_text(back), as_text(original), "{context}");
                 }
@@ -712,7 +712,7 @@ fn status_number(code: StatusCode) -> i32 {
 
 fn proto_value(value: &AttributeValue) -> any_value::Value {
     match value {
-        AttributeValue::Str(text) => any_value::Value::StringValue(text.clone()),
+        AttributeValue::Str(text) => any_value::Value::StringValue(text.to_string()),
         AttributeValue::Bool(flag) => any_value::Value::BoolValue(*flag),
         AttributeValue::Int(int) => any_value::Value::IntValue(*int),
         AttributeValue::Float(float) => any_value::Value::DoubleValue(*float),
@@ -733,7 +733,7 @@ fn proto_attributes(attributes: &[opentelemetry_proto::tonic::common::v1::KeyVal
 }
 
 fn our_attributes(attributes: &[KeyValue]) -> ProtoAttributes {
-    attributes.iter().map(|kv| (kv.key.clone(), Some(proto_value(&kv.value)))).collect()
+    attributes.iter().map(|kv| (kv.key.to_string(), Some(proto_value(&kv.value)))).collect()
 }
 
 #[test]
@@ -814,7 +814,7 @@ fn otlp_export_of_every_builtin_parses_with_the_official_protobuf_types() {
                         .map(|event| {
                             (
                                 u64::try_from(event.time_ns).expect("after the epoch"),
-                                event.name.clone(),
+                                event.name.to_string(),
                                 our_attributes(&event.attributes),
                             )
                         })

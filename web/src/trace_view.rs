@@ -72,7 +72,7 @@ impl TraceView {
                 _ => match services.iter().position(|name| *name == span.service) {
                     Some(idx) => idx,
                     None => {
-                        services.push(span.service.clone());
+                        services.push(span.service.to_string());
                         services.len() - 1
                     }
                 },

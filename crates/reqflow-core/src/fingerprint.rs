@@ -138,6 +138,7 @@ pub fn fingerprint(traces: &[RequestTrace]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Text;
 
     fn traces() -> Vec<RequestTrace> {
         let simulation =
@@ -163,11 +164,11 @@ mod tests {
         assert_ne!(fingerprint(&traces[..1]), fingerprint(&traces[..2]));
         let edits: [fn(&mut Span); 6] = [
             |span| span.end_ns += 1,
-            |span| span.name.push('x'),
+            |span| span.name = format!("{}x", span.name).into(),
             |span| span.attributes.pop().map_or((), drop),
-            |span| span.host.clear(),
+            |span| span.host = Text::default(),
             |span| span.truth = None,
-            |span| span.status.message.push('!'),
+            |span| span.status.message = format!("{}!", span.status.message).into(),
         ];
         for (edit_idx, edit) in edits.iter().enumerate() {
             let mut changed = traces.clone();

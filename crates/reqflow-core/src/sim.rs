@@ -25,6 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::ids::{SpanId, TraceId, hash_str, mix_all};
 use crate::latency::{Latency, Sampler, chance, ms_to_ns};
 use crate::scenario::{Call, Limits, OnError, Protocol, Scenario, Step};
+use crate::text::Text;
 use crate::trace::{Event, KeyValue, Span, SpanKind, Status, StatusCode, Truth};
 
 /// Why a run could not complete.
@@ -208,8 +209,8 @@ impl Context {
 }
 
 struct CompiledService {
-    name: String,
-    host: String,
+    name: Text,
+    host: Text,
     instrumented: bool,
     propagates: bool,
     offset_ns: i64,
@@ -221,17 +222,19 @@ struct CompiledService {
 
 struct CompiledOp {
     service: u32,
-    name: String,
+    name: Text,
     latency: Sampler,
     error_rate: f64,
-    error_type: Option<String>,
+    error_type: Option<Text>,
     server_attributes: Vec<KeyValue>,
+    /// What a client span calling this operation carries before the response.
+    client_attributes: Vec<KeyValue>,
     steps: Vec<CompiledStep>,
 }
 
 enum CompiledStep {
     Work {
-        name: Option<String>,
+        name: Option<Text>,
         latency: Sampler,
     },
     /// Call, Parallel and Repeat: `calls` run with at most `max_parallel` in flight.
@@ -252,8 +255,8 @@ struct CompiledCall {
 }
 
 struct CompiledPublish {
-    queue: String,
-    system: String,
+    queue: Text,
+    system: Text,
     consumer: u32,
     queue_delay: Sampler,
     carry_context: bool,
@@ -292,8 +295,8 @@ impl Simulation {
             .services
             .iter()
             .map(|service| CompiledService {
-                name: service.name.clone(),
-                host: service.host_name(),
+                name: Text::new(&service.name),
+                host: Text::from(service.host_name()),
                 instrumented: service.instrumented,
                 propagates: service.propagates,
                 offset_ns: ms_to_ns(service.clock.offset_ms),
@@ -326,9 +329,10 @@ impl Simulation {
                     .steps
                     .iter()
                     .map(|step| match step {
-                        Step::Work(work) => {
-                            CompiledStep::Work { name: work.name.clone(), latency: work.latency.compile() }
-                        }
+                        Step::Work(work) => CompiledStep::Work {
+                            name: work.name.as_deref().map(Text::new),
+                            latency: work.latency.compile(),
+                        },
                         Step::Call(call) => {
                             CompiledStep::Calls { calls: vec![compile_call(call)], max_parallel: 1 }
                         }
@@ -341,21 +345,24 @@ impl Simulation {
                             max_parallel: 1,
                         },
                         Step::Publish(publish) => CompiledStep::Publish(CompiledPublish {
-                            queue: publish.queue.clone(),
-                            system: publish.system.clone(),
+                            queue: Text::new(&publish.queue),
+                            system: Text::new(&publish.system),
                             consumer: find(&publish.consumer.service, &publish.consumer.operation),
                             queue_delay: publish.queue_delay.compile(),
                             carry_context: publish.carry_context,
                         }),
                     })
                     .collect();
+                let server_attributes = server_attributes(service, operation);
+                let client_attributes = client_attributes(service, operation, &server_attributes);
                 ops.push(CompiledOp {
                     service: service_idx as u32,
-                    name: operation.name.clone(),
+                    name: Text::new(&operation.name),
                     latency: operation.latency.compile(),
                     error_rate: operation.error_rate,
-                    error_type: operation.error_type.clone(),
-                    server_attributes: server_attributes(service, operation),
+                    error_type: operation.error_type.as_deref().map(Text::new),
+                    server_attributes,
+                    client_attributes,
                     steps,
                 });
             }
@@ -510,28 +517,53 @@ fn server_attributes(
     match service.protocol {
         Protocol::Http => {
             let (method, route) = split_http_name(&operation.name);
-            attributes.push(KeyValue::new("http.request.method", method));
-            attributes.push(KeyValue::new("http.route", route));
+            attributes.push(KeyValue::new("http.request.method", Text::new(method)));
+            attributes.push(KeyValue::new("http.route", Text::new(route)));
         }
         Protocol::Grpc => {
             attributes.push(KeyValue::new("rpc.system", "grpc"));
-            attributes.push(KeyValue::new("rpc.method", operation.name.as_str()));
+            attributes.push(KeyValue::new("rpc.method", Text::new(&operation.name)));
         }
         Protocol::Database | Protocol::Cache => {
             let default_system = if service.protocol == Protocol::Cache { "redis" } else { "postgresql" };
             let system = if service.system.is_empty() { default_system } else { service.system.as_str() };
             let query = operation.query.as_deref().unwrap_or(&operation.name);
-            attributes.push(KeyValue::new("db.system.name", system));
-            attributes.push(KeyValue::new("db.query.text", query));
+            attributes.push(KeyValue::new("db.system.name", Text::new(system)));
+            attributes.push(KeyValue::new("db.query.text", Text::new(query)));
             if let Some(verb) = query.split_whitespace().next() {
                 attributes.push(KeyValue::new("db.operation.name", verb.to_ascii_uppercase()));
             }
         }
     }
-    attributes.push(KeyValue::new("server.address", service.name.as_str()));
+    attributes.push(KeyValue::new("server.address", Text::new(&service.name)));
     for (key, value) in &operation.attributes {
-        attributes.push(KeyValue::new(key.as_str(), value.as_str()));
+        attributes.push(KeyValue::new(Text::new(key), Text::new(value)));
     }
+    attributes
+}
+
+/// The attributes of a client span calling `operation` of `service` (the target).
+fn client_attributes(
+    service: &crate::scenario::Service,
+    operation: &crate::scenario::Operation,
+    server_attributes: &[KeyValue],
+) -> Vec<KeyValue> {
+    let mut attributes = match service.protocol {
+        Protocol::Http => {
+            let (method, route) = split_http_name(&operation.name);
+            vec![
+                KeyValue::new("http.request.method", Text::new(method)),
+                KeyValue::new("url.path", Text::new(route)),
+            ]
+        }
+        Protocol::Grpc => {
+            vec![KeyValue::new("rpc.system", "grpc"), KeyValue::new("rpc.method", Text::new(&operation.name))]
+        }
+        Protocol::Database | Protocol::Cache => {
+            server_attributes.iter().filter(|kv| kv.key.starts_with("db.")).cloned().collect()
+        }
+    };
+    attributes.push(KeyValue::new("server.address", Text::new(&service.name)));
     attributes
 }
 
@@ -842,8 +874,8 @@ impl<'a> Engine<'a> {
                         &sim.ops[publisher_op as usize].steps[step_idx as usize]
                 {
                     attributes.retain(|kv| kv.key != "http.request.method" && kv.key != "http.route");
-                    attributes.insert(0, KeyValue::new("messaging.system", publish.system.as_str()));
-                    attributes.insert(1, KeyValue::new("messaging.destination.name", publish.queue.as_str()));
+                    attributes.insert(0, KeyValue::new("messaging.system", publish.system.clone()));
+                    attributes.insert(1, KeyValue::new("messaging.destination.name", publish.queue.clone()));
                     attributes.insert(2, KeyValue::new("messaging.operation.type", "process"));
                 }
                 let ids = (ctx.trace_id, ctx.parent, ctx_in.map(|parent| parent.parent));
@@ -867,7 +899,7 @@ impl<'a> Engine<'a> {
             if let Some(span) = self.span_mut(self.invocations[invocation as usize].span) {
                 span.events.push(Event {
                     time_ns: observed,
-                    name: "queued".to_owned(),
+                    name: "queued".into(),
                     attributes: vec![KeyValue::new("reqflow.pool.limit", i64::from(limit))],
                 });
             }
@@ -895,7 +927,7 @@ impl<'a> Engine<'a> {
             if let Some(span) = self.span_mut(self.invocations[invocation as usize].span) {
                 span.events.push(Event {
                     time_ns: observed,
-                    name: "dequeued".to_owned(),
+                    name: "dequeued".into(),
                     attributes: vec![KeyValue::new("reqflow.queued_ns", queued)],
                 });
                 if let Some(truth) = span.truth.as_mut() {
@@ -953,13 +985,13 @@ impl<'a> Engine<'a> {
                 let producer = self.child_span(
                     invocation,
                     u64::from(step_idx),
-                    || format!("send {}", publish.queue),
+                    || Text::from(format!("send {}", publish.queue)),
                     SpanKind::Producer,
                     SEND_NS,
                     || {
                         vec![
-                            KeyValue::new("messaging.system", publish.system.as_str()),
-                            KeyValue::new("messaging.destination.name", publish.queue.as_str()),
+                            KeyValue::new("messaging.system", publish.system.clone()),
+                            KeyValue::new("messaging.destination.name", publish.queue.clone()),
                             KeyValue::new("messaging.operation.type", "send"),
                         ]
                     },
@@ -997,7 +1029,7 @@ impl<'a> Engine<'a> {
         &mut self,
         invocation: u32,
         salt: u64,
-        name: impl FnOnce() -> String,
+        name: impl FnOnce() -> Text,
         kind: SpanKind,
         duration: i64,
         attributes: impl FnOnce() -> Vec<KeyValue>,
@@ -1038,7 +1070,6 @@ impl<'a> Engine<'a> {
         let now = self.now;
         let call = &self.current_calls(invocation)[slot as usize];
         let target_op = &self.sim.ops[call.target as usize];
-        let target_service = &self.sim.services[target_op.service as usize];
         let inv = &self.invocations[invocation as usize];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
@@ -1050,23 +1081,7 @@ impl<'a> Engine<'a> {
         if let Some(ctx) = traced {
             let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
             span = self.push_span(request, || {
-                let mut attributes = match target_service.protocol {
-                    Protocol::Http => {
-                        let (method, route) = split_http_name(&target_op.name);
-                        vec![KeyValue::new("http.request.method", method), KeyValue::new("url.path", route)]
-                    }
-                    Protocol::Grpc => vec![
-                        KeyValue::new("rpc.system", "grpc"),
-                        KeyValue::new("rpc.method", target_op.name.as_str()),
-                    ],
-                    Protocol::Database | Protocol::Cache => target_op
-                        .server_attributes
-                        .iter()
-                        .filter(|kv| kv.key.starts_with("db."))
-                        .cloned()
-                        .collect(),
-                };
-                attributes.push(KeyValue::new("server.address", target_service.name.as_str()));
+                let mut attributes = target_op.client_attributes.clone();
                 if attempt_no > 0 {
                     attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
                 }
@@ -1079,7 +1094,7 @@ impl<'a> Engine<'a> {
                 if let Some(client) = self.span_mut(span) {
                     client.events.push(Event {
                         time_ns: observed,
-                        name: "retry".to_owned(),
+                        name: "retry".into(),
                         attributes: vec![KeyValue::new("reqflow.attempt", i64::from(attempt_no) + 1)],
                     });
                 }
@@ -1117,7 +1132,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn end_attempt(&mut self, attempt: u32, failed: bool, reason: Option<&str>) {
+    fn end_attempt(&mut self, attempt: u32, failed: bool, reason: Option<&'static str>) {
         let now = self.now;
         self.attempts[attempt as usize].done = true;
         let (invocation, span) =
@@ -1131,17 +1146,19 @@ impl<'a> Engine<'a> {
                 t.end_ns = truth;
             }
             if let Some(reason) = reason {
-                client.status =
-                    Status { code: StatusCode::Error, message: format!("{reason}: no response in time") };
+                client.status = Status {
+                    code: StatusCode::Error,
+                    message: Text::from(format!("{reason}: no response in time")),
+                };
                 client.attributes.push(KeyValue::new("error.type", reason));
                 client.events.push(Event {
                     time_ns: observed,
-                    name: reason.to_owned(),
+                    name: Text::from_static(reason),
                     attributes: Vec::new(),
                 });
             } else if failed {
                 client.status =
-                    Status { code: StatusCode::Error, message: "upstream returned an error".to_owned() };
+                    Status { code: StatusCode::Error, message: "upstream returned an error".into() };
                 client.attributes.push(KeyValue::new("http.response.status_code", 500));
                 client.attributes.push(KeyValue::new("error.type", "500"));
             } else {
@@ -1167,7 +1184,7 @@ impl<'a> Engine<'a> {
                     if let Some(span) = self.span_mut(self.invocations[invocation as usize].span) {
                         span.events.push(Event {
                             time_ns: observed,
-                            name: "fallback".to_owned(),
+                            name: "fallback".into(),
                             attributes: vec![KeyValue::new("reqflow.reason", "a dependency failed")],
                         });
                     }
@@ -1224,21 +1241,21 @@ impl<'a> Engine<'a> {
             }
             if failed {
                 let error_type = if own_error {
-                    op.error_type.clone().unwrap_or_else(|| "InternalError".to_owned())
+                    op.error_type.clone().unwrap_or(Text::from_static("InternalError"))
                 } else {
-                    "DependencyFailed".to_owned()
+                    Text::from_static("DependencyFailed")
                 };
                 let message = if own_error {
-                    format!("{} failed", op.name)
+                    Text::from(format!("{} failed", op.name))
                 } else {
-                    "a call this operation depends on failed".to_owned()
+                    Text::from_static("a call this operation depends on failed")
                 };
                 server.events.push(Event {
                     time_ns: observed,
-                    name: "exception".to_owned(),
+                    name: "exception".into(),
                     attributes: vec![
-                        KeyValue::new("exception.type", error_type.as_str()),
-                        KeyValue::new("exception.message", message.as_str()),
+                        KeyValue::new("exception.type", error_type.clone()),
+                        KeyValue::new("exception.message", message.clone()),
                     ],
                 });
                 server.attributes.push(KeyValue::new("error.type", error_type));
@@ -1314,7 +1331,7 @@ struct SpanTimes {
 fn new_span(
     service: &CompiledService,
     (trace_id, span_id, parent_span_id): (TraceId, SpanId, Option<SpanId>),
-    name: String,
+    name: Text,
     kind: SpanKind,
     attributes: Vec<KeyValue>,
     times: SpanTimes,

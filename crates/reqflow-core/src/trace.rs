@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{SpanId, TraceId};
+use crate::text::Text;
 
 /// What a span represents in a request's journey (OpenTelemetry span kind).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
@@ -44,8 +45,8 @@ pub enum StatusCode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Status {
     pub code: StatusCode,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub message: Text,
 }
 
 impl Status {
@@ -61,7 +62,7 @@ pub enum AttributeValue {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Text),
 }
 
 impl std::fmt::Display for AttributeValue {
@@ -75,14 +76,20 @@ impl std::fmt::Display for AttributeValue {
     }
 }
 
-impl From<&str> for AttributeValue {
-    fn from(value: &str) -> Self {
-        AttributeValue::Str(value.to_owned())
+impl From<&'static str> for AttributeValue {
+    fn from(value: &'static str) -> Self {
+        AttributeValue::Str(Text::from_static(value))
     }
 }
 
 impl From<String> for AttributeValue {
     fn from(value: String) -> Self {
+        AttributeValue::Str(Text::from(value))
+    }
+}
+
+impl From<Text> for AttributeValue {
+    fn from(value: Text) -> Self {
         AttributeValue::Str(value)
     }
 }
@@ -102,12 +109,12 @@ impl From<bool> for AttributeValue {
 /// A key-value pair; attribute lists keep insertion order (it reaches the output).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyValue {
-    pub key: String,
+    pub key: Text,
     pub value: AttributeValue,
 }
 
 impl KeyValue {
-    pub fn new(key: impl Into<String>, value: impl Into<AttributeValue>) -> KeyValue {
+    pub fn new(key: impl Into<Text>, value: impl Into<AttributeValue>) -> KeyValue {
         KeyValue { key: key.into(), value: value.into() }
     }
 }
@@ -116,7 +123,7 @@ impl KeyValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub time_ns: i64,
-    pub name: String,
+    pub name: Text,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<KeyValue>,
 }
@@ -148,13 +155,13 @@ pub struct Span {
     pub span_id: SpanId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_span_id: Option<SpanId>,
-    pub name: String,
+    pub name: Text,
     pub kind: SpanKind,
     /// Resource attribute `service.name`.
-    pub service: String,
+    pub service: Text,
     /// Resource attribute `host.name`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub host: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub host: Text,
     /// Start as the emitting host's clock recorded it.
     pub start_ns: i64,
     /// End as the emitting host's clock recorded it.

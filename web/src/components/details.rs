@@ -95,12 +95,12 @@ pub fn details(props: &DetailsProps) -> Html {
         }
     });
     let attributes = span.attributes.iter().map(|kv| {
-        html! { <tr><th scope="row"><code>{ kv.key.clone() }</code></th><td>{ kv.value.to_string() }</td></tr> }
+        html! { <tr><th scope="row"><code>{ kv.key.to_string() }</code></th><td>{ kv.value.to_string() }</td></tr> }
     });
     let events = span.events.iter().map(|event| {
         let attributes: Vec<String> = event.attributes.iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect();
         html! {
-            <li><span class="event-time">{ relative(event.time_ns) }</span>{ " " }<strong>{ event.name.clone() }</strong>
+            <li><span class="event-time">{ relative(event.time_ns) }</span>{ " " }<strong>{ event.name.to_string() }</strong>
                 if !attributes.is_empty() { { " " }<code>{ attributes.join(" ") }</code> }
             </li>
         }
@@ -123,7 +123,7 @@ pub fn details(props: &DetailsProps) -> Html {
             }
             <dl>
                 { row("Service", text(span.service.clone())) }
-                { row("Host", text(if span.host.is_empty() { "(unknown)".to_owned() } else { span.host.clone() })) }
+                { row("Host", text(if span.host.is_empty() { "(unknown)".to_owned() } else { span.host.to_string() })) }
                 { row("Operation", text(span.name.clone())) }
                 { row("Kind", text(span.kind.as_str())) }
                 { row("Status", status) }

@@ -42,7 +42,7 @@ fn graph(state: &State) -> (Vec<Node>, Vec<(usize, usize)>) {
         }
         edges.extend(deps.edges.iter().map(|edge| (edge.caller.clone(), edge.callee.clone())));
         if let Some(&root) = state.trace.order.first() {
-            entry = Some(state.trace.spans[root as usize].service.clone());
+            entry = Some(state.trace.spans[root as usize].service.to_string());
         }
     } else {
         let scenario = state.scenario();

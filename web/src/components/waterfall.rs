@@ -217,7 +217,7 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                 )}
                  role="row" aria-selected={selected.to_string()} aria-level={(facts.depth + 1).to_string()}
                  style={format!("top:{}px", position * ROW_H)}
-                 data-service={span.service.clone()} data-span-id={span.span_id.to_string()}
+                 data-service={span.service.to_string()} data-span-id={span.span_id.to_string()}
                  onclick={on_click}>
                 <div class="label" role="gridcell" style={format!("padding-left:{}px", 6 + facts.depth.min(40) * 14)}>
                     if has_children {
@@ -230,11 +230,11 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
                         <span class="toggle-space"></span>
                     }
                     <span class="dot" style={format!("background:{colour}")}></span>
-                    <span class="service">{ &span.service }</span>
+                    <span class="service">{ span.service.to_string() }</span>
                     if let Some((symbol, title)) = kind {
                         <span class="kind" title={title}>{ symbol }</span>
                     }
-                    <span class="op">{ &span.name }</span>
+                    <span class="op">{ span.name.to_string() }</span>
                     if collapsed {
                         <span class="hidden-count" title="spans hidden in this subtree">{ format!("+{}", trace.subtree_len[span_idx as usize]) }</span>
                     }

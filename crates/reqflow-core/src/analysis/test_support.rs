@@ -22,10 +22,10 @@ pub(crate) fn span(n: u64, service: &str, start_ms: i64, end_ms: i64) -> SpanBui
         trace_id: trace_id(1),
         span_id: id(n),
         parent_span_id: None,
-        name: format!("{service}-op"),
+        name: format!("{service}-op").into(),
         kind: SpanKind::Internal,
-        service: service.to_owned(),
-        host: format!("{service}-1"),
+        service: service.to_owned().into(),
+        host: format!("{service}-1").into(),
         start_ns: start_ms * MS,
         end_ns: end_ms * MS,
         status: Status::default(),
@@ -51,12 +51,12 @@ impl SpanBuilder {
     }
 
     pub(crate) fn host(mut self, host: &str) -> SpanBuilder {
-        self.0.host = host.to_owned();
+        self.0.host = host.to_owned().into();
         self
     }
 
     pub(crate) fn name(mut self, name: &str) -> SpanBuilder {
-        self.0.name = name.to_owned();
+        self.0.name = name.to_owned().into();
         self
     }
 
@@ -66,7 +66,7 @@ impl SpanBuilder {
     }
 
     pub(crate) fn error(mut self) -> SpanBuilder {
-        self.0.status = Status { code: StatusCode::Error, message: "failed".to_owned() };
+        self.0.status = Status { code: StatusCode::Error, message: "failed".to_owned().into() };
         self
     }
 

@@ -576,7 +576,7 @@ pub(crate) fn attribute_from_json(
 ) -> AttributeValue {
     match value {
         serde_json::Value::Bool(flag) => AttributeValue::Bool(*flag),
-        serde_json::Value::String(text) => AttributeValue::Str(text.clone()),
+        serde_json::Value::String(text) => AttributeValue::Str(text.clone().into()),
         serde_json::Value::Number(number) => {
             if let Some(int) = number.as_i64() {
                 AttributeValue::Int(int)
@@ -588,21 +588,21 @@ pub(crate) fn attribute_from_json(
                         what: "an integer beyond the int64 range",
                     },
                 );
-                AttributeValue::Str(number.to_string())
+                AttributeValue::Str(number.to_string().into())
             } else {
                 AttributeValue::Float(number.as_f64().unwrap_or(f64::NAN))
             }
         }
         serde_json::Value::Null => {
             warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what: "null" });
-            AttributeValue::Str(String::new())
+            AttributeValue::Str(String::new().into())
         }
         serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
             warnings.push(
                 site,
                 WarningKind::AttributeAsText { key: key.to_owned(), what: "a JSON array or object" },
             );
-            AttributeValue::Str(value.to_string())
+            AttributeValue::Str(value.to_string().into())
         }
     }
 }

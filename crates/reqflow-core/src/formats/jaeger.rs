@@ -324,7 +324,7 @@ fn convert_tag(tag: TagIn, site: &Site, warnings: &mut Warnings) -> KeyValue {
     let declared = tag.value_type.map(|declared| declared.to_ascii_lowercase());
     let value = tag.value;
     let converted = match (declared.as_deref(), &value) {
-        (Some("string"), serde_json::Value::String(text)) => Some(AttributeValue::Str(text.clone())),
+        (Some("string"), serde_json::Value::String(text)) => Some(AttributeValue::Str(text.clone().into())),
         (Some("bool"), serde_json::Value::Bool(flag)) => Some(AttributeValue::Bool(*flag)),
         (Some("bool"), serde_json::Value::String(text)) => match text.to_ascii_lowercase().as_str() {
             "true" => Some(AttributeValue::Bool(true)),
@@ -341,7 +341,7 @@ fn convert_tag(tag: TagIn, site: &Site, warnings: &mut Warnings) -> KeyValue {
         }
         (Some("binary"), serde_json::Value::String(base64)) => {
             warnings.push(site, WarningKind::AttributeAsText { key: key.clone(), what: "binary (base64)" });
-            Some(AttributeValue::Str(base64.clone()))
+            Some(AttributeValue::Str(base64.clone().into()))
         }
         (Some("string" | "bool" | "int64" | "float64" | "binary"), _) => None,
         // No type, or one Jaeger does not define: go by the JSON value.
@@ -360,9 +360,9 @@ fn convert_tag(tag: TagIn, site: &Site, warnings: &mut Warnings) -> KeyValue {
                 value: value.to_string(),
             },
         );
-        AttributeValue::Str(text)
+        AttributeValue::Str(text.into())
     });
-    KeyValue { key, value }
+    KeyValue { key: key.into(), value }
 }
 
 fn take(attributes: &mut Vec<KeyValue>, key: &str) -> Option<AttributeValue> {
@@ -416,7 +416,7 @@ fn kind_and_status(
     }
     let message =
         take(attributes, "otel.status_description").map(|value| value.to_string()).unwrap_or_default();
-    (kind, Status { code, message })
+    (kind, Status { code, message: message.into() })
 }
 
 /// Service, host and the attribute keys that have no place, of a process.
@@ -433,7 +433,7 @@ fn convert_process(process: ProcessIn, site: &Site, warnings: &mut Warnings) -> 
         let kv = convert_tag(tag, site, warnings);
         match kv.key.as_str() {
             "host.name" | "hostname" if host.is_empty() => host = kv.value.to_string(),
-            _ => dropped.push(kv.key),
+            _ => dropped.push(kv.key.to_string()),
         }
     }
     Process { service: process.service_name.filter(|service| !service.is_empty()), host, dropped }
@@ -619,7 +619,7 @@ fn convert_span(
             let name = take(&mut fields, "event").map(|value| value.to_string()).unwrap_or_default();
             Event {
                 time_ns: micros(log.timestamp, "log timestamp", &site, warnings).or(start_ns).unwrap_or(0),
-                name,
+                name: name.into(),
                 attributes: fields,
             }
         })
@@ -630,10 +630,10 @@ fn convert_span(
             trace_id,
             span_id,
             parent_span_id,
-            name: span.operation_name.unwrap_or_default(),
+            name: span.operation_name.unwrap_or_default().into(),
             kind,
-            service,
-            host,
+            service: service.into(),
+            host: host.into(),
             start_ns: 0,
             end_ns: 0,
             status,

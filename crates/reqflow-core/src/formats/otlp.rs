@@ -355,13 +355,13 @@ fn convert_value(
 ) -> AttributeValue {
     let as_text = |what: &'static str, text: String, warnings: &mut Warnings| {
         warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what });
-        AttributeValue::Str(text)
+        AttributeValue::Str(text.into())
     };
     let Some(value) = value else {
         return as_text("an empty value", String::new(), warnings);
     };
     if let Some(text) = value.string_value {
-        AttributeValue::Str(text)
+        AttributeValue::Str(text.into())
     } else if let Some(flag) = value.bool_value {
         AttributeValue::Bool(flag)
     } else if let Some(JsonInt(int)) = value.int_value {
@@ -393,7 +393,7 @@ fn convert_attributes(
         .map(|kv| {
             let key = kv.key.unwrap_or_default();
             let value = convert_value(&key, kv.value, site, warnings);
-            KeyValue { key, value }
+            KeyValue { key: key.into(), value }
         })
         .collect()
 }
@@ -456,7 +456,7 @@ fn convert_status(status: Option<StatusIn>, site: &Site, warnings: &mut Warnings
             }
         }
     };
-    Status { code, message: status.message.unwrap_or_default() }
+    Status { code, message: status.message.unwrap_or_default().into() }
 }
 
 /// A uint64 time in nanoseconds; 0 means unknown in OTLP.
@@ -519,7 +519,7 @@ fn resource_identity(
         match kv.key.as_str() {
             "service.name" if service.is_none() => service = Some(kv.value.to_string()),
             "host.name" if host.is_empty() => host = kv.value.to_string(),
-            _ => dropped.push(kv.key),
+            _ => dropped.push(kv.key.to_string()),
         }
     }
     let service = service.filter(|service| !service.is_empty()).ok_or_else(|| {
@@ -556,7 +556,7 @@ fn convert_span(
             time_ns: convert_time(event.time_unix_nano, "event time", &site, warnings)
                 .or(start_ns)
                 .unwrap_or(0),
-            name: event.name.unwrap_or_default(),
+            name: event.name.unwrap_or_default().into(),
             attributes: convert_attributes(event.attributes, &site, warnings),
         })
         .collect();
@@ -576,10 +576,10 @@ fn convert_span(
             trace_id,
             span_id,
             parent_span_id,
-            name: span.name.unwrap_or_default(),
+            name: span.name.unwrap_or_default().into(),
             kind,
-            service: service.to_owned(),
-            host: host.to_owned(),
+            service: service.to_owned().into(),
+            host: host.to_owned().into(),
             start_ns: 0,
             end_ns: 0,
             status,

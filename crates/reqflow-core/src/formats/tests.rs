@@ -7,10 +7,10 @@ fn span(trace: u64, id: u64, parent: Option<u64>, name: &str, kind: SpanKind) ->
         trace_id: TraceId::from_u64_pair(0x0af7_6519_16cd_43dd, trace),
         span_id: SpanId::from_u64(id),
         parent_span_id: parent.map(SpanId::from_u64),
-        name: name.to_owned(),
+        name: name.to_owned().into(),
         kind,
-        service: "frontend".to_owned(),
-        host: "edge-1".to_owned(),
+        service: "frontend".to_owned().into(),
+        host: "edge-1".to_owned().into(),
         start_ns: 1_700_000_000_000_000_000,
         end_ns: 1_700_000_000_250_000_000,
         status: Status::default(),
@@ -30,21 +30,21 @@ fn sample_spans() -> Vec<Span> {
         KeyValue::new("http.response.status_code", 200),
         KeyValue::new("big", 9_223_372_036_854_775_000),
         KeyValue::new("cache.hit", true),
-        KeyValue { key: "ratio".to_owned(), value: AttributeValue::Float(0.25) },
+        KeyValue { key: "ratio".to_owned().into(), value: AttributeValue::Float(0.25) },
     ];
     let mut call = span(1, 0x11, Some(0x10), "POST /pay", SpanKind::Client);
     call.start_ns += 1_234_567;
     call.end_ns = call.start_ns + 80_000_999;
-    call.status = Status { code: StatusCode::Error, message: "payment declined".to_owned() };
+    call.status = Status { code: StatusCode::Error, message: "payment declined".to_owned().into() };
     call.attributes = vec![KeyValue::new("server.address", "payments")];
     call.events = vec![Event {
         time_ns: call.start_ns + 5_000,
-        name: "retry".to_owned(),
+        name: "retry".to_owned().into(),
         attributes: vec![KeyValue::new("attempt", 2)],
     }];
     let mut serve = span(1, 0x12, Some(0x11), "POST /pay", SpanKind::Server);
-    serve.service = "payments".to_owned();
-    serve.host = String::new();
+    serve.service = "payments".to_owned().into();
+    serve.host = String::new().into();
     serve.start_ns += 2_000_000;
     serve.end_ns = serve.start_ns + 70_000_000;
     serve.status.code = StatusCode::Ok;
@@ -52,7 +52,7 @@ fn sample_spans() -> Vec<Span> {
     publish.start_ns += 100_000_000;
     publish.end_ns = publish.start_ns + 1_000;
     let mut consume = span(2, 0x20, None, "process orders", SpanKind::Consumer);
-    consume.service = "worker".to_owned();
+    consume.service = "worker".to_owned().into();
     consume.start_ns += 150_000_000;
     consume.end_ns = consume.start_ns + 9_000_000;
     consume.links = vec![Link {
@@ -61,7 +61,7 @@ fn sample_spans() -> Vec<Span> {
         attributes: vec![KeyValue::new("messaging.operation.type", "send")],
     }];
     let mut internal = span(2, 0x21, Some(0x20), "parse", SpanKind::Internal);
-    internal.service = "worker".to_owned();
+    internal.service = "worker".to_owned().into();
     internal.start_ns = consume.start_ns + 10;
     internal.end_ns = consume.start_ns + 20;
     vec![root, call, serve, publish, consume, internal]
@@ -192,7 +192,7 @@ fn otlp_export_follows_the_json_mapping() {
 #[test]
 fn non_finite_doubles_use_the_protobuf_json_strings() {
     let mut only = span(1, 1, None, "x", SpanKind::Internal);
-    only.attributes = vec![KeyValue { key: "nan".to_owned(), value: AttributeValue::Float(f64::NAN) }];
+    only.attributes = vec![KeyValue { key: "nan".to_owned().into(), value: AttributeValue::Float(f64::NAN) }];
     let text = export(std::slice::from_ref(&only), Format::Otlp);
     assert!(text.contains("\"doubleValue\": \"NaN\""), "{text}");
     let back = import(&text, "nan.json").expect("imports");
@@ -314,7 +314,7 @@ fn zipkin_round_trip_keeps_tree_kinds_status_and_microseconds() {
         assert_eq!(back.end_ns, us(original.end_ns) * 1_000);
         // Zipkin tags are strings.
         let as_text = |span: &Span| -> Vec<(String, String)> {
-            span.attributes.iter().map(|kv| (kv.key.clone(), kv.value.to_string())).collect()
+            span.attributes.iter().map(|kv| (kv.key.to_string(), kv.value.to_string())).collect()
         };
         assert_eq!(as_text(back), as_text(original));
         assert_eq!(back.events.len(), original.events.len());
@@ -428,7 +428,7 @@ fn jaeger_tags_honour_declared_types_and_quirks() {
             KeyValue::new("big", 9_223_372_036_854_775_222),
             KeyValue::new("small", 7),
             KeyValue::new("flag", false),
-            KeyValue { key: "ratio".to_owned(), value: AttributeValue::Float(0.5) },
+            KeyValue { key: "ratio".to_owned().into(), value: AttributeValue::Float(0.5) },
             KeyValue::new("blob", "AAAwOQ=="),
             KeyValue::new("wrong", "seven"),
             KeyValue::new("untyped", 3),

@@ -18,6 +18,7 @@ use super::common::{
 };
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
+use crate::text::Text;
 use crate::trace::{AttributeValue, Event, KeyValue, Span, SpanKind, Status, StatusCode};
 
 // ---------------------------------------------------------------------------------------------
@@ -120,14 +121,14 @@ fn span_out(span: &Span) -> SpanOut<'_> {
         set_tag(&mut tags, &kv.key, attribute_text(&kv.value));
     }
     if !span.host.is_empty() {
-        set_tag(&mut tags, "host.name", span.host.clone());
+        set_tag(&mut tags, "host.name", span.host.to_string());
     }
     match span.status.code {
         StatusCode::Unset => {}
         StatusCode::Ok => set_tag(&mut tags, "otel.status_code", "OK".to_owned()),
         StatusCode::Error => {
             set_tag(&mut tags, "otel.status_code", "ERROR".to_owned());
-            set_tag(&mut tags, "error", span.status.message.clone());
+            set_tag(&mut tags, "error", span.status.message.to_string());
         }
     }
     let start_us = ns_to_us(span.start_ns);
@@ -160,13 +161,13 @@ fn span_out(span: &Span) -> SpanOut<'_> {
 /// `name`, or `"name": {"key": value...}` when the event has attributes.
 fn annotation_value(event: &Event) -> String {
     if event.attributes.is_empty() {
-        return event.name.clone();
+        return event.name.to_string();
     }
     let attributes =
         OrderedMap(event.attributes.iter().map(|kv| (kv.key.as_str(), JsonAttribute(&kv.value))).collect());
     format!(
         "{}: {}",
-        serde_json::Value::String(event.name.clone()),
+        serde_json::Value::String(event.name.to_string()),
         serde_json::to_string(&attributes).unwrap_or_default()
     )
 }
@@ -406,7 +407,7 @@ fn status_from_tags(attributes: &mut Vec<KeyValue>, site: &Site, warnings: &mut 
         }
         None => String::new(),
     };
-    Status { code, message }
+    Status { code, message: message.into() }
 }
 
 /// Parses an annotation written as `"name": {attributes}`; other values are plain names.
@@ -420,7 +421,7 @@ fn parse_annotation(value: &str, site: &Site, warnings: &mut Warnings) -> (Strin
                     let attributes = attributes
                         .iter()
                         .map(|(key, value)| KeyValue {
-                            key: key.clone(),
+                            key: key.clone().into(),
                             value: attribute_from_json(key, value, site, warnings),
                         })
                         .collect();
@@ -457,10 +458,10 @@ fn convert_span(span: SpanIn, path: String, ids: &mut IdParser, warnings: &mut W
         .into_iter()
         .map(|(key, value)| {
             let value = match value {
-                serde_json::Value::String(text) => AttributeValue::Str(text),
+                serde_json::Value::String(text) => AttributeValue::Str(text.into()),
                 other => attribute_from_json(&key, &other, &site, warnings),
             };
-            KeyValue { key, value }
+            KeyValue { key: key.into(), value }
         })
         .collect();
     let status = status_from_tags(&mut attributes, &site, warnings);
@@ -485,7 +486,7 @@ fn convert_span(span: SpanIn, path: String, ids: &mut IdParser, warnings: &mut W
                         && matches!(&kv.value, AttributeValue::Str(text) if text == remote_service))
             });
             if !named {
-                attributes.push(KeyValue::new("peer.service", remote_service));
+                attributes.push(KeyValue::new("peer.service", Text::new(remote_service)));
             }
         }
         push_endpoint(&mut attributes, remote, "network.peer");
@@ -503,7 +504,7 @@ fn convert_span(span: SpanIn, path: String, ids: &mut IdParser, warnings: &mut W
                 time_ns: micros(annotation.timestamp, "annotation timestamp", &site, warnings)
                     .or(start_ns)
                     .unwrap_or(0),
-                name,
+                name: name.into(),
                 attributes,
             }
         })
@@ -514,10 +515,10 @@ fn convert_span(span: SpanIn, path: String, ids: &mut IdParser, warnings: &mut W
                 trace_id,
                 span_id,
                 parent_span_id,
-                name: span.name.unwrap_or_default(),
+                name: span.name.unwrap_or_default().into(),
                 kind,
-                service,
-                host,
+                service: service.into(),
+                host: host.into(),
                 start_ns: 0,
                 end_ns: 0,
                 status,
@@ -539,7 +540,7 @@ fn convert_span(span: SpanIn, path: String, ids: &mut IdParser, warnings: &mut W
 /// Endpoint address and port as `{prefix}.address` / `{prefix}.port` attributes.
 fn push_endpoint(attributes: &mut Vec<KeyValue>, endpoint: &EndpointIn, prefix: &str) {
     if let Some(address) = endpoint.ipv4.as_ref().or(endpoint.ipv6.as_ref()) {
-        attributes.push(KeyValue::new(format!("{prefix}.address"), address.as_str()));
+        attributes.push(KeyValue::new(format!("{prefix}.address"), Text::new(address)));
     }
     if let Some(port) = endpoint.port.and_then(|JsonInt(port)| i64::try_from(port).ok()) {
         attributes.push(KeyValue::new(format!("{prefix}.port"), port));
@@ -669,10 +670,10 @@ mod tests {
             trace_id: TraceId::from_u64_pair(1, 2),
             span_id: SpanId::from_u64(3),
             parent_span_id: None,
-            name: "work".to_owned(),
+            name: "work".to_owned().into(),
             kind: SpanKind::Internal,
-            service: "svc".to_owned(),
-            host: String::new(),
+            service: "svc".to_owned().into(),
+            host: String::new().into(),
             start_ns: 1_999,
             end_ns: 5_000,
             status: Status::default(),
