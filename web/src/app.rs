@@ -18,16 +18,11 @@ use crate::components::minimap::Minimap;
 use crate::components::waterfall::Waterfall;
 use crate::io;
 use crate::state::{Action, Source, State};
+use crate::timing::mark;
 use crate::trace_view::PALETTE;
 
 /// Replay clock period: 25 frames a second is smooth and leaves the main thread free.
 const TICK_MS: u32 = 40;
-
-fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
-        performance.mark(name).ok();
-    }
-}
 
 #[function_component(App)]
 pub fn app() -> Html {

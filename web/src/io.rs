@@ -5,17 +5,29 @@ use gloo::file::callbacks::FileReader;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url};
 
-/// Starts reading `file` as text; `done` gets the file name and the text or an error message.
-/// Reading stops if the returned handle is dropped, so keep it until `done` runs.
+/// Starts reading `file` as UTF-8 text; `done` gets the file name and the text or an error
+/// message. Reading stops if the returned handle is dropped, so keep it until `done` runs.
+///
+/// The file is read as bytes and checked as UTF-8 here: a 50 MB trace then crosses into wasm as
+/// one copy, instead of being decoded into a JavaScript string and encoded back.
 pub fn read_file(file: File, done: impl FnOnce(Result<(String, String), String>) + 'static) -> FileReader {
     let file = gloo::file::File::from(file);
     let name = file.name();
-    gloo::file::callbacks::read_as_text(&file, move |result| {
-        done(
-            result
-                .map(|text| (name.clone(), text))
-                .map_err(|error| format!("{name}: cannot read the file ({error})")),
-        )
+    gloo::file::callbacks::read_as_bytes(&file, move |result| {
+        done(match result {
+            Ok(bytes) => {
+                utf8_text(bytes).map(|text| (name.clone(), text)).map_err(|error| format!("{name}: {error}"))
+            }
+            Err(error) => Err(format!("{name}: cannot read the file ({error})")),
+        })
+    })
+}
+
+/// The bytes as text, or where they stop being UTF-8.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        format!("not a text file: the bytes at offset {at} are not UTF-8")
     })
 }
 
@@ -61,4 +73,18 @@ pub fn prefers_reduced_motion() -> bool {
     web_sys::window()
         .and_then(|window| window.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|query| query.matches())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_must_be_utf8_and_the_error_says_where_they_are_not() {
+        assert_eq!(utf8_text(b"{\"resourceSpans\": []}".to_vec()).as_deref(), Ok("{\"resourceSpans\": []}"));
+        assert_eq!(
+            utf8_text(b"{\"a\": \"\xff\"}".to_vec()),
+            Err("not a text file: the bytes at offset 7 are not UTF-8".to_owned())
+        );
+    }
 }

@@ -5,12 +5,11 @@ mod components;
 mod io;
 mod panic_banner;
 mod state;
+mod timing;
 mod trace_view;
 
 fn main() {
-    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
-        performance.mark("reqflow:start").ok();
-    }
+    timing::mark("reqflow:start");
     panic_banner::install();
     yew::Renderer::<app::App>::new().render();
 }

@@ -11,6 +11,7 @@ use reqflow_core::knobs::{Knobs, ServiceKnobs};
 use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
 
+use crate::timing::measure;
 use crate::trace_view::TraceView;
 
 /// Seeds shown to people stay short.
@@ -223,16 +224,17 @@ impl State {
     fn simulate(base: Rc<Scenario>, knobs: Knobs, seed: u64) -> Result<State, String> {
         let scenario = knobs.apply(&base);
         scenario.validate("knobs").map_err(|error| error.to_string())?;
-        let trace = Simulation::new(&scenario)
-            .and_then(|simulation| simulation.simulate_one(seed))
-            .map_err(|error| error.to_string())?;
+        let trace = measure("simulate", || {
+            Simulation::new(&scenario).and_then(|simulation| simulation.simulate_one(seed))
+        })
+        .map_err(|error| error.to_string())?;
         let source = Source::Simulated {
-            fingerprint: fingerprint(std::slice::from_ref(&trace)),
+            fingerprint: measure("fingerprint", || fingerprint(std::slice::from_ref(&trace))),
             total_ns: trace.end_ns - trace.start_ns,
             failed: trace.failed,
         };
         let basis = TimeBasis::Adjusted;
-        let view = TraceView::new(trace.spans, basis, Some(&scenario));
+        let view = measure("analyze", || TraceView::new(trace.spans, basis, Some(&scenario)));
         Ok(State {
             base,
             knobs,
@@ -285,7 +287,7 @@ impl State {
     }
 
     fn import(&self, file: String, text: &str) -> State {
-        match formats::import(text, &file) {
+        match measure("import", || formats::import(text, &file)) {
             Ok(imported) if imported.spans.is_empty() => {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
             }
@@ -293,7 +295,7 @@ impl State {
                 let warnings = imported.warnings.iter().map(|warning| warning.to_string()).collect();
                 State {
                     source: Source::Imported { file, format: imported.format.title().to_owned(), warnings },
-                    trace: Rc::new(TraceView::new(imported.spans, self.basis, None)),
+                    trace: Rc::new(measure("analyze", || TraceView::new(imported.spans, self.basis, None))),
                     collapsed: Rc::default(),
                     selected: None,
                     details_open: false,

@@ -1,0 +1,37 @@
+//! Performance measures for the benchmarks: `measure("analyze", || ...)` records how long the
+//! closure took as a `reqflow:analyze` entry in the browser's performance timeline, which
+//! `tests/e2e/bench-big-trace.mjs` reads to say where the time went. Natively (unit tests) it only
+//! runs the closure.
+
+/// Runs `work`, recording its duration as the performance measure `reqflow:{name}`.
+pub fn measure<T>(name: &str, work: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let performance = web_sys::window().and_then(|window| window.performance());
+        let measure = format!("reqflow:{name}");
+        let start = format!("{measure}:start");
+        if let Some(performance) = &performance {
+            performance.mark(&start).ok();
+        }
+        let result = work();
+        if let Some(performance) = &performance {
+            performance.measure_with_start_mark(&measure, &start).ok();
+        }
+        result
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = name;
+        work()
+    }
+}
+
+/// Adds the mark `name` to the performance timeline (wasm only).
+pub fn mark(name: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        performance.mark(name).ok();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = name;
+}
