@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::{Format, IdField, ImportError, ImportWarning, WarningKind};
 use crate::ids::{SpanId, TraceId, hash_str, mix_all};
+use crate::text::Text;
 use crate::trace::{AttributeValue, Span};
 
 /// The text without a leading byte order mark (serde_json rejects it).
@@ -249,16 +250,63 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
     })
 }
 
-/// Where a warning points: a JSON path, and the span's id as written.
+/// Where a warning points: a JSON path, and the span's id as written. Built for every span of a
+/// file but read only when a warning is written, so the path is kept in parts (a prefix shared by
+/// the spans of one resource or trace, and the span's own index) and formatted on demand.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Site {
-    pub path: String,
-    pub span_id: Option<String>,
+    prefix: Text,
+    /// The last path segment: `(".spans", 3)` → `.spans[3]`; `("", 12)` → `[12]`.
+    item: Option<(&'static str, usize)>,
+    span_id: Option<WrittenId>,
+}
+
+/// A span id as written: most files write the canonical 16 lowercase hex digits, which are kept
+/// as the decoded id (no allocation); anything else is kept as text.
+#[derive(Clone, Debug)]
+enum WrittenId {
+    Canonical(SpanId),
+    Other(String),
+}
+
+impl WrittenId {
+    fn new(written: &str) -> WrittenId {
+        let digits = written.as_bytes();
+        if digits.len() == 16 && digits.iter().all(|digit| matches!(digit, b'0'..=b'9' | b'a'..=b'f')) {
+            let mut bytes = [0u8; 8];
+            for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+                *byte = (hex_digit(pair[0]) << 4) | hex_digit(pair[1]);
+            }
+            WrittenId::Canonical(SpanId(bytes))
+        } else {
+            WrittenId::Other(written.to_owned())
+        }
+    }
 }
 
 impl Site {
     pub(crate) fn new(path: String, span_id: Option<&str>) -> Site {
-        Site { path, span_id: span_id.map(str::to_owned) }
+        Site { prefix: Text::from(path), item: None, span_id: span_id.map(WrittenId::new) }
+    }
+
+    /// The `index`-th element of the array `field` under `prefix`, about the span written with
+    /// id `span_id`.
+    pub(crate) fn item(prefix: &Text, field: &'static str, index: usize, span_id: &str) -> Site {
+        Site { prefix: prefix.clone(), item: Some((field, index)), span_id: Some(WrittenId::new(span_id)) }
+    }
+
+    pub(crate) fn path(&self) -> String {
+        match self.item {
+            Some((field, index)) => format!("{}{field}[{index}]", self.prefix),
+            None => self.prefix.to_string(),
+        }
+    }
+
+    fn span_id(&self) -> Option<String> {
+        self.span_id.as_ref().map(|written| match written {
+            WrittenId::Canonical(span_id) => span_id.to_string(),
+            WrittenId::Other(text) => text.clone(),
+        })
     }
 }
 
@@ -270,7 +318,7 @@ pub(crate) struct Warnings {
 
 impl Warnings {
     pub(crate) fn push(&mut self, site: &Site, kind: WarningKind) {
-        self.list.push(ImportWarning { path: site.path.clone(), span_id: site.span_id.clone(), kind });
+        self.list.push(ImportWarning { path: site.path(), span_id: site.span_id(), kind });
     }
 
     pub(crate) fn push_at(&mut self, path: &str, kind: WarningKind) {
@@ -432,14 +480,30 @@ const DUPLICATE_SALT: u64 = 0x6475_705f;
 /// The last pass of every importer: gives duplicate span ids fresh ids, reports missing parents,
 /// and places spans without times.
 pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Span> {
-    // Duplicate ids: the first span keeps its id.
-    let mut allocator =
-        IdAllocator::new(drafts.iter().map(|draft| (draft.span.trace_id, draft.span.span_id)));
-    let mut seen = BTreeSet::new();
-    let mut n_duplicates: BTreeMap<(TraceId, SpanId), u64> = BTreeMap::new();
-    for draft in &mut drafts {
-        let key = (draft.span.trace_id, draft.span.span_id);
-        if !seen.insert(key) {
+    // (trace id, span id, index) sorted: equal ids are neighbours, the first copy first. Sorting
+    // flat keys is much faster than a map of 100,000 entries.
+    let sorted_ids = |drafts: &[Draft]| {
+        let mut ids: Vec<(TraceId, SpanId, u32)> = drafts
+            .iter()
+            .zip(0u32..)
+            .map(|(draft, span_idx)| (draft.span.trace_id, draft.span.span_id, span_idx))
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let same_id = |a: &(TraceId, SpanId, u32), b: &(TraceId, SpanId, u32)| (a.0, a.1) == (b.0, b.1);
+
+    // Duplicate ids: the first span keeps its id; later copies get fresh ones, in file order.
+    let ids = sorted_ids(&drafts);
+    let mut copies: Vec<u32> =
+        ids.windows(2).filter(|pair| same_id(&pair[0], &pair[1])).map(|pair| pair[1].2).collect();
+    if !copies.is_empty() {
+        copies.sort_unstable();
+        let mut allocator = IdAllocator::new(ids.iter().map(|&(trace_id, span_id, _)| (trace_id, span_id)));
+        let mut n_duplicates: BTreeMap<(TraceId, SpanId), u64> = BTreeMap::new();
+        for span_idx in copies {
+            let draft = &mut drafts[span_idx as usize];
+            let key = (draft.span.trace_id, draft.span.span_id);
             let count = n_duplicates.entry(key).or_insert(0);
             *count += 1;
             let fresh = allocator.derive(key.0, key.1, DUPLICATE_SALT + *count);
@@ -451,11 +515,8 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
         }
     }
 
-    // Parents.
-    let mut index: BTreeMap<(TraceId, SpanId), usize> = BTreeMap::new();
-    for (span_idx, draft) in drafts.iter().enumerate() {
-        index.entry((draft.span.trace_id, draft.span.span_id)).or_insert(span_idx);
-    }
+    // Parents: ids are unique now.
+    let ids = sorted_ids(&drafts);
     let mut parent_of: Vec<Option<usize>> = vec![None; drafts.len()];
     for (span_idx, draft) in drafts.iter_mut().enumerate() {
         let Some(parent) = draft.span.parent_span_id else {
@@ -466,9 +527,13 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
             warnings.push(&draft.site, WarningKind::SelfParent);
             continue;
         }
-        match index.get(&(draft.span.trace_id, parent)) {
-            Some(&parent_idx) => parent_of[span_idx] = Some(parent_idx),
-            None => warnings.push(&draft.site, WarningKind::MissingParent { parent: parent.to_string() }),
+        let key = (draft.span.trace_id, parent);
+        let position = ids.partition_point(|&(trace_id, span_id, _)| (trace_id, span_id) < key);
+        match ids.get(position) {
+            Some(&(trace_id, span_id, parent_idx)) if (trace_id, span_id) == key => {
+                parent_of[span_idx] = Some(parent_idx as usize)
+            }
+            _ => warnings.push(&draft.site, WarningKind::MissingParent { parent: parent.to_string() }),
         }
     }
 

@@ -2,11 +2,14 @@
 //! specification's JSON mapping: lowerCamelCase keys, trace and span ids as hex (not base64),
 //! enums as integers, 64-bit integers as decimal strings.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::common::{Draft, FloatOut, IdParser, JsonFloat, JsonInt, Site, Warnings, finish, parse, to_json};
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
+use crate::text::{Interner, Text};
 use crate::trace::{AttributeValue, Event, KeyValue, Link, Span, SpanKind, Status, StatusCode};
 
 /// The instrumentation scope written on export.
@@ -234,75 +237,78 @@ pub fn export(spans: &[Span]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Import
 
+// Strings borrow from the file where they can (`Cow` is borrowed unless the JSON string has
+// escapes), and the span model's text is interned: a 100,000-span file repeats a few dozen names.
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RequestIn {
-    #[serde(default)]
-    resource_spans: Option<Vec<ResourceSpansIn>>,
+struct RequestIn<'a> {
+    #[serde(default, borrow)]
+    resource_spans: Option<Vec<ResourceSpansIn<'a>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ResourceSpansIn {
-    #[serde(default)]
-    resource: Option<ResourceIn>,
+struct ResourceSpansIn<'a> {
+    #[serde(default, borrow)]
+    resource: Option<ResourceIn<'a>>,
     /// `instrumentationLibrarySpans` is the name before OTLP 0.15.
-    #[serde(default, alias = "instrumentationLibrarySpans")]
-    scope_spans: Option<Vec<ScopeSpansIn>>,
+    #[serde(default, borrow, alias = "instrumentationLibrarySpans")]
+    scope_spans: Option<Vec<ScopeSpansIn<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct ResourceIn {
-    #[serde(default)]
-    attributes: Option<Vec<KeyValueIn>>,
+struct ResourceIn<'a> {
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValueIn<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct ScopeSpansIn {
-    #[serde(default)]
-    spans: Option<Vec<SpanIn>>,
+struct ScopeSpansIn<'a> {
+    #[serde(default, borrow)]
+    spans: Option<Vec<SpanIn<'a>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SpanIn {
-    #[serde(default)]
-    trace_id: Option<String>,
-    #[serde(default)]
-    span_id: Option<String>,
-    #[serde(default)]
-    parent_span_id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
+struct SpanIn<'a> {
+    #[serde(default, borrow)]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    parent_span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
     #[serde(default)]
     kind: Option<serde_json::Value>,
     #[serde(default)]
     start_time_unix_nano: Option<JsonInt>,
     #[serde(default)]
     end_time_unix_nano: Option<JsonInt>,
-    #[serde(default)]
-    attributes: Option<Vec<KeyValueIn>>,
-    #[serde(default)]
-    events: Option<Vec<EventIn>>,
-    #[serde(default)]
-    links: Option<Vec<LinkIn>>,
-    #[serde(default)]
-    status: Option<StatusIn>,
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValueIn<'a>>>,
+    #[serde(default, borrow)]
+    events: Option<Vec<EventIn<'a>>>,
+    #[serde(default, borrow)]
+    links: Option<Vec<LinkIn<'a>>>,
+    #[serde(default, borrow)]
+    status: Option<StatusIn<'a>>,
 }
 
 #[derive(Deserialize)]
-struct KeyValueIn {
-    #[serde(default)]
-    key: Option<String>,
-    #[serde(default)]
-    value: Option<AnyValueIn>,
+struct KeyValueIn<'a> {
+    #[serde(default, borrow)]
+    key: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    value: Option<AnyValueIn<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AnyValueIn {
-    #[serde(default)]
-    string_value: Option<String>,
+struct AnyValueIn<'a> {
+    #[serde(default, borrow)]
+    string_value: Option<Cow<'a, str>>,
     #[serde(default)]
     bool_value: Option<bool>,
     #[serde(default)]
@@ -319,83 +325,90 @@ struct AnyValueIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EventIn {
+struct EventIn<'a> {
     #[serde(default)]
     time_unix_nano: Option<JsonInt>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    attributes: Option<Vec<KeyValueIn>>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValueIn<'a>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LinkIn {
-    #[serde(default)]
-    trace_id: Option<String>,
-    #[serde(default)]
-    span_id: Option<String>,
-    #[serde(default)]
-    attributes: Option<Vec<KeyValueIn>>,
+struct LinkIn<'a> {
+    #[serde(default, borrow)]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    attributes: Option<Vec<KeyValueIn<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct StatusIn {
+struct StatusIn<'a> {
     #[serde(default)]
     code: Option<serde_json::Value>,
-    #[serde(default)]
-    message: Option<String>,
+    #[serde(default, borrow)]
+    message: Option<Cow<'a, str>>,
 }
 
-fn convert_value(
-    key: &str,
-    value: Option<AnyValueIn>,
-    site: &Site,
-    warnings: &mut Warnings,
-) -> AttributeValue {
-    let as_text = |what: &'static str, text: String, warnings: &mut Warnings| {
-        warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what });
-        AttributeValue::Str(text.into())
-    };
-    let Some(value) = value else {
-        return as_text("an empty value", String::new(), warnings);
-    };
-    if let Some(text) = value.string_value {
-        AttributeValue::Str(text.into())
-    } else if let Some(flag) = value.bool_value {
-        AttributeValue::Bool(flag)
-    } else if let Some(JsonInt(int)) = value.int_value {
-        match i64::try_from(int) {
-            Ok(int) => AttributeValue::Int(int),
-            Err(_) => as_text("an integer beyond the int64 range", int.to_string(), warnings),
-        }
-    } else if let Some(JsonFloat(float)) = value.double_value {
-        AttributeValue::Float(float)
-    } else if let Some(base64) = value.bytes_value {
-        as_text("bytes (base64)", base64, warnings)
-    } else if let Some(array) = value.array_value {
-        as_text("an array (as JSON)", array.to_string(), warnings)
-    } else if let Some(kvlist) = value.kvlist_value {
-        as_text("a key-value list (as JSON)", kvlist.to_string(), warnings)
-    } else {
-        as_text("an empty value", String::new(), warnings)
+/// What converting spans needs besides the span: the warnings so far, the id parser and the
+/// string interner.
+#[derive(Default)]
+struct Reader {
+    warnings: Warnings,
+    ids: IdParser,
+    texts: Interner,
+}
+
+impl Reader {
+    fn text(&mut self, text: Option<Cow<'_, str>>) -> Text {
+        text.map_or_else(Text::default, |text| self.texts.intern(&text))
     }
-}
 
-fn convert_attributes(
-    attributes: Option<Vec<KeyValueIn>>,
-    site: &Site,
-    warnings: &mut Warnings,
-) -> Vec<KeyValue> {
-    attributes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|kv| {
-            let key = kv.key.unwrap_or_default();
-            let value = convert_value(&key, kv.value, site, warnings);
-            KeyValue { key: key.into(), value }
-        })
-        .collect()
+    fn value(&mut self, key: &str, value: Option<AnyValueIn<'_>>, site: &Site) -> AttributeValue {
+        let warnings = &mut self.warnings;
+        let mut as_text = |what: &'static str, text: String| {
+            warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what });
+            AttributeValue::Str(Text::from(text))
+        };
+        let Some(value) = value else {
+            return as_text("an empty value", String::new());
+        };
+        if let Some(text) = value.string_value {
+            AttributeValue::Str(self.texts.intern(&text))
+        } else if let Some(flag) = value.bool_value {
+            AttributeValue::Bool(flag)
+        } else if let Some(JsonInt(int)) = value.int_value {
+            match i64::try_from(int) {
+                Ok(int) => AttributeValue::Int(int),
+                Err(_) => as_text("an integer beyond the int64 range", int.to_string()),
+            }
+        } else if let Some(JsonFloat(float)) = value.double_value {
+            AttributeValue::Float(float)
+        } else if let Some(base64) = value.bytes_value {
+            as_text("bytes (base64)", base64)
+        } else if let Some(array) = value.array_value {
+            as_text("an array (as JSON)", array.to_string())
+        } else if let Some(kvlist) = value.kvlist_value {
+            as_text("a key-value list (as JSON)", kvlist.to_string())
+        } else {
+            as_text("an empty value", String::new())
+        }
+    }
+
+    fn attributes(&mut self, attributes: Option<Vec<KeyValueIn<'_>>>, site: &Site) -> Vec<KeyValue> {
+        attributes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|kv| {
+                let key = self.text(kv.key);
+                let value = self.value(&key, kv.value, site);
+                KeyValue { key, value }
+            })
+            .collect()
+    }
 }
 
 fn convert_kind(kind: Option<&serde_json::Value>, site: &Site, warnings: &mut Warnings) -> SpanKind {
@@ -428,7 +441,8 @@ fn convert_kind(kind: Option<&serde_json::Value>, site: &Site, warnings: &mut Wa
     }
 }
 
-fn convert_status(status: Option<StatusIn>, site: &Site, warnings: &mut Warnings) -> Status {
+fn convert_status(status: Option<StatusIn<'_>>, site: &Site, reader: &mut Reader) -> Status {
+    let warnings = &mut reader.warnings;
     let Some(status) = status else {
         return Status::default();
     };
@@ -456,7 +470,7 @@ fn convert_status(status: Option<StatusIn>, site: &Site, warnings: &mut Warnings
             }
         }
     };
-    Status { code, message: status.message.unwrap_or_default().into() }
+    Status { code, message: reader.text(status.message) }
 }
 
 /// A uint64 time in nanoseconds; 0 means unknown in OTLP.
@@ -482,43 +496,45 @@ fn convert_time(
 /// Reads OTLP/JSON (`ExportTraceServiceRequest` / `TracesData`). Every resource must have a
 /// `service.name` attribute.
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
-    let request: RequestIn = parse(text, origin)?;
-    let mut warnings = Warnings::default();
-    let mut ids = IdParser::default();
+    let request: RequestIn<'_> = parse(text, origin)?;
+    let mut reader = Reader::default();
     let mut drafts = Vec::new();
     for (resource_idx, resource_spans) in request.resource_spans.unwrap_or_default().into_iter().enumerate() {
         let resource_path = format!("$.resourceSpans[{resource_idx}]");
-        let (service, host) =
-            resource_identity(resource_spans.resource, &resource_path, origin, &mut warnings)?;
+        let (service, host) = resource_identity(resource_spans.resource, &resource_path, origin, &mut reader)?;
         for (scope_idx, scope_spans) in resource_spans.scope_spans.unwrap_or_default().into_iter().enumerate()
         {
-            for (span_idx, span) in scope_spans.spans.unwrap_or_default().into_iter().enumerate() {
-                let path = format!("{resource_path}.scopeSpans[{scope_idx}].spans[{span_idx}]");
-                drafts.push(convert_span(span, path, &service, &host, &mut ids, &mut warnings));
+            let prefix = Text::from(format!("{resource_path}.scopeSpans[{scope_idx}]"));
+            let spans = scope_spans.spans.unwrap_or_default();
+            drafts.reserve(spans.len());
+            for (span_idx, span) in spans.into_iter().enumerate() {
+                let site = Site::item(&prefix, ".spans", span_idx, span.span_id.as_deref().unwrap_or(""));
+                drafts.push(convert_span(span, site, &service, &host, &mut reader));
             }
         }
     }
+    let mut warnings = reader.warnings;
     let spans = finish(drafts, &mut warnings);
     Ok(Imported { format: Format::Otlp, spans, warnings: warnings.list })
 }
 
 /// `service.name` (required) and `host.name` of a resource; other attributes are reported.
 fn resource_identity(
-    resource: Option<ResourceIn>,
+    resource: Option<ResourceIn<'_>>,
     path: &str,
     origin: &str,
-    warnings: &mut Warnings,
-) -> Result<(String, String), ImportError> {
+    reader: &mut Reader,
+) -> Result<(Text, Text), ImportError> {
     let resource_path = format!("{path}.resource");
     let site = Site::new(resource_path.clone(), None);
-    let attributes = convert_attributes(resource.and_then(|resource| resource.attributes), &site, warnings);
+    let attributes = reader.attributes(resource.and_then(|resource| resource.attributes), &site);
     let mut service = None;
-    let mut host = String::new();
+    let mut host = Text::default();
     let mut dropped = Vec::new();
     for kv in attributes {
         match kv.key.as_str() {
-            "service.name" if service.is_none() => service = Some(kv.value.to_string()),
-            "host.name" if host.is_empty() => host = kv.value.to_string(),
+            "service.name" if service.is_none() => service = Some(reader.texts.intern(&kv.value.to_string())),
+            "host.name" if host.is_empty() => host = reader.texts.intern(&kv.value.to_string()),
             _ => dropped.push(kv.key.to_string()),
         }
     }
@@ -526,38 +542,30 @@ fn resource_identity(
         ImportError::MissingServiceName { origin: origin.to_owned(), path: resource_path.clone() }
     })?;
     if !dropped.is_empty() {
-        warnings.push_at(&resource_path, WarningKind::DroppedResourceAttributes { keys: dropped });
+        reader.warnings.push_at(&resource_path, WarningKind::DroppedResourceAttributes { keys: dropped });
     }
     Ok((service, host))
 }
 
-fn convert_span(
-    span: SpanIn,
-    path: String,
-    service: &str,
-    host: &str,
-    ids: &mut IdParser,
-    warnings: &mut Warnings,
-) -> Draft {
-    let written_id = span.span_id.unwrap_or_default();
-    let site = Site::new(path, Some(&written_id));
-    let trace_id = ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, warnings);
-    let span_id = ids.span_id(&written_id, &site, warnings);
-    let parent_span_id = ids.parent_span_id(span.parent_span_id.as_deref(), &site, warnings);
-    let kind = convert_kind(span.kind.as_ref(), &site, warnings);
-    let start_ns = convert_time(span.start_time_unix_nano, "start time", &site, warnings);
-    let end_ns = convert_time(span.end_time_unix_nano, "end time", &site, warnings);
-    let attributes = convert_attributes(span.attributes, &site, warnings);
+fn convert_span(span: SpanIn<'_>, site: Site, service: &Text, host: &Text, reader: &mut Reader) -> Draft {
+    let trace_id = reader.ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, &mut reader.warnings);
+    let span_id = reader.ids.span_id(span.span_id.as_deref().unwrap_or(""), &site, &mut reader.warnings);
+    let parent_span_id =
+        reader.ids.parent_span_id(span.parent_span_id.as_deref(), &site, &mut reader.warnings);
+    let kind = convert_kind(span.kind.as_ref(), &site, &mut reader.warnings);
+    let start_ns = convert_time(span.start_time_unix_nano, "start time", &site, &mut reader.warnings);
+    let end_ns = convert_time(span.end_time_unix_nano, "end time", &site, &mut reader.warnings);
+    let attributes = reader.attributes(span.attributes, &site);
     let events = span
         .events
         .unwrap_or_default()
         .into_iter()
         .map(|event| Event {
-            time_ns: convert_time(event.time_unix_nano, "event time", &site, warnings)
+            time_ns: convert_time(event.time_unix_nano, "event time", &site, &mut reader.warnings)
                 .or(start_ns)
                 .unwrap_or(0),
-            name: event.name.unwrap_or_default().into(),
-            attributes: convert_attributes(event.attributes, &site, warnings),
+            name: reader.text(event.name),
+            attributes: reader.attributes(event.attributes, &site),
         })
         .collect();
     let links = span
@@ -565,21 +573,21 @@ fn convert_span(
         .unwrap_or_default()
         .into_iter()
         .map(|link| Link {
-            trace_id: ids.trace_id(link.trace_id.as_deref().unwrap_or(""), &site, warnings),
-            span_id: ids.span_id(link.span_id.as_deref().unwrap_or(""), &site, warnings),
-            attributes: convert_attributes(link.attributes, &site, warnings),
+            trace_id: reader.ids.trace_id(link.trace_id.as_deref().unwrap_or(""), &site, &mut reader.warnings),
+            span_id: reader.ids.span_id(link.span_id.as_deref().unwrap_or(""), &site, &mut reader.warnings),
+            attributes: reader.attributes(link.attributes, &site),
         })
         .collect();
-    let status = convert_status(span.status, &site, warnings);
+    let status = convert_status(span.status, &site, reader);
     Draft {
         span: Span {
             trace_id,
             span_id,
             parent_span_id,
-            name: span.name.unwrap_or_default().into(),
+            name: reader.text(span.name),
             kind,
-            service: service.to_owned().into(),
-            host: host.to_owned().into(),
+            service: service.clone(),
+            host: host.clone(),
             start_ns: 0,
             end_ns: 0,
             status,
