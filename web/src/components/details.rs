@@ -1,6 +1,7 @@
 //! Span details: everything known about the selected span, including what the host's clock
 //! said versus what really happened.
 
+use reqflow_core::StatusCode;
 use reqflow_core::tracecontext::TraceParent;
 use reqflow_core::waterfall::format_duration;
 use yew::prelude::*;
@@ -45,7 +46,7 @@ pub fn details(props: &DetailsProps) -> Html {
             if span.status.message.is_empty() { String::new() } else { format!(": {}", span.status.message) };
         html! { <span class="status-error">{ format!("error{message}") }</span> }
     } else {
-        text(format!("{:?}", span.status.code).to_lowercase())
+        text(if span.status.code == StatusCode::Ok { "ok" } else { "unset" }.to_owned())
     };
     let header = span.traceparent.as_deref().map(|header| match TraceParent::parse(header) {
         Ok(parsed) => html! {

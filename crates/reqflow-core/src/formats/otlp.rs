@@ -501,7 +501,8 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let mut drafts = Vec::new();
     for (resource_idx, resource_spans) in request.resource_spans.unwrap_or_default().into_iter().enumerate() {
         let resource_path = format!("$.resourceSpans[{resource_idx}]");
-        let (service, host) = resource_identity(resource_spans.resource, &resource_path, origin, &mut reader)?;
+        let (service, host) =
+            resource_identity(resource_spans.resource, &resource_path, origin, &mut reader)?;
         for (scope_idx, scope_spans) in resource_spans.scope_spans.unwrap_or_default().into_iter().enumerate()
         {
             let prefix = Text::from(format!("{resource_path}.scopeSpans[{scope_idx}]"));
@@ -573,7 +574,11 @@ fn convert_span(span: SpanIn<'_>, site: Site, service: &Text, host: &Text, reade
         .unwrap_or_default()
         .into_iter()
         .map(|link| Link {
-            trace_id: reader.ids.trace_id(link.trace_id.as_deref().unwrap_or(""), &site, &mut reader.warnings),
+            trace_id: reader.ids.trace_id(
+                link.trace_id.as_deref().unwrap_or(""),
+                &site,
+                &mut reader.warnings,
+            ),
             span_id: reader.ids.span_id(link.span_id.as_deref().unwrap_or(""), &site, &mut reader.warnings),
             attributes: reader.attributes(link.attributes, &site),
         })
