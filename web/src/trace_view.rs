@@ -295,7 +295,7 @@ mod tests {
     fn search_finds_services_names_and_attribute_values() {
         let view = view("try-it", 1);
         assert_eq!(view.search("DATABASE").len(), 2, "the database span and the client span calling it");
-        assert!(view.search("select * from orders").len() >= 1, "db.query.text matches");
+        assert!(!view.search("select * from orders").is_empty(), "db.query.text matches");
         assert!(view.search("   ").is_empty());
         assert_eq!(view.search("Select * FROM"), view.search("select * from orders"));
         assert!(contains_ignore_ascii_case("GET /Orders/{id}", "orders/{ID}"));
