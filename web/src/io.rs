@@ -14,10 +14,11 @@ pub fn read_file(file: File, done: impl FnOnce(Result<(String, String), String>)
     let file = gloo::file::File::from(file);
     let name = file.name();
     gloo::file::callbacks::read_as_bytes(&file, move |result| {
+        crate::timing::measure_since("read", "reqflow:import-start");
         done(match result {
-            Ok(bytes) => {
-                utf8_text(bytes).map(|text| (name.clone(), text)).map_err(|error| format!("{name}: {error}"))
-            }
+            Ok(bytes) => crate::timing::measure("utf8", || utf8_text(bytes))
+                .map(|text| (name.clone(), text))
+                .map_err(|error| format!("{name}: {error}")),
             Err(error) => Err(format!("{name}: cannot read the file ({error})")),
         })
     })

@@ -26,6 +26,16 @@ pub fn measure<T>(name: &str, work: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Records the time since the mark `start` as the performance measure `reqflow:{name}`.
+pub fn measure_since(name: &str, start: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        performance.measure_with_start_mark(&format!("reqflow:{name}"), start).ok();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (name, start);
+}
+
 /// Adds the mark `name` to the performance timeline (wasm only).
 pub fn mark(name: &str) {
     #[cfg(target_arch = "wasm32")]

@@ -408,10 +408,11 @@ fn normalize_hex(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized 
     if digits.is_empty() || digits.len() > max_digits || !digits.iter().all(u8::is_ascii_hexdigit) {
         return Normalized::Hashed;
     }
-    let mut padded = vec![b'0'; max_digits - digits.len()];
-    padded.extend_from_slice(digits);
-    for (byte_idx, pair) in padded.chunks_exact(2).enumerate() {
-        out[byte_idx] = (hex_digit(pair[0]) << 4) | hex_digit(pair[1]);
+    // Right-aligned: digit `n` from the end goes to nibble `n` from the end.
+    out.fill(0);
+    for (from_end, &digit) in digits.iter().rev().enumerate() {
+        let byte = &mut out[out.len() - 1 - from_end / 2];
+        *byte |= hex_digit(digit) << (4 * (from_end % 2));
     }
     if out.iter().all(|&byte| byte == 0) {
         return Normalized::Hashed;

@@ -4,9 +4,14 @@
 
 use std::borrow::Cow;
 
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::common::{Draft, FloatOut, IdParser, JsonFloat, JsonInt, Site, Warnings, finish, parse, to_json};
+use super::common::{
+    Draft, FloatOut, IdParser, JsonFloat, JsonInt, Site, Warnings, finish, strip_bom, to_json,
+};
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::text::{Interner, Text};
@@ -241,32 +246,9 @@ pub fn export(spans: &[Span]) -> String {
 // escapes), and the span model's text is interned: a 100,000-span file repeats a few dozen names.
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestIn<'a> {
-    #[serde(default, borrow)]
-    resource_spans: Option<Vec<ResourceSpansIn<'a>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceSpansIn<'a> {
-    #[serde(default, borrow)]
-    resource: Option<ResourceIn<'a>>,
-    /// `instrumentationLibrarySpans` is the name before OTLP 0.15.
-    #[serde(default, borrow, alias = "instrumentationLibrarySpans")]
-    scope_spans: Option<Vec<ScopeSpansIn<'a>>>,
-}
-
-#[derive(Deserialize)]
 struct ResourceIn<'a> {
     #[serde(default, borrow)]
     attributes: Option<Vec<KeyValueIn<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct ScopeSpansIn<'a> {
-    #[serde(default, borrow)]
-    spans: Option<Vec<SpanIn<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -496,27 +478,342 @@ fn convert_time(
 /// Reads OTLP/JSON (`ExportTraceServiceRequest` / `TracesData`). Every resource must have a
 /// `service.name` attribute.
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
-    let request: RequestIn<'_> = parse(text, origin)?;
-    let mut reader = Reader::default();
-    let mut drafts = Vec::new();
-    for (resource_idx, resource_spans) in request.resource_spans.unwrap_or_default().into_iter().enumerate() {
-        let resource_path = format!("$.resourceSpans[{resource_idx}]");
-        let (service, host) =
-            resource_identity(resource_spans.resource, &resource_path, origin, &mut reader)?;
-        for (scope_idx, scope_spans) in resource_spans.scope_spans.unwrap_or_default().into_iter().enumerate()
-        {
-            let prefix = Text::from(format!("{resource_path}.scopeSpans[{scope_idx}]"));
-            let spans = scope_spans.spans.unwrap_or_default();
-            drafts.reserve(spans.len());
-            for (span_idx, span) in spans.into_iter().enumerate() {
-                let site = Site::item(&prefix, ".spans", span_idx, span.span_id.as_deref().unwrap_or(""));
-                drafts.push(convert_span(span, site, &service, &host, &mut reader));
+    let mut stream = Stream { reader: Reader::default(), drafts: Vec::new(), origin, fatal: None };
+    let mut deserializer = serde_json::Deserializer::from_str(strip_bom(text));
+    let parsed = (&mut stream).deserialize(&mut deserializer).and_then(|()| deserializer.end());
+    if let Err(error) = parsed {
+        return Err(stream.fatal.take().unwrap_or_else(|| ImportError::json(origin, &error)));
+    }
+    let mut warnings = stream.reader.warnings;
+    let spans = finish(stream.drafts, &mut warnings);
+    Ok(Imported { format: Format::Otlp, spans, warnings: warnings.list })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the document as a stream: `resourceSpans` → `scopeSpans` → `spans`, each span converted
+// as soon as it is read. A 100,000-span file is never held as parsed JSON structures, only as the
+// spans it becomes.
+
+/// The reader's state while the document streams past.
+struct Stream<'o> {
+    reader: Reader,
+    drafts: Vec<Draft>,
+    origin: &'o str,
+    /// An error that is not about JSON syntax (a resource without `service.name`); parsing stops
+    /// with a placeholder JSON error and this one is reported instead.
+    fatal: Option<ImportError>,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum RequestField {
+    ResourceSpans,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum ResourceSpansField {
+    Resource,
+    /// `instrumentationLibrarySpans` is the name before OTLP 0.15.
+    #[serde(alias = "instrumentationLibrarySpans")]
+    ScopeSpans,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum ScopeSpansField {
+    Spans,
+    #[serde(other)]
+    Other,
+}
+
+/// `null` reads as absent; anything else goes to the inner seed.
+struct Nullable<S>(S);
+
+impl<'de, S: DeserializeSeed<'de, Value = ()>> DeserializeSeed<'de> for Nullable<S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de, Value = ()>> Visitor<'de> for Nullable<S> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.0.deserialize(deserializer)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &mut Stream<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Stream<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an OTLP/JSON object with resourceSpans")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = false;
+        while let Some(field) = map.next_key::<RequestField>()? {
+            match field {
+                RequestField::ResourceSpans if seen => {
+                    return Err(de::Error::duplicate_field("resourceSpans"));
+                }
+                RequestField::ResourceSpans => {
+                    seen = true;
+                    map.next_value_seed(Nullable(ResourceList(&mut *self)))?;
+                }
+                RequestField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
+        Ok(())
     }
-    let mut warnings = reader.warnings;
-    let spans = finish(drafts, &mut warnings);
-    Ok(Imported { format: Format::Otlp, spans, warnings: warnings.list })
+}
+
+/// The `resourceSpans` array.
+struct ResourceList<'s, 'o>(&'s mut Stream<'o>);
+
+impl<'de> DeserializeSeed<'de> for ResourceList<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceList<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list of ResourceSpans")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        for resource_idx in 0.. {
+            let resource =
+                ResourceSpansSeed { stream: &mut *self.0, path: format!("$.resourceSpans[{resource_idx}]") };
+            if seq.next_element_seed(resource)?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One `ResourceSpans`: the resource says which service the spans belong to; it usually comes
+/// first, but when `scopeSpans` comes first its spans are given the service afterwards.
+struct ResourceSpansSeed<'s, 'o> {
+    stream: &'s mut Stream<'o>,
+    path: String,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSpansSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a ResourceSpans object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Self { stream, path } = self;
+        let first_draft = stream.drafts.len();
+        let mut identity: Option<(Text, Text)> = None;
+        let mut seen_scopes = false;
+        let mut spans_before_resource = false;
+        let fail = |stream: &mut Stream<'_>, error: ImportError| {
+            stream.fatal.get_or_insert(error);
+            de::Error::custom("stopped: the resource has no service.name")
+        };
+        while let Some(field) = map.next_key::<ResourceSpansField>()? {
+            match field {
+                ResourceSpansField::Resource if identity.is_some() => {
+                    return Err(de::Error::duplicate_field("resource"));
+                }
+                ResourceSpansField::Resource => {
+                    let resource: Option<ResourceIn<'de>> = map.next_value()?;
+                    match resource_identity(resource, &path, stream.origin, &mut stream.reader) {
+                        Ok(found) => identity = Some(found),
+                        Err(error) => return Err(fail(stream, error)),
+                    }
+                }
+                ResourceSpansField::ScopeSpans if seen_scopes => {
+                    return Err(de::Error::duplicate_field("scopeSpans"));
+                }
+                ResourceSpansField::ScopeSpans => {
+                    seen_scopes = true;
+                    spans_before_resource = identity.is_none();
+                    let scopes = ScopeList { stream: &mut *stream, path: &path, identity: identity.as_ref() };
+                    map.next_value_seed(Nullable(scopes))?;
+                }
+                ResourceSpansField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (service, host) = match identity {
+            Some(found) => found,
+            // No resource at all: that is an error, reported as for an empty one.
+            None => match resource_identity(None, &path, stream.origin, &mut stream.reader) {
+                Ok(found) => found,
+                Err(error) => return Err(fail(stream, error)),
+            },
+        };
+        if spans_before_resource {
+            for draft in &mut stream.drafts[first_draft..] {
+                draft.span.service = service.clone();
+                draft.span.host = host.clone();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `scopeSpans` array of one resource.
+struct ScopeList<'s, 'o, 'p> {
+    stream: &'s mut Stream<'o>,
+    path: &'p str,
+    identity: Option<&'p (Text, Text)>,
+}
+
+impl<'de> DeserializeSeed<'de> for ScopeList<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeList<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list of ScopeSpans")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        for scope_idx in 0.. {
+            let prefix = Text::from(format!("{}.scopeSpans[{scope_idx}]", self.path));
+            let scope = ScopeSeed { stream: &mut *self.stream, prefix, identity: self.identity };
+            if seq.next_element_seed(scope)?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One `ScopeSpans`: its `spans` are converted as they are read.
+struct ScopeSeed<'s, 'o, 'p> {
+    stream: &'s mut Stream<'o>,
+    prefix: Text,
+    identity: Option<&'p (Text, Text)>,
+}
+
+impl<'de> DeserializeSeed<'de> for ScopeSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a ScopeSpans object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = false;
+        while let Some(field) = map.next_key::<ScopeSpansField>()? {
+            match field {
+                ScopeSpansField::Spans if seen => return Err(de::Error::duplicate_field("spans")),
+                ScopeSpansField::Spans => {
+                    seen = true;
+                    let spans =
+                        SpanList { stream: &mut *self.stream, prefix: &self.prefix, identity: self.identity };
+                    map.next_value_seed(Nullable(spans))?;
+                }
+                ScopeSpansField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `spans` array of one scope.
+struct SpanList<'s, 'o, 'p> {
+    stream: &'s mut Stream<'o>,
+    prefix: &'p Text,
+    identity: Option<&'p (Text, Text)>,
+}
+
+impl<'de> DeserializeSeed<'de> for SpanList<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpanList<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list of spans")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let (service, host) = self.identity.cloned().unwrap_or_default();
+        if let Some(hint) = seq.size_hint() {
+            self.stream.drafts.reserve(hint);
+        }
+        for span_idx in 0.. {
+            let Some(span) = seq.next_element::<SpanIn<'de>>()? else { break };
+            let site = Site::item(self.prefix, ".spans", span_idx, span.span_id.as_deref().unwrap_or(""));
+            let draft = convert_span(span, site, &service, &host, &mut self.stream.reader);
+            self.stream.drafts.push(draft);
+        }
+        Ok(())
+    }
 }
 
 /// `service.name` (required) and `host.name` of a resource; other attributes are reported.

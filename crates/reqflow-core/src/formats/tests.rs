@@ -540,6 +540,55 @@ fn otlp_import_is_lenient_where_the_spec_allows() {
 }
 
 #[test]
+fn otlp_spans_stream_whatever_the_key_order_and_nulls_read_as_absent() {
+    // `scopeSpans` before `resource`: the spans still get the resource's service and host.
+    let text = r#"{"resourceSpans":[
+      {"scopeSpans":[{"scope":{"name":"s"},"spans":[
+         {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"late",
+          "startTimeUnixNano":"10","endTimeUnixNano":"20"}]}],
+       "resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}},
+                                 {"key":"host.name","value":{"stringValue":"h1"}}]}},
+      {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"db"}}]},
+       "scopeSpans":null},
+      {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"q"}}]},
+       "scopeSpans":[{"spans":null},{"spans":[
+         {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7",
+          "parentSpanId":"b7ad6b7169203331","name":"child","startTimeUnixNano":"12","endTimeUnixNano":"15"}]}]}],
+     "extra":{"ignored":true}}"#;
+    let imported = import(text, "order.json").expect("imports");
+    let found: Vec<(&str, &str, &str)> =
+        imported.spans.iter().map(|span| (&*span.name, &*span.service, &*span.host)).collect();
+    assert_eq!(found, [("late", "api", "h1"), ("child", "q", "")]);
+    assert_eq!(imported.spans[1].parent_span_id, Some(imported.spans[0].span_id));
+    assert_eq!(imported.warnings, Vec::new());
+    assert_eq!(import(r#"{"resourceSpans":null}"#, "empty.json").expect("imports").spans, Vec::new());
+}
+
+#[test]
+fn otlp_structure_errors_point_into_the_file() {
+    let duplicate = import(r#"{"resourceSpans":[{"scopeSpans":[{"spans":[],"spans":[]}]}]}"#, "dup.json");
+    assert!(
+        matches!(&duplicate, Err(ImportError::Json { line: 1, message, .. }) if message == "duplicate field `spans`"),
+        "{duplicate:?}"
+    );
+    let not_a_list = import(r#"{"resourceSpans":{"scopeSpans":[]}}"#, "shape.json");
+    assert!(
+        matches!(&not_a_list, Err(ImportError::Json { message, .. })
+            if message.contains("expected a list of ResourceSpans")),
+        "{not_a_list:?}"
+    );
+    let trailing = import(r#"{"resourceSpans":[]} x"#, "trailing.json");
+    assert!(matches!(&trailing, Err(ImportError::Json { column: 22, .. })), "{trailing:?}");
+    // A missing service.name after spans were read is still reported as such.
+    let late = import(
+        r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"01","traceId":"01"}]}],
+            "resource":{"attributes":[]}}]}"#,
+        "late.json",
+    );
+    assert!(matches!(late, Err(ImportError::MissingServiceName { .. })), "{late:?}");
+}
+
+#[test]
 fn times_that_do_not_fit_are_warnings_not_panics() {
     let text = r#"{"traceID":"1","spans":[{"traceID":"1","spanID":"1","operationName":"x",
         "startTime":99999999999999999999,"duration":-5,"processID":"p1"}],
