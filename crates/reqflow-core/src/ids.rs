@@ -13,6 +13,11 @@ pub struct TraceId(pub [u8; 16]);
 pub struct SpanId(pub [u8; 8]);
 
 impl TraceId {
+    /// The id as one big-endian number: it orders like the bytes.
+    pub fn to_u128(self) -> u128 {
+        u128::from_be_bytes(self.0)
+    }
+
     /// Builds an id from two 64-bit halves (high half first, as the bytes are written).
     pub fn from_u64_pair(high: u64, low: u64) -> TraceId {
         let mut bytes = [0u8; 16];

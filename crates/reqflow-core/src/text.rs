@@ -262,20 +262,21 @@ impl Interner {
     }
 }
 
-/// FxHash-style multiply–rotate over 8-byte words, finished with a SplitMix64 round so the low
-/// bits (the slot) depend on every byte.
+/// FxHash-style multiply–rotate over 8-byte words; the high bits of the last product are folded
+/// into the low ones, which pick the slot.
 fn hash_bytes(bytes: &[u8]) -> u64 {
     const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
     let mut hash = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        hash = (hash.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER);
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MULTIPLIER);
     }
     let mut last = [0u8; 8];
     last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
     hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(MULTIPLIER);
-    crate::ids::mix64(hash)
+    hash ^ (hash >> 29)
 }
 
 #[cfg(test)]

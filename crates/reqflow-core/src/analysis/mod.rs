@@ -112,16 +112,27 @@ pub fn clock_host(span: &Span) -> &str {
 pub(crate) fn intern<'a>(values: impl Iterator<Item = &'a str>) -> (Vec<u32>, Vec<&'a str>) {
     let mut names: Vec<&str> = Vec::new();
     let mut number_of: BTreeMap<&str, u32> = BTreeMap::new();
+    // Spans simulated or imported here share one allocation per distinct name, so looking a name
+    // up by its address first avoids comparing text. Only a cache: numbers follow the text.
+    let mut number_at: BTreeMap<(usize, usize), u32> = BTreeMap::new();
     let mut last: Option<(&str, u32)> = None;
     let numbers = values
         .map(|value| {
+            let address = (value.as_ptr() as usize, value.len());
             let number = match last {
                 // Neighbouring spans often share a service or a host.
-                Some((name, number)) if name == value => number,
-                _ => *number_of.entry(value).or_insert_with(|| {
-                    names.push(value);
-                    names.len() as u32 - 1
-                }),
+                Some((name, number)) if (name.as_ptr() as usize, name.len()) == address => number,
+                _ => match number_at.get(&address) {
+                    Some(&number) => number,
+                    None => {
+                        let number = *number_of.entry(value).or_insert_with(|| {
+                            names.push(value);
+                            names.len() as u32 - 1
+                        });
+                        number_at.insert(address, number);
+                        number
+                    }
+                },
             };
             last = Some((value, number));
             number
