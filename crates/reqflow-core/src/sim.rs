@@ -145,6 +145,31 @@ impl LatencyHistogram {
 }
 
 #[cfg(test)]
+mod span_hint_tests {
+    use crate::builtins;
+    use crate::knobs::Knobs;
+
+    #[test]
+    fn the_nominal_span_count_is_what_a_request_without_trouble_records() {
+        for name in ["try-it", "netflix-fanout", "async-queue", "n-plus-one", "uber-ride"] {
+            let base = builtins::load(name).expect("built-in");
+            // No errors, retries, sampling or untraced services: every nominal span is recorded.
+            let mut scenario = Knobs::default().apply(&base);
+            scenario.sampling = 1.0;
+            for service in &mut scenario.services {
+                service.instrumented = true;
+                for operation in &mut service.operations {
+                    operation.error_rate = 0.0;
+                }
+            }
+            let simulation = super::Simulation::new(&scenario).expect("compiles");
+            let trace = simulation.simulate_one(3).expect("runs");
+            assert_eq!(simulation.span_hint, trace.spans.len(), "{name}");
+        }
+    }
+}
+
+#[cfg(test)]
 mod header_tests {
     use super::*;
     use crate::tracecontext::TraceParent;
@@ -273,7 +298,13 @@ pub struct Simulation {
     /// Mixed into every derived id, so different scenarios do not share trace ids.
     scenario_key: u64,
     limits: Limits,
+    /// Room reserved for a request's spans: its nominal span count (see `nominal_spans`), so a
+    /// 100,000-span request does not copy its spans over and over as the list grows.
+    span_hint: usize,
 }
+
+/// The most spans reserved up front for one request.
+const SPAN_HINT_CAP: u64 = 1 << 17;
 
 impl std::fmt::Debug for Simulation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -367,7 +398,7 @@ impl Simulation {
                 });
             }
         }
-        let simulation = Simulation {
+        let mut simulation = Simulation {
             services,
             ops,
             entry: find(&scenario.entry.service, &scenario.entry.operation),
@@ -376,9 +407,38 @@ impl Simulation {
             interval_ns: ms_to_ns(scenario.arrivals.interval_ms),
             scenario_key: hash_str(&scenario.name),
             limits,
+            span_hint: 0,
         };
         simulation.check_depth()?;
+        let mut memo = vec![None; simulation.ops.len()];
+        let nominal = simulation.nominal_spans(simulation.entry, &mut memo);
+        simulation.span_hint =
+            nominal.min(SPAN_HINT_CAP).min(u64::from(limits.max_spans_per_request)) as usize;
         Ok(simulation)
+    }
+
+    /// Spans one invocation of `op` records when nothing fails or retries: its server span, its
+    /// named work, and for each call or publish a client or producer span plus the target's
+    /// spans. Memoised per operation (the scenario is a DAG no deeper than the call-depth limit).
+    fn nominal_spans(&self, op: u32, memo: &mut [Option<u64>]) -> u64 {
+        if let Some(count) = memo[op as usize] {
+            return count;
+        }
+        let mut count = 1u64;
+        for step in &self.ops[op as usize].steps {
+            count = count.saturating_add(match step {
+                CompiledStep::Work { name, .. } => u64::from(name.is_some()),
+                CompiledStep::Calls { calls, .. } => calls
+                    .iter()
+                    .map(|call| 1u64.saturating_add(self.nominal_spans(call.target, memo)))
+                    .fold(0u64, u64::saturating_add),
+                CompiledStep::Publish(publish) => {
+                    1u64.saturating_add(self.nominal_spans(publish.consumer, memo))
+                }
+            });
+        }
+        memo[op as usize] = Some(count);
+        count
     }
 
     /// The longest chain of nested calls must stay within `max_call_depth` (the scenario is a DAG,
@@ -738,7 +798,7 @@ impl<'a> Engine<'a> {
                     failed: false,
                     start_ns: self.truth(self.now),
                     end_ns: self.truth(self.now),
-                    spans: Vec::new(),
+                    spans: if self.keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
                     n_spans: 0,
                     live: 0,
                 }));

@@ -55,6 +55,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Interval, TraceTree, clock_host, is_async_edge};
+use crate::text::Text;
 use crate::trace::Span;
 use crate::waterfall::format_duration;
 
@@ -84,7 +85,8 @@ pub struct SpanShift {
     pub shift_ns: i64,
     pub kind: ShiftKind,
     /// A sentence saying why the span moved; `None` when it did not.
-    pub reason: Option<String>,
+    /// Shared text: every span that inherits a shift shares its ancestor's sentence.
+    pub reason: Option<Text>,
 }
 
 /// The adjuster's result for every span, indexed like the spans.
@@ -146,7 +148,7 @@ pub fn adjust_clock_skew(spans: &[Span], tree: &TraceTree) -> ClockSkew {
                     plus(parent_shift),
                     format_duration(parent_shift)
                 );
-                (parent_shift, ShiftKind::Inherited, Some(reason))
+                (parent_shift, ShiftKind::Inherited, Some(Text::from(reason)))
             }
         } else {
             fit(
@@ -173,7 +175,7 @@ fn fit(
     asynchronous: bool,
     host: &str,
     parent_host: &str,
-) -> (i64, ShiftKind, Option<String>) {
+) -> (i64, ShiftKind, Option<Text>) {
     let unchanged = (0, ShiftKind::Unchanged, None);
     let early_ns = parent.start_ns.saturating_sub(child.start_ns);
     if asynchronous {
@@ -186,7 +188,7 @@ fn fit(
              producer did",
             early = format_duration(early_ns),
         );
-        return (early_ns, ShiftKind::NotBeforeParent, Some(reason));
+        return (early_ns, ShiftKind::NotBeforeParent, Some(Text::from(reason)));
     }
     if parent.contains(child) {
         return unchanged;
@@ -203,7 +205,7 @@ fn fit(
              so the span sits inside its parent (assuming the network took as long each way)",
             amount = format_duration(shift_ns.saturating_abs()),
         );
-        return (shift_ns, ShiftKind::Centered, Some(reason));
+        return (shift_ns, ShiftKind::Centered, Some(Text::from(reason)));
     }
     if early_ns > 0 {
         let reason = format!(
@@ -212,7 +214,7 @@ fn fit(
              cannot fit inside)",
             early = format_duration(early_ns),
         );
-        return (early_ns, ShiftKind::NotBeforeParent, Some(reason));
+        return (early_ns, ShiftKind::NotBeforeParent, Some(Text::from(reason)));
     }
     unchanged
 }
