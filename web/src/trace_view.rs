@@ -5,7 +5,9 @@ use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use reqflow_core::Span;
-use reqflow_core::analysis::{TimeBasis, TraceAnalysis, WarningKind, analyze, group_by_trace};
+use reqflow_core::analysis::{
+    TimeBasis, TraceAnalysis, WarningKind, analyze, group_by_trace, service_numbers,
+};
 use reqflow_core::replay::Replay;
 use reqflow_core::scenario::Scenario;
 use reqflow_core::trace::AttributeValue;
@@ -62,30 +64,21 @@ impl TraceView {
         if let Some(scenario) = scenario {
             services.extend(scenario.services.iter().map(|service| service.name.clone()));
         }
-        // Colour index per span: spans of one service are usually neighbours, so remember the
-        // last one; otherwise look the name up (services are few).
-        let mut colour = Vec::with_capacity(spans.len());
-        let mut seen: Vec<bool> = Vec::new();
-        let mut last: Option<(&str, usize)> = None;
-        for span in &spans {
-            let idx = match last {
-                Some((name, idx)) if name == span.service => idx,
-                _ => match services.iter().position(|name| *name == span.service) {
-                    Some(idx) => idx,
-                    None => {
-                        services.push(span.service.to_string());
-                        services.len() - 1
-                    }
-                },
-            };
-            last = Some((&span.service, idx));
-            if seen.len() <= idx {
-                seen.resize(idx + 1, false);
-            }
-            seen[idx] = true;
-            colour.push((idx % PALETTE.len()) as u8);
-        }
-        let n_services = seen.iter().filter(|&&seen| seen).count();
+        // Colour index per span: the scenario's services in order, then the others as they
+        // first appear; each distinct name is looked up once.
+        let (numbers, names) = service_numbers(&spans);
+        let slots: Vec<usize> = names
+            .iter()
+            .map(|name| match services.iter().position(|known| known == name) {
+                Some(slot) => slot,
+                None => {
+                    services.push((*name).to_owned());
+                    services.len() - 1
+                }
+            })
+            .collect();
+        let colour = numbers.iter().map(|&number| (slots[number as usize] % PALETTE.len()) as u8).collect();
+        let n_services = names.len();
         let start_ns = analysis.times.iter().map(|time| time.start_ns).min().unwrap_or(0);
         let end_ns = analysis.times.iter().map(|time| time.end_ns).max().unwrap_or(start_ns).max(start_ns);
         let groups = group_by_trace(&spans);

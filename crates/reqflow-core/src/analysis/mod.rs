@@ -141,8 +141,9 @@ pub(crate) fn intern<'a>(values: impl Iterator<Item = &'a str>) -> (Vec<u32>, Ve
     (numbers, names)
 }
 
-/// [`intern`] of the spans' service names.
-pub(crate) fn service_numbers(spans: &[Span]) -> (Vec<u32>, Vec<&str>) {
+/// A number per span for its service (services numbered in order of first appearance), and the
+/// service names in that order.
+pub fn service_numbers(spans: &[Span]) -> (Vec<u32>, Vec<&str>) {
     intern(spans.iter().map(|span| span.service.as_str()))
 }
 

@@ -353,7 +353,7 @@ impl IdParser {
             }
             _ => TraceId(bytes),
         };
-        self.report(IdField::Trace, written, &how, trace_id.to_string(), site, warnings);
+        self.report(IdField::Trace, written, &how, || trace_id.to_string(), site, warnings);
         trace_id
     }
 
@@ -364,7 +364,7 @@ impl IdParser {
             Normalized::Hashed => SpanId::from_u64(mix_all(&[hash_str(written), 0x7370_616e]).max(1)),
             _ => SpanId(bytes),
         };
-        self.report(IdField::Span, written, &how, span_id.to_string(), site, warnings);
+        self.report(IdField::Span, written, &how, || span_id.to_string(), site, warnings);
         span_id
     }
 
@@ -387,16 +387,16 @@ impl IdParser {
         field: IdField,
         written: &str,
         how: &Normalized,
-        id: String,
+        id: impl FnOnce() -> String,
         site: &Site,
         warnings: &mut Warnings,
     ) {
         let kind = match *how {
             Normalized::Exact => return,
             Normalized::Padded { n_digits } => {
-                WarningKind::PaddedId { field, written: written.to_owned(), n_digits, id }
+                WarningKind::PaddedId { field, written: written.to_owned(), n_digits, id: id() }
             }
-            Normalized::Hashed => WarningKind::HashedId { field, written: written.to_owned(), id },
+            Normalized::Hashed => WarningKind::HashedId { field, written: written.to_owned(), id: id() },
         };
         if self.reported.insert((field, written.to_owned())) {
             warnings.push(site, kind);
