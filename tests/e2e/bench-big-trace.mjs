@@ -13,6 +13,7 @@ import { launchBrowser, serveDist } from "./harness.mjs";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 393); // 393 × 255 ≈ 100,000 spans
 const FANOUT = Number(process.env.FANOUT ?? 410); // api.fanout=410 ≈ 100,000 spans in one request
+const RUNS = Number(process.env.RUNS ?? 5); // this machine is noisy: report medians
 execFileSync("cargo", ["build", "--quiet", "--release", "-p", "reqflow-cli"], { stdio: "inherit" });
 const reqflow = join(process.env.CARGO_TARGET_DIR ?? "target", "release", "reqflow");
 const otlp = JSON.parse(
@@ -82,7 +83,7 @@ const changeAndTime = (page, label, value, watch) =>
   );
 
 const runs = [];
-for (let run = 0; run < 3; run++) {
+for (let run = 0; run < RUNS; run++) {
   await page.evaluate(() => {
     performance.clearMarks();
     performance.clearMeasures();
@@ -139,7 +140,7 @@ const expandMs = await timeKey("ArrowRight", () => document.querySelectorAll(".w
 // Simulated in the page: netflix-fanout with the API's fan-out multiplied (a knob change), from
 // the change to the first paint of the new ~100,000-span trace.
 const simulated = [];
-for (let run = 0; run < 3; run++) {
+for (let run = 0; run < RUNS; run++) {
   await page.goto(`${server.url}#scenario=netflix-fanout&seed=1`);
   await page.reload();
   await page.waitForSelector(".waterfall .row");

@@ -19,7 +19,10 @@ fn bench_page(c: &mut Criterion) {
     let trace = simulation.simulate_one(1).expect("runs");
     let spans = &trace.spans;
     assert!(spans.len() > 100_000, "{} spans", spans.len());
-    let otlp = formats::export(spans, Format::Otlp);
+    // Compact, like a file from a collector (the export is pretty-printed).
+    let pretty = formats::export(spans, Format::Otlp);
+    let otlp = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&pretty).expect("json"))
+        .expect("serializes");
 
     let mut group = c.benchmark_group("page-100k");
     group.bench_function("simulate", |b| b.iter(|| simulation.simulate_one(1).expect("runs")));

@@ -262,8 +262,8 @@ impl Interner {
     }
 }
 
-/// FxHash-style multiply–rotate over 8-byte words; the high bits of the last product are folded
-/// into the low ones, which pick the slot.
+/// FxHash-style multiply–rotate over 8-byte words, finished with a SplitMix64 round so the low
+/// bits (the slot) depend on every byte.
 fn hash_bytes(bytes: &[u8]) -> u64 {
     const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
     let mut hash = bytes.len() as u64;
@@ -276,7 +276,7 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut last = [0u8; 8];
     last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
     hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(MULTIPLIER);
-    hash ^ (hash >> 29)
+    crate::ids::mix64(hash)
 }
 
 #[cfg(test)]

@@ -1,3 +1,10 @@
+// Profiles one interaction in headless Chromium (the DevTools protocol's sampling profiler) and
+// prints the functions that took the time, self and inclusive. Not a test: a tool for finding
+// where the page spends its time. Build with names first (scripts/build-profiling.sh), then:
+//
+//   node tests/e2e/profile.mjs target/dist-profiling simulate      # 100k-span knob change
+//   node tests/e2e/profile.mjs target/dist-profiling import FILE   # importing FILE
+//   node tests/e2e/profile.mjs target/dist-profiling scroll        # scrolling 100k rows
 import { launchBrowser, serveDist } from "./harness.mjs";
 const mode = process.argv[3] ?? "simulate";
 const server = await serveDist(process.argv[2]);
@@ -5,7 +12,28 @@ const browser = await launchBrowser();
 const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
 const cdp = await page.context().newCDPSession(page);
 let started;
-if (mode === "import") {
+if (mode === "scroll") {
+  await page.goto(`${server.url}#scenario=netflix-fanout&seed=1&knobs=api.fanout%3D410`);
+  await page.waitForSelector(".waterfall .row");
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  await cdp.send("Profiler.start");
+  started = await page.evaluate(() => performance.now());
+  const frames = await page.evaluate(async () => {
+    const body = document.querySelector(".waterfall .body");
+    const times = [];
+    let last = await new Promise((resolve) => requestAnimationFrame(resolve));
+    for (let step = 0; step < 60; step++) {
+      body.scrollTop += 900;
+      body.dispatchEvent(new Event("scroll"));
+      const now = await new Promise((resolve) => requestAnimationFrame(resolve));
+      times.push(now - last);
+      last = now;
+    }
+    return times;
+  });
+  console.log(frames.map((t) => t.toFixed(0)).join(" "));
+} else if (mode === "import") {
   await page.goto(server.url);
   await page.waitForSelector(".waterfall .row");
   await cdp.send("Profiler.enable");
