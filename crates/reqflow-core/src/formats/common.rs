@@ -501,7 +501,7 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
     let same_id = |a: &(u128, u64, u32), b: &(u128, u64, u32)| (a.0, a.1) == (b.0, b.1);
 
     // Duplicate ids: the first span keeps its id; later copies get fresh ones, in file order.
-    let ids = sorted_ids(&drafts);
+    let mut ids = sorted_ids(&drafts);
     let mut copies: Vec<u32> =
         ids.windows(2).filter(|pair| same_id(&pair[0], &pair[1])).map(|pair| pair[1].2).collect();
     if !copies.is_empty() {
@@ -521,10 +521,11 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
                 WarningKind::DuplicateSpanId { written: key.1.to_string(), id: fresh.to_string() },
             );
         }
+        // Sort again with the fresh ids (files without duplicates skip this).
+        ids = sorted_ids(&drafts);
     }
 
     // Parents: ids are unique now.
-    let ids = sorted_ids(&drafts);
     let mut parent_of: Vec<Option<usize>> = vec![None; drafts.len()];
     for (span_idx, draft) in drafts.iter_mut().enumerate() {
         let Some(parent) = draft.span.parent_span_id else {
