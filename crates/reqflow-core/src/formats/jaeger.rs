@@ -14,6 +14,7 @@ use super::common::{
 };
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
+use crate::text::Text;
 use crate::trace::{AttributeValue, Event, KeyValue, Link, Span, SpanKind, Status, StatusCode};
 
 /// The link attribute that records an OpenTracing reference type (`child_of`, `follows_from`).
@@ -501,41 +502,43 @@ fn import_trace(
 ) {
     let trace_site = Site::new(trace_path.to_owned(), None);
     file_warnings(trace.warnings, &trace_site, warnings, false);
-    let mut processes = BTreeMap::new();
+    // Service and host as shared text: every span of a process clones them without copying.
+    let mut processes: BTreeMap<String, (Option<Text>, Text)> = BTreeMap::new();
     for (process_id, process) in trace.processes.unwrap_or_default() {
         let site = Site::new(format!("{trace_path}.processes.{process_id}"), None);
         let process = convert_process(process, &site, warnings);
         if !process.dropped.is_empty() {
             warnings.push(&site, WarningKind::DroppedResourceAttributes { keys: process.dropped.clone() });
         }
-        processes.insert(process_id, process);
+        processes.insert(process_id, (process.service.map(Text::from), Text::from(process.host)));
     }
+    let spans_prefix = Text::new(trace_path);
     let trace_level_id = trace.trace_id.unwrap_or_default();
     for (span_idx, mut span) in trace.spans.unwrap_or_default().into_iter().enumerate() {
         let written_id = span.span_id.clone().unwrap_or_default();
-        let site = Site::new(format!("{trace_path}.spans[{span_idx}]"), Some(&written_id));
+        let site = Site::item(&spans_prefix, ".spans", span_idx, &written_id);
         let written_trace_id = span.trace_id.clone().unwrap_or_else(|| trace_level_id.clone());
         let trace_id = ids.trace_id(&written_trace_id, &site, warnings);
         let span_id = ids.span_id(&written_id, &site, warnings);
         let process = match span.process_id.as_ref().and_then(|process_id| processes.get(process_id)) {
-            Some(process) => Some((process.service.clone(), process.host.clone())),
+            Some((service, host)) => Some((service.clone(), host.clone())),
             None => span.process.take().map(|embedded| {
                 let process = convert_process(embedded, &site, warnings);
-                (process.service, process.host)
+                (process.service.map(Text::from), Text::from(process.host))
             }),
         };
         let (service, host) = match process {
             Some((Some(service), host)) => (service, host),
             Some((None, host)) => (missing_service(&site, warnings), host),
-            None => (missing_service(&site, warnings), String::new()),
+            None => (missing_service(&site, warnings), Text::default()),
         };
         drafts.push(convert_span(span, site, trace_id, span_id, service, host, ids, warnings));
     }
 }
 
-fn missing_service(site: &Site, warnings: &mut Warnings) -> String {
+fn missing_service(site: &Site, warnings: &mut Warnings) -> Text {
     warnings.push(site, WarningKind::MissingServiceName { service: UNKNOWN_SERVICE.to_owned() });
-    UNKNOWN_SERVICE.to_owned()
+    Text::from_static(UNKNOWN_SERVICE)
 }
 
 /// A time in microseconds as nanoseconds, `None` (with a warning) when it does not fit.
@@ -554,8 +557,8 @@ fn convert_span(
     site: Site,
     trace_id: TraceId,
     span_id: SpanId,
-    service: String,
-    host: String,
+    service: Text,
+    host: Text,
     ids: &mut IdParser,
     warnings: &mut Warnings,
 ) -> Draft {
@@ -632,8 +635,8 @@ fn convert_span(
             parent_span_id,
             name: span.operation_name.unwrap_or_default().into(),
             kind,
-            service: service.into(),
-            host: host.into(),
+            service,
+            host,
             start_ns: 0,
             end_ns: 0,
             status,

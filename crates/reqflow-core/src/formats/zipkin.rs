@@ -282,16 +282,16 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let mut warnings = Warnings::default();
     let mut ids = IdParser::default();
     let mut pending = Vec::with_capacity(spans_in.len());
+    let root = Text::from_static("$");
     for (span_idx, span) in spans_in.into_iter().enumerate() {
-        let path = format!("$[{span_idx}]");
         if span.binary_annotations.0 {
             return Err(ImportError::invalid(
                 origin,
-                path,
+                format!("$[{span_idx}]"),
                 "this is Zipkin v1 JSON (binaryAnnotations); only Zipkin v2 is supported",
             ));
         }
-        pending.push(convert_span(span, path, &mut ids, &mut warnings));
+        pending.push(convert_span(span, &root, span_idx, &mut ids, &mut warnings));
     }
     resolve_shared_spans(&mut pending, &mut warnings);
     let drafts = pending.into_iter().map(|pending| pending.draft).collect();
@@ -433,9 +433,15 @@ fn parse_annotation(value: &str, site: &Site, warnings: &mut Warnings) -> (Strin
     (value.to_owned(), Vec::new())
 }
 
-fn convert_span(span: SpanIn, path: String, ids: &mut IdParser, warnings: &mut Warnings) -> Pending {
+fn convert_span(
+    span: SpanIn,
+    root: &Text,
+    span_idx: usize,
+    ids: &mut IdParser,
+    warnings: &mut Warnings,
+) -> Pending {
     let written_id = span.id.unwrap_or_default();
-    let site = Site::new(path, Some(&written_id));
+    let site = Site::item(root, "", span_idx, &written_id);
     let trace_id = ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, warnings);
     let span_id = ids.span_id(&written_id, &site, warnings);
     let parent_span_id = ids.parent_span_id(span.parent_id.as_deref(), &site, warnings);
