@@ -35,6 +35,9 @@ fn bench_page(c: &mut Criterion) {
     group.bench_function("analyze/critical-path", |b| b.iter(|| critical_path(spans, &tree, &times)));
     group.bench_function("group-by-trace", |b| b.iter(|| group_by_trace(spans)));
     group.bench_function("fingerprint", |b| b.iter(|| fingerprint(std::slice::from_ref(&trace))));
+    group.bench_function("json-skim", |b| {
+        b.iter(|| serde_json::from_str::<serde::de::IgnoredAny>(&otlp).expect("json"))
+    });
     group.bench_function("import-otlp", |b| b.iter(|| formats::import(&otlp, "big.json").expect("imports")));
     group.finish();
 }

@@ -409,16 +409,25 @@ impl IdParser {
 fn normalize_hex(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
     let digits = written.as_bytes();
     let max_digits = out.len() * 2;
-    if digits.is_empty() || digits.len() > max_digits || !digits.iter().all(u8::is_ascii_hexdigit) {
+    if digits.is_empty() || digits.len() > max_digits {
         return Normalized::Hashed;
     }
-    // Right-aligned: digit `n` from the end goes to nibble `n` from the end.
+    // Right-aligned, two digits per byte from the end; one pass decodes and validates.
     out.fill(0);
-    for (from_end, &digit) in digits.iter().rev().enumerate() {
-        let byte = &mut out[out.len() - 1 - from_end / 2];
-        *byte |= hex_digit(digit) << (4 * (from_end % 2));
+    let mut any_set = 0u8;
+    for (byte, pair) in out.iter_mut().rev().zip(digits.rchunks(2)) {
+        let (high, low) = match *pair {
+            [high, low] => (HEX_VALUE[usize::from(high)], HEX_VALUE[usize::from(low)]),
+            [low] => (0, HEX_VALUE[usize::from(low)]),
+            _ => unreachable!("rchunks(2) yields one or two digits"),
+        };
+        if high > 15 || low > 15 {
+            return Normalized::Hashed;
+        }
+        *byte = (high << 4) | low;
+        any_set |= *byte;
     }
-    if out.iter().all(|&byte| byte == 0) {
+    if any_set == 0 {
         return Normalized::Hashed;
     }
     if digits.len() == max_digits || silent.contains(&digits.len()) {
@@ -428,12 +437,23 @@ fn normalize_hex(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized 
     }
 }
 
-fn hex_digit(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        b'a'..=b'f' => digit - b'a' + 10,
-        _ => digit - b'A' + 10,
+/// Marks a byte that is not a hex digit in [`HEX_VALUE`].
+const NOT_HEX: u8 = 0xff;
+
+/// The value of each byte as a hex digit (either case), or [`NOT_HEX`].
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        table[b"0123456789ABCDEF"[digit] as usize] = digit as u8;
+        digit += 1;
     }
+    table
+};
+
+fn hex_digit(digit: u8) -> u8 {
+    HEX_VALUE[usize::from(digit)]
 }
 
 /// A span whose ids are resolved but whose times may still be missing.
@@ -684,4 +704,41 @@ pub(crate) fn attribute_from_json(
 /// An attribute value as text (Zipkin tags are strings).
 pub(crate) fn attribute_text(value: &AttributeValue) -> String {
     value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(written: &str) -> (String, [u8; 8]) {
+        let mut out = [0u8; 8];
+        let how = match normalize_hex(written, &mut out, &[16]) {
+            Normalized::Exact => "exact".to_owned(),
+            Normalized::Padded { n_digits } => format!("padded {n_digits}"),
+            Normalized::Hashed => "hashed".to_owned(),
+        };
+        (how, out)
+    }
+
+    #[test]
+    fn hex_ids_decode_right_aligned_in_either_case() {
+        assert_eq!(
+            decode("00f067aa0ba902b7"),
+            ("exact".to_owned(), [0, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
+        );
+        assert_eq!(decode("00F067AA0BA902B7").1, decode("00f067aa0ba902b7").1);
+        assert_eq!(decode("abc"), ("padded 3".to_owned(), [0, 0, 0, 0, 0, 0, 0x0a, 0xbc]));
+        assert_eq!(decode("1"), ("padded 1".to_owned(), [0, 0, 0, 0, 0, 0, 0, 1]));
+        for hashed in ["", "0000", "12g4", "00f067aa0ba902b7a", "-1", "é1"] {
+            assert_eq!(decode(hashed).0, "hashed", "{hashed:?}");
+        }
+        let mut trace = [0u8; 16];
+        assert!(matches!(
+            normalize_hex("4bf92f3577b34da6a3ce929d0e0e4736", &mut trace, &[16, 32]),
+            Normalized::Exact
+        ));
+        assert_eq!(TraceId(trace).to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert!(matches!(normalize_hex("a3ce929d0e0e4736", &mut trace, &[16, 32]), Normalized::Exact));
+        assert_eq!(TraceId(trace).to_string(), "0000000000000000a3ce929d0e0e4736");
+    }
 }

@@ -478,7 +478,11 @@ fn convert_time(
 /// Reads OTLP/JSON (`ExportTraceServiceRequest` / `TracesData`). Every resource must have a
 /// `service.name` attribute.
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
-    let mut stream = Stream { reader: Reader::default(), drafts: Vec::new(), origin, fatal: None };
+    // Compact OTLP/JSON takes 400–500 bytes per span: reserving for that many spans up front saves
+    // moving 100,000 converted spans as the list grows (the JSON gives no count).
+    let expected_spans = (text.len() / 400).min(1 << 20);
+    let drafts = Vec::with_capacity(expected_spans);
+    let mut stream = Stream { reader: Reader::default(), drafts, origin, fatal: None };
     let mut deserializer = serde_json::Deserializer::from_str(strip_bom(text));
     let parsed = (&mut stream).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Err(error) = parsed {
