@@ -205,6 +205,14 @@ const tests = [
     name: "imports a Jaeger, an OTLP and a Zipkin fixture; a broken file keeps the previous trace",
     fn: async (page, { url }) => {
       await waitForTrace(page, url);
+      // While a file is read, the page says so (a notice that goes when the trace is shown).
+      await page.evaluate(() => {
+        window.openingNotices = [];
+        new MutationObserver(() => {
+          const notice = document.querySelector(".notice.opening");
+          if (notice) window.openingNotices.push(notice.textContent);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
       const cases = [
         ["jaeger/jaeger_ui_01.json", "Jaeger JSON", 5],
         ["otlp/jaeger_example_trace.json", "OTLP/JSON", 5],
@@ -217,6 +225,12 @@ const tests = [
         assertEqual(await page.textContent(".span-count"), String(spans), `${file} span count`);
         if (file.startsWith("zipkin")) await page.screenshot({ path: join(ARTIFACTS, "imported-zipkin.png"), fullPage: true });
       }
+      const notices = await page.evaluate(() => [...new Set(window.openingNotices)]);
+      assert(
+        notices.some((text) => /^Opening smartthings-oauth-authorization\.json \(\d+ KB\)…$/.test(text)),
+        `an "Opening …" notice while reading: ${JSON.stringify(notices)}`,
+      );
+      assertEqual(await page.locator(".notice.opening").count(), 0, "the notice is gone once the trace is shown");
       const rowsBefore = await page.$$eval(".waterfall .row", (rows) => rows.length);
       await page.setInputFiles('input[type="file"]', join(FIXTURES, "otlp/jaeger-ui_otlp2jaeger-in-error.json"));
       await page.waitForSelector(".error-box");

@@ -69,6 +69,8 @@ pub fn app() -> Html {
         let readers = readers.clone();
         Callback::from(move |file: web_sys::File| {
             mark("reqflow:import-start");
+            // Shown while the browser reads the file (the page stays responsive until then).
+            state.dispatch(Action::Opening(file.name(), file.size()));
             let state = state.clone();
             let reader = io::read_file(file, move |result| match result {
                 Ok((name, text)) => state.dispatch(Action::Import(name, text)),
@@ -253,6 +255,9 @@ pub fn app() -> Html {
                 </section>
                 if let Some(notice) = &state.notice {
                     <p class="notice" role="status">{ notice }<button class="link" onclick={on_dismiss.clone()}>{ "Dismiss" }</button></p>
+                }
+                if let Some(opening) = &state.opening {
+                    <p class="notice opening" role="status">{ format!("Opening {opening}…") }</p>
                 }
                 if let Some(error) = &state.error {
                     <p class="error-box" role="alert">{ error }<button class="link" onclick={on_dismiss}>{ "Dismiss" }</button></p>

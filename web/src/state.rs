@@ -49,6 +49,8 @@ pub struct State {
     pub replay: Option<ReplayState>,
     /// Replay speed: 1.0 plays the whole request in [`REPLAY_SECONDS`].
     pub speed: f64,
+    /// A file being read ("big-trace.json (47.9 MB)"): shown until it is imported or fails.
+    pub opening: Option<String>,
 }
 
 /// Seconds a replay at 1× takes, whatever the request's own duration.
@@ -79,6 +81,8 @@ pub enum Action {
     Zoom(Option<(f64, f64)>),
     /// A file's name and text, to import.
     Import(String, String),
+    /// A file's name and size in bytes, while it is being read.
+    Opening(String, f64),
     /// Show an error without changing anything else.
     Fail(String),
     DismissMessages,
@@ -251,6 +255,7 @@ impl State {
             notice: None,
             replay: None,
             speed: 1.0,
+            opening: None,
         })
     }
 
@@ -353,8 +358,13 @@ impl Reducible for State {
             Action::SetExpanded(span_idx, expanded) => set_expanded(state, span_idx, expanded),
             Action::Search(search) => State { search, ..state.clone() },
             Action::Zoom(zoom) => State { zoom, ..state.clone() },
-            Action::Import(file, text) => state.import(file, &text),
-            Action::Fail(error) => State { error: Some(error), ..state.clone() },
+            Action::Import(file, text) => State { opening: None, ..state.import(file, &text) },
+            Action::Opening(file, bytes) => State {
+                opening: Some(format!("{file} ({})", file_size(bytes))),
+                error: None,
+                ..state.clone()
+            },
+            Action::Fail(error) => State { error: Some(error), opening: None, ..state.clone() },
             Action::DismissMessages => State { error: None, notice: None, ..state.clone() },
             Action::Play => {
                 let replay = state.trace.replay();
@@ -395,6 +405,17 @@ impl Reducible for State {
             Action::SetSpeed(speed) => State { speed: speed.clamp(0.25, 8.0), ..state.clone() },
             Action::StopReplay => State { replay: None, ..state.clone() },
         })
+    }
+}
+
+/// "812 bytes", "48 KB", "47.9 MB".
+fn file_size(bytes: f64) -> String {
+    if bytes < 1e3 {
+        format!("{bytes} bytes")
+    } else if bytes < 1e6 {
+        format!("{} KB", (bytes / 1e3).round())
+    } else {
+        format!("{} MB", (bytes / 1e5).round() / 10.0)
     }
 }
 
@@ -479,7 +500,10 @@ mod tests {
         assert_eq!(state.trace.spans[selected as usize].duration_ns(), 500_000_000);
         assert!(state.details_open);
         let before = state.trace.clone();
+        let state = state.reduce(Action::Opening("broken.json".into(), 47_912_345.0));
+        assert_eq!(state.opening.as_deref(), Some("broken.json (47.9 MB)"));
         let state = state.reduce(Action::Import("broken.json".into(), "{ not json".into()));
+        assert_eq!(state.opening, None, "the reading notice goes once the file is read");
         assert!(
             state.error.as_deref().is_some_and(|error| error.contains("broken.json")),
             "{:?}",
