@@ -147,9 +147,11 @@ pub(crate) fn whole_f64(value: f64) -> Option<i128> {
 
 /// A decimal integer, optionally signed.
 pub(crate) fn parse_int_text(text: &str) -> Option<i128> {
-    // Times are 19-digit decimal strings: parse those as u64 (i128 arithmetic is slow in wasm).
+    // Times are 19-digit decimal strings. Up to 19 digits cannot overflow a u64, so add them up
+    // without overflow checks (those, and i128 arithmetic, are slow in wasm).
     if text.len() <= 19 && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<u64>().ok().map(i128::from);
+        let value = text.bytes().fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0'));
+        return Some(i128::from(value));
     }
     let text = text.trim();
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
@@ -545,8 +547,32 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
         ids = sorted_ids(&drafts);
     }
 
-    // Parents: ids are unique now.
+    // Parents: ids are unique now. The wanted (trace, parent id) keys, sorted, are matched
+    // against the sorted ids in one merge pass; warnings then follow the file's order.
+    let mut wanted: Vec<(u128, u64, u32)> = drafts
+        .iter()
+        .zip(0u32..)
+        .filter_map(|(draft, span_idx)| {
+            let parent = draft.span.parent_span_id.filter(|parent| *parent != draft.span.span_id)?;
+            Some((draft.span.trace_id.to_u128(), parent.to_u64(), span_idx))
+        })
+        .collect();
+    wanted.sort_unstable();
     let mut parent_of: Vec<Option<usize>> = vec![None; drafts.len()];
+    let mut position = 0;
+    for &(trace_id, parent, span_idx) in &wanted {
+        while ids
+            .get(position)
+            .is_some_and(|&(id_trace, id_span, _)| (id_trace, id_span) < (trace_id, parent))
+        {
+            position += 1;
+        }
+        if let Some(&(id_trace, id_span, parent_idx)) = ids.get(position)
+            && (id_trace, id_span) == (trace_id, parent)
+        {
+            parent_of[span_idx as usize] = Some(parent_idx as usize);
+        }
+    }
     for (span_idx, draft) in drafts.iter_mut().enumerate() {
         let Some(parent) = draft.span.parent_span_id else {
             continue;
@@ -554,15 +580,8 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
         if parent == draft.span.span_id {
             draft.span.parent_span_id = None;
             warnings.push(&draft.site, WarningKind::SelfParent);
-            continue;
-        }
-        let key = (draft.span.trace_id.to_u128(), parent.to_u64());
-        let position = ids.partition_point(|&(trace_id, span_id, _)| (trace_id, span_id) < key);
-        match ids.get(position) {
-            Some(&(trace_id, span_id, parent_idx)) if (trace_id, span_id) == key => {
-                parent_of[span_idx] = Some(parent_idx as usize)
-            }
-            _ => warnings.push(&draft.site, WarningKind::MissingParent { parent: parent.to_string() }),
+        } else if parent_of[span_idx].is_none() {
+            warnings.push(&draft.site, WarningKind::MissingParent { parent: parent.to_string() });
         }
     }
 
@@ -718,6 +737,19 @@ mod tests {
             Normalized::Hashed => "hashed".to_owned(),
         };
         (how, out)
+    }
+
+    #[test]
+    fn decimal_integers_parse_on_the_fast_path_and_off_it() {
+        assert_eq!(parse_int_text("1767225600001184291"), Some(1_767_225_600_001_184_291));
+        assert_eq!(parse_int_text("9999999999999999999"), Some(9_999_999_999_999_999_999));
+        assert_eq!(parse_int_text("18446744073709551616"), Some(18_446_744_073_709_551_616));
+        assert_eq!(parse_int_text("0"), Some(0));
+        assert_eq!(parse_int_text("-5"), Some(-5));
+        assert_eq!(parse_int_text(" 7 "), Some(7));
+        for bad in ["", "1e3", "12a", "-", "1234567890123456789012345678901"] {
+            assert_eq!(parse_int_text(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
