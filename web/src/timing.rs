@@ -1,7 +1,8 @@
 //! Performance measures for the benchmarks: `measure("analyze", || ...)` records how long the
 //! closure took as a `reqflow:analyze` entry in the browser's performance timeline, which
-//! `tests/e2e/bench-big-trace.mjs` reads to say where the time went. Natively (unit tests) it only
-//! runs the closure.
+//! `tests/e2e/bench-big-trace.mjs` reads to say where the time went. Each name keeps only its
+//! latest entry, so a long session does not fill the timeline. Natively (unit tests) it only runs
+//! the closure.
 
 /// Runs `work`, recording its duration as the performance measure `reqflow:{name}`.
 pub fn measure<T>(name: &str, work: impl FnOnce() -> T) -> T {
@@ -15,7 +16,9 @@ pub fn measure<T>(name: &str, work: impl FnOnce() -> T) -> T {
         }
         let result = work();
         if let Some(performance) = &performance {
+            performance.clear_measures_with_measure_name(&measure);
             performance.measure_with_start_mark(&measure, &start).ok();
+            performance.clear_marks_with_mark_name(&start);
         }
         result
     }
@@ -30,16 +33,19 @@ pub fn measure<T>(name: &str, work: impl FnOnce() -> T) -> T {
 pub fn measure_since(name: &str, start: &str) {
     #[cfg(target_arch = "wasm32")]
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
-        performance.measure_with_start_mark(&format!("reqflow:{name}"), start).ok();
+        let measure = format!("reqflow:{name}");
+        performance.clear_measures_with_measure_name(&measure);
+        performance.measure_with_start_mark(&measure, start).ok();
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (name, start);
 }
 
-/// Adds the mark `name` to the performance timeline (wasm only).
+/// Sets the mark `name` in the performance timeline to now (wasm only).
 pub fn mark(name: &str) {
     #[cfg(target_arch = "wasm32")]
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        performance.clear_marks_with_mark_name(name);
         performance.mark(name).ok();
     }
     #[cfg(not(target_arch = "wasm32"))]
