@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, serveDist } from "./harness.mjs";
+import { launchBrowser, scrollFrameTimes, serveDist } from "./harness.mjs";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 393); // 393 × 255 ≈ 100,000 spans
 const FANOUT = Number(process.env.FANOUT ?? 410); // api.fanout=410 ≈ 100,000 spans in one request
@@ -108,20 +108,12 @@ await page.setInputFiles('input[type="file"]', file);
 await page.waitForFunction((n) => document.querySelector(".span-count")?.textContent === String(n), nSpans, { timeout: 120_000 });
 
 // Scrolling: 60 steps of 900 px through the body, one per frame; frame-to-frame times.
-const scroll = await page.evaluate(async () => {
-  const body = document.querySelector(".waterfall .body");
-  const times = [];
-  let last = await new Promise((resolve) => requestAnimationFrame(resolve));
-  for (let step = 0; step < 60; step++) {
-    body.scrollTop += 900;
-    body.dispatchEvent(new Event("scroll"));
-    const now = await new Promise((resolve) => requestAnimationFrame(resolve));
-    times.push(now - last);
-    last = now;
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[times.length >> 1], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1] };
-});
+const frameTimes = (await scrollFrameTimes(page)).sort((a, b) => a - b);
+const scroll = {
+  median: frameTimes[frameTimes.length >> 1],
+  p95: frameTimes[Math.floor(frameTimes.length * 0.95)],
+  max: frameTimes[frameTimes.length - 1],
+};
 
 // Collapse the root (hides ~100,000 rows) and expand it again, keyboard-driven.
 await page.evaluate(() => document.querySelector(".waterfall .body").scrollTo(0, 0));

@@ -83,3 +83,26 @@ export async function runTests(tests, { url, browser }) {
   }
   return failures;
 }
+
+/**
+ * Scrolls the waterfall body `steps` times by `px`, one step per animation frame, and resolves to
+ * the frame-to-frame times in milliseconds (for the benchmarks and the profiler).
+ */
+export function scrollFrameTimes(page, steps = 60, px = 900) {
+  return page.evaluate(
+    async ({ steps, px }) => {
+      const body = document.querySelector(".waterfall .body");
+      const times = [];
+      let last = await new Promise((resolve) => requestAnimationFrame(resolve));
+      for (let step = 0; step < steps; step++) {
+        body.scrollTop += px;
+        body.dispatchEvent(new Event("scroll"));
+        const now = await new Promise((resolve) => requestAnimationFrame(resolve));
+        times.push(now - last);
+        last = now;
+      }
+      return times;
+    },
+    { steps, px },
+  );
+}

@@ -5,40 +5,29 @@
 //   node tests/e2e/profile.mjs target/dist-profiling simulate      # 100k-span knob change
 //   node tests/e2e/profile.mjs target/dist-profiling import FILE   # importing FILE
 //   node tests/e2e/profile.mjs target/dist-profiling scroll        # scrolling 100k rows
-import { launchBrowser, serveDist } from "./harness.mjs";
+import { launchBrowser, scrollFrameTimes, serveDist } from "./harness.mjs";
 const mode = process.argv[3] ?? "simulate";
 const server = await serveDist(process.argv[2]);
 const browser = await launchBrowser();
 const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
 const cdp = await page.context().newCDPSession(page);
+const startProfiler = async () => {
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  await cdp.send("Profiler.start");
+};
 let started;
 if (mode === "scroll") {
   await page.goto(`${server.url}#scenario=netflix-fanout&seed=1&knobs=api.fanout%3D410`);
   await page.waitForSelector(".waterfall .row");
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
-  await cdp.send("Profiler.start");
+  await startProfiler();
   started = await page.evaluate(() => performance.now());
-  const frames = await page.evaluate(async () => {
-    const body = document.querySelector(".waterfall .body");
-    const times = [];
-    let last = await new Promise((resolve) => requestAnimationFrame(resolve));
-    for (let step = 0; step < 60; step++) {
-      body.scrollTop += 900;
-      body.dispatchEvent(new Event("scroll"));
-      const now = await new Promise((resolve) => requestAnimationFrame(resolve));
-      times.push(now - last);
-      last = now;
-    }
-    return times;
-  });
+  const frames = await scrollFrameTimes(page);
   console.log(frames.map((t) => t.toFixed(0)).join(" "));
 } else if (mode === "import") {
   await page.goto(server.url);
   await page.waitForSelector(".waterfall .row");
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
-  await cdp.send("Profiler.start");
+  await startProfiler();
   started = await page.evaluate(() => performance.now());
   await page.setInputFiles('input[type="file"]', process.argv[4]);
   await page.waitForFunction(() => Number(document.querySelector(".span-count")?.textContent) > 90000, null, { timeout: 120_000 });
@@ -49,9 +38,7 @@ if (mode === "scroll") {
   await card.locator("summary").click();
   const input = card.getByLabel("api fan-out multiplier");
   await input.fill("410");
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
-  await cdp.send("Profiler.start");
+  await startProfiler();
   started = await page.evaluate(() => performance.now());
   await input.press("Enter");
   await page.waitForFunction(() => Number(document.querySelector(".span-count")?.textContent) > 90000, null, { timeout: 120_000 });
