@@ -445,6 +445,7 @@ impl Simulation {
     /// validated by [`Scenario::validate`]).
     fn check_depth(&self) -> Result<(), SimError> {
         // depth[op] = 1 + max depth of its targets, memoised; iterative post-order.
+        let targets_of: Vec<Vec<u32>> = (0..self.ops.len() as u32).map(|op| self.targets(op)).collect();
         let mut depth: Vec<u32> = vec![0; self.ops.len()];
         let mut next_of: Vec<u32> = vec![0; self.ops.len()];
         for root in 0..self.ops.len() {
@@ -453,7 +454,7 @@ impl Simulation {
             }
             let mut stack = vec![root];
             while let Some(&op) = stack.last() {
-                let targets = self.targets(op as u32);
+                let targets = &targets_of[op];
                 if (next_of[op] as usize) < targets.len() {
                     let target = targets[next_of[op] as usize] as usize;
                     next_of[op] += 1;
@@ -470,7 +471,9 @@ impl Simulation {
         if depth[deepest] > self.limits.max_call_depth {
             let mut path = vec![self.op_label(deepest as u32)];
             let mut op = deepest as u32;
-            while let Some(&next) = self.targets(op).iter().max_by_key(|&&target| depth[target as usize]) {
+            while let Some(&next) =
+                targets_of[op as usize].iter().max_by_key(|&&target| depth[target as usize])
+            {
                 path.push(self.op_label(next));
                 op = next;
             }
