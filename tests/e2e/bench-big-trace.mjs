@@ -14,6 +14,7 @@ import { launchBrowser, scrollFrameTimes, serveDist } from "./harness.mjs";
 const REQUESTS = Number(process.env.REQUESTS ?? 393); // 393 × 255 ≈ 100,000 spans
 const FANOUT = Number(process.env.FANOUT ?? 410); // api.fanout=410 ≈ 100,000 spans in one request
 const RUNS = Number(process.env.RUNS ?? 5); // this machine is noisy: report medians
+const ONLY_IMPORT = process.env.ONLY === "import"; // ONLY=import: just the import runs
 execFileSync("cargo", ["build", "--quiet", "--release", "-p", "reqflow-cli"], { stdio: "inherit" });
 const reqflow = join(process.env.CARGO_TARGET_DIR ?? "target", "release", "reqflow");
 const otlp = JSON.parse(
@@ -104,6 +105,28 @@ for (let run = 0; run < RUNS; run++) {
   await page.goto(server.url);
   await page.waitForSelector(".waterfall .row");
 }
+const median = (values) => values.slice().sort((a, b) => a - b)[values.length >> 1];
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+// Where the time went, per phase (medians over the runs), from the page's own measures.
+const breakdown = (label, list) => {
+  const names = [...new Set(list.flatMap((run) => Object.keys(run.phases)))].filter((name) => !name.endsWith(":start"));
+  const parts = names.map((name) => `${name} ${fmt(median(list.map((run) => run.phases[name] ?? 0)))}`);
+  console.log(`${label}: ${parts.join(", ")}`);
+};
+const printImport = () => {
+  console.log(`big trace: ${nSpans} spans, one trace, OTLP/JSON ${megabytes} MB (${file})`);
+  console.log(`| measurement | median of ${runs.length} | runs |`);
+  console.log("|---|---|---|");
+  console.log(`| import → parsed, analysed, laid out (mark) | ${fmt(median(runs.map((r) => r.importToLaidOut)))} | ${runs.map((r) => fmt(r.importToLaidOut)).join(", ")} |`);
+  console.log(`| import → first paint | ${fmt(median(runs.map((r) => r.importToPaint)))} | ${runs.map((r) => fmt(r.importToPaint)).join(", ")} |`);
+};
+if (ONLY_IMPORT) {
+  await browser.close();
+  server.close();
+  printImport();
+  breakdown("import phases (median)", runs);
+  process.exit(0);
+}
 await page.setInputFiles('input[type="file"]', file);
 await page.waitForFunction((n) => document.querySelector(".span-count")?.textContent === String(n), nSpans, { timeout: 120_000 });
 
@@ -156,25 +179,13 @@ for (const ms of [200, 90, 300, 60, 150, 120, 80]) {
 await browser.close();
 server.close();
 
-const median = (values) => values.slice().sort((a, b) => a - b)[values.length >> 1];
-const fmt = (ms) => `${ms.toFixed(0)} ms`;
-console.log(`big trace: ${nSpans} spans, one trace, OTLP/JSON ${megabytes} MB (${file})`);
-console.log(`| measurement | median of ${runs.length} | runs |`);
-console.log("|---|---|---|");
-console.log(`| import → parsed, analysed, laid out (mark) | ${fmt(median(runs.map((r) => r.importToLaidOut)))} | ${runs.map((r) => fmt(r.importToLaidOut)).join(", ")} |`);
-console.log(`| import → first paint | ${fmt(median(runs.map((r) => r.importToPaint)))} | ${runs.map((r) => fmt(r.importToPaint)).join(", ")} |`);
+printImport();
 console.log(`| scroll frame time (median / p95 / max) | ${fmt(scroll.median)} / ${fmt(scroll.p95)} / ${fmt(scroll.max)} | 60 steps of 900 px |`);
 console.log(`| simulated in the page: knob change → first paint of ${simulatedSpans} spans | ${fmt(median(simulated.map((r) => r.painted)))} | ${simulated.map((r) => fmt(r.painted)).join(", ")} |`);
 console.log(`| same → DOM updated | ${fmt(median(simulated.map((r) => r.changed)))} | ${simulated.map((r) => fmt(r.changed)).join(", ")} |`);
 console.log(`| try-it: knob change → re-simulated and rendered (DOM updated) | ${fmt(median(small.map((r) => r.changed)))} | ${small.map((r) => fmt(r.changed)).join(", ")} |`);
 console.log(`| try-it: knob change → painted | ${fmt(median(small.map((r) => r.painted)))} | ${small.map((r) => fmt(r.painted)).join(", ")} |`);
 console.log(`| collapse root (100k rows → 1) | ${fmt(collapseMs)} | |`);
-// Where the time went, per phase (medians over the runs), from the page's own measures.
-const breakdown = (label, list) => {
-  const names = [...new Set(list.flatMap((run) => Object.keys(run.phases)))].filter((name) => !name.endsWith(":start"));
-  const parts = names.map((name) => `${name} ${fmt(median(list.map((run) => run.phases[name] ?? 0)))}`);
-  console.log(`${label}: ${parts.join(", ")}`);
-};
 breakdown("import phases (median)", runs);
 breakdown("simulated phases (median)", simulated);
 breakdown("try-it knob change phases (median)", small);

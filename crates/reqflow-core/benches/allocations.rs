@@ -1,5 +1,8 @@
-//! Bytes and allocations per simulated span. Run: `cargo bench -p reqflow-core --bench allocations`.
+//! Bytes and allocations per simulated span, and per span imported from OTLP/JSON.
+//! Run: `cargo bench -p reqflow-core --bench allocations`.
 
+use reqflow_core::formats::{self, Format};
+use reqflow_core::knobs::Knobs;
 use reqflow_core::{Simulation, builtins};
 
 #[global_allocator]
@@ -30,4 +33,25 @@ fn main() {
             aggregates.spans
         );
     }
+    // Importing 100,000 spans (netflix-fanout with a wide API fan-out, written compact).
+    let base = builtins::load("netflix-fanout").expect("built-in");
+    let scenario = Knobs::parse("api.fanout=410", &base).expect("knobs").apply(&base);
+    let trace = Simulation::new(&scenario).expect("compiles").simulate_one(1).expect("runs");
+    let pretty = formats::export(&trace.spans, Format::Otlp);
+    let otlp = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&pretty).expect("json"))
+        .expect("serializes");
+    drop((pretty, trace));
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let before = dhat::HeapStats::get();
+    let imported = formats::import(&otlp, "big.json").expect("imports");
+    let after = dhat::HeapStats::get();
+    let spans = imported.spans.len() as f64;
+    println!(
+        "OTLP/JSON import   {:>7.1} bytes/span, {:>5.2} allocations/span, peak {:.1} MiB ({} spans, {:.1} MB of JSON)",
+        (after.total_bytes - before.total_bytes) as f64 / spans,
+        (after.total_blocks - before.total_blocks) as f64 / spans,
+        (after.max_bytes - before.curr_bytes) as f64 / (1024.0 * 1024.0),
+        imported.spans.len(),
+        otlp.len() as f64 / 1e6,
+    );
 }

@@ -234,7 +234,9 @@ impl Interner {
         let mut slot = hash as usize & mask;
         loop {
             match &self.slots[slot] {
-                Some((slot_hash, known)) if *slot_hash == hash && known.as_str() == text => {
+                Some((slot_hash, known))
+                    if *slot_hash == hash && same_bytes(known.as_bytes(), text.as_bytes()) =>
+                {
                     return known.clone();
                 }
                 Some(_) => slot = (slot + 1) & mask,
@@ -264,6 +266,37 @@ impl Interner {
 
 /// FxHash-style multiply–rotate over 8-byte words, finished with a SplitMix64 round so the low
 /// bits (the slot) depend on every byte.
+/// Byte equality eight bytes at a time: in wasm, `==` on strings calls a `memcmp` that compares
+/// byte by byte, and interning compares every name of a big file once.
+#[inline(always)]
+fn same_bytes(left: &[u8], right: &[u8]) -> bool {
+    if left.len() != right.len() {
+        return false;
+    }
+    // Plain loops: the browser build (optimised for size) does not inline closures or
+    // `copy_from_slice`, and a call per word would cost more than the comparison.
+    let (mut left_words, mut right_words) = (left.chunks_exact(8), right.chunks_exact(8));
+    for (left, right) in (&mut left_words).zip(&mut right_words) {
+        if word(left) != word(right) {
+            return false;
+        }
+    }
+    let mut same = true;
+    for (left, right) in left_words.remainder().iter().zip(right_words.remainder()) {
+        same &= left == right;
+    }
+    same
+}
+
+/// The first eight bytes as a word (0 when shorter).
+#[inline(always)]
+fn word(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(&word) => u64::from_le_bytes(word),
+        None => 0,
+    }
+}
+
 fn hash_bytes(bytes: &[u8]) -> u64 {
     const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
     let mut hash = bytes.len() as u64;
@@ -282,6 +315,22 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_bytes_compares_every_byte_and_the_length() {
+        let text = b"service.name with a tail longer than two words";
+        for len in 0..text.len() {
+            let (prefix, longer) = (&text[..len], &text[..len + 1]);
+            let copy = prefix.to_vec();
+            assert!(same_bytes(prefix, &copy));
+            assert!(!same_bytes(prefix, longer));
+            for idx in 0..len {
+                let mut other = prefix.to_vec();
+                other[idx] ^= 0x20;
+                assert!(!same_bytes(prefix, &other), "{len} {idx}");
+            }
+        }
+    }
 
     #[test]
     fn compares_by_content_whatever_the_storage() {

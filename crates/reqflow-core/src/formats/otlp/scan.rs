@@ -1,0 +1,1153 @@
+//! The OTLP/JSON reader: a hand-written scanner that reads the document straight into the
+//! structs `convert_span` takes, one span at a time.
+//!
+//! serde's derived readers were most of the time of a 100,000-span import in the browser, where
+//! the build optimises for size and does not inline their generic visitors. This reader walks the
+//! bytes itself: strings are found eight bytes at a time and borrowed from the file unless they
+//! have escapes, object keys are matched as packed words, and every span's attribute lists go into
+//! one reused list. It reads everything the OTLP JSON mapping allows (escapes, `null` for absent,
+//! integers as numbers or strings, enum names, the rarer value kinds) and checks the JSON as it
+//! goes: an error names its line and column, like serde_json's.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::{
+    AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, SpanIn, StatusIn, convert_span,
+    resource_identity,
+};
+use crate::formats::ImportError;
+use crate::formats::common::{Draft, JsonFloat, JsonInt, Site, parse_float_text, parse_int_text, whole_f64};
+use crate::text::Text;
+
+/// Why reading stopped.
+enum Stop {
+    /// Not JSON, or JSON of the wrong shape: what, at which byte.
+    Json { at: usize, message: Cow<'static, str> },
+    /// Well-formed, but not a usable trace (a resource without `service.name`).
+    Import(ImportError),
+}
+
+type Scan<T> = Result<T, Stop>;
+
+/// How deeply arrays and objects may nest (serde_json's limit too): deeper files are refused
+/// rather than risking the stack.
+const MAX_DEPTH: usize = 128;
+
+/// Reads a whole OTLP/JSON document (without byte order mark) into converted spans.
+pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Vec<Draft>), ImportError> {
+    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0, depth: 0, kvs: Vec::new() };
+    let mut reader = Reader::default();
+    // Compact OTLP/JSON takes 400–500 bytes per span: reserving for that many spans up front saves
+    // moving 100,000 converted spans as the list grows (the JSON gives no count).
+    let mut drafts = Vec::with_capacity((text.len() / 400).min(1 << 20));
+    match scanner.document(origin, &mut reader, &mut drafts) {
+        Ok(()) => Ok((reader, drafts)),
+        Err(Stop::Import(error)) => Err(error),
+        Err(Stop::Json { at, message }) => Err(json_error(text, origin, at, message.into_owned())),
+    }
+}
+
+/// A JSON error at byte `at`, with its line and column (1-based, columns in bytes).
+fn json_error(text: &str, origin: &str, at: usize, message: String) -> ImportError {
+    let before = &text.as_bytes()[..at.min(text.len())];
+    let line_start = before.iter().rposition(|&byte| byte == b'\n').map_or(0, |newline| newline + 1);
+    let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
+    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    ImportError::Json {
+        origin: origin.to_owned(),
+        line: narrow(line),
+        column: narrow(at - line_start + 1),
+        message,
+    }
+}
+
+/// Which fields of an object were seen (one bit each), to refuse a field given twice.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    fn first(&mut self, bit: u32, key: Key, at: usize) -> Scan<()> {
+        if self.0 & (1 << bit) != 0 {
+            return Err(Stop::Json { at, message: format!("duplicate field `{}`", key.name()).into() });
+        }
+        self.0 |= 1 << bit;
+        Ok(())
+    }
+}
+
+/// An object key packed into four words (little-endian, zero-padded), so that finding which
+/// field a key names compares words instead of calling `memcmp` per candidate (a function call in
+/// wasm). JSON keys cannot hold a raw NUL byte, so keys of up to 32 bytes pack differently; longer
+/// ones pack as [`Key::LONG`], which names no field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key([u64; 4]);
+
+impl Key {
+    const LONG: Key = Key([u64::MAX; 4]);
+
+    const fn new(text: &str) -> Key {
+        let bytes = text.as_bytes();
+        assert!(bytes.len() <= 32, "field names are short");
+        let mut words = [0u64; 4];
+        let mut idx = 0;
+        while idx < bytes.len() {
+            words[idx / 8] |= (bytes[idx] as u64) << (8 * (idx % 8));
+            idx += 1;
+        }
+        Key(words)
+    }
+
+    /// The key's text (for error messages).
+    fn name(self) -> String {
+        let bytes: Vec<u8> =
+            self.0.iter().flat_map(|word| word.to_le_bytes()).take_while(|&byte| byte != 0).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[inline(always)]
+    fn pack(bytes: &[u8]) -> Key {
+        if bytes.len() > 32 {
+            return Key::LONG;
+        }
+        // Plain loops: the browser build does not inline closures or `copy_from_slice`.
+        let mut words = [0u64; 4];
+        let mut chunks = bytes.chunks_exact(8);
+        let mut idx = 0;
+        for chunk in &mut chunks {
+            if let Some(&word) = chunk.first_chunk::<8>() {
+                words[idx] = u64::from_le_bytes(word);
+            }
+            idx += 1;
+        }
+        if idx < 4 {
+            for (shift, &byte) in chunks.remainder().iter().enumerate() {
+                words[idx] |= u64::from(byte) << (8 * shift);
+            }
+        }
+        Key(words)
+    }
+}
+
+macro_rules! keys {
+    ($($name:ident = $text:literal;)*) => {
+        $(const $name: Key = Key::new($text);)*
+    };
+}
+
+keys! {
+    RESOURCE_SPANS = "resourceSpans";
+    RESOURCE = "resource";
+    SCOPE_SPANS = "scopeSpans";
+    INSTRUMENTATION_LIBRARY_SPANS = "instrumentationLibrarySpans";
+    SPANS = "spans";
+    TRACE_ID = "traceId";
+    SPAN_ID = "spanId";
+    PARENT_SPAN_ID = "parentSpanId";
+    NAME = "name";
+    KIND = "kind";
+    START_TIME_UNIX_NANO = "startTimeUnixNano";
+    END_TIME_UNIX_NANO = "endTimeUnixNano";
+    ATTRIBUTES = "attributes";
+    EVENTS = "events";
+    LINKS = "links";
+    STATUS = "status";
+    KEY = "key";
+    VALUE = "value";
+    STRING_VALUE = "stringValue";
+    BOOL_VALUE = "boolValue";
+    INT_VALUE = "intValue";
+    DOUBLE_VALUE = "doubleValue";
+    BYTES_VALUE = "bytesValue";
+    ARRAY_VALUE = "arrayValue";
+    KVLIST_VALUE = "kvlistValue";
+    TIME_UNIX_NANO = "timeUnixNano";
+    CODE = "code";
+    MESSAGE = "message";
+}
+
+/// One field of an object: `$slot = $value` (a `Scan`), unless the field was given already.
+macro_rules! field {
+    ($seen:ident, $bit:literal, $key:ident, $at:ident, $slot:expr => $value:expr) => {{
+        $seen.first($bit, $key, $at)?;
+        $slot = $value?;
+        Ok(())
+    }};
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// How many arrays and objects enclose the position.
+    depth: usize,
+    /// The key-value pairs of the span being read (its attributes, then its events' and links'),
+    /// emptied after each span.
+    kvs: Vec<KeyValueIn<'a>>,
+}
+
+impl<'a> Scanner<'a> {
+    // -----------------------------------------------------------------------------------------
+    // The document: resourceSpans → scopeSpans → spans
+
+    fn document(&mut self, origin: &str, reader: &mut Reader, drafts: &mut Vec<Draft>) -> Scan<()> {
+        let mut seen = Seen::default();
+        self.object("an OTLP/JSON object with resourceSpans", &mut |scanner, key| match key {
+            RESOURCE_SPANS => {
+                seen.first(0, key, scanner.pos)?;
+                scanner.list_or_null("a list of ResourceSpans", &mut |scanner, resource_idx| {
+                    scanner.resource_spans(resource_idx, origin, reader, drafts)
+                })
+            }
+            _ => scanner.skip(),
+        })?;
+        self.whitespace();
+        if self.pos != self.bytes.len() {
+            return Err(self.error("trailing characters"));
+        }
+        Ok(())
+    }
+
+    /// One `ResourceSpans`: the resource says which service the spans belong to; it usually comes
+    /// first, but when `scopeSpans` comes first its spans are given the service afterwards.
+    fn resource_spans(
+        &mut self,
+        resource_idx: usize,
+        origin: &str,
+        reader: &mut Reader,
+        drafts: &mut Vec<Draft>,
+    ) -> Scan<()> {
+        let path = format!("$.resourceSpans[{resource_idx}]");
+        let first_draft = drafts.len();
+        let mut identity: Option<(Text, Text)> = None;
+        let mut spans_before_resource = false;
+        let mut seen = Seen::default();
+        self.object("a ResourceSpans object", &mut |scanner, key| match key {
+            RESOURCE => {
+                seen.first(0, key, scanner.pos)?;
+                let resource = scanner.resource()?;
+                let found = resource_identity(resource, &mut scanner.kvs, &path, origin, reader);
+                scanner.kvs.clear();
+                identity = Some(found.map_err(Stop::Import)?);
+                Ok(())
+            }
+            // `instrumentationLibrarySpans` is the name before OTLP 0.15.
+            SCOPE_SPANS | INSTRUMENTATION_LIBRARY_SPANS => {
+                seen.first(1, SCOPE_SPANS, scanner.pos)?;
+                spans_before_resource = identity.is_none();
+                let (service, host) = identity.clone().unwrap_or_default();
+                scanner.list_or_null("a list of ScopeSpans", &mut |scanner, scope_idx| {
+                    let prefix = Text::from(format!("{path}.scopeSpans[{scope_idx}]"));
+                    let mut seen = Seen::default();
+                    scanner.object("a ScopeSpans object", &mut |scanner, key| match key {
+                        SPANS => {
+                            seen.first(0, key, scanner.pos)?;
+                            scanner.list_or_null("a list of spans", &mut |scanner, span_idx| {
+                                let span = scanner.span()?;
+                                let written_id = span.span_id.as_deref().unwrap_or("");
+                                let site = Site::item(&prefix, ".spans", span_idx, written_id);
+                                drafts.push(convert_span(
+                                    span,
+                                    &mut scanner.kvs,
+                                    site,
+                                    &service,
+                                    &host,
+                                    reader,
+                                ));
+                                scanner.kvs.clear();
+                                Ok(())
+                            })
+                        }
+                        _ => scanner.skip(),
+                    })
+                })
+            }
+            _ => scanner.skip(),
+        })?;
+        let (service, host) = match identity {
+            Some(found) => found,
+            // No resource at all: that is an error, reported as for an empty one.
+            None => resource_identity(None, &mut self.kvs, &path, origin, reader).map_err(Stop::Import)?,
+        };
+        if spans_before_resource {
+            for draft in &mut drafts[first_draft..] {
+                draft.span.service = service.clone();
+                draft.span.host = host.clone();
+            }
+        }
+        Ok(())
+    }
+
+    fn resource(&mut self) -> Scan<Option<ResourceIn>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut resource = ResourceIn::default();
+        let mut seen = Seen::default();
+        self.object("a Resource object", &mut |scanner, key| match key {
+            ATTRIBUTES => {
+                seen.first(0, key, scanner.pos)?;
+                resource.attributes = scanner.key_values()?;
+                Ok(())
+            }
+            _ => scanner.skip(),
+        })?;
+        Ok(Some(resource))
+    }
+
+    fn span(&mut self) -> Scan<SpanIn<'a>> {
+        let mut span = SpanIn::default();
+        let mut seen = Seen::default();
+        self.object("a span object", &mut |scanner, key| {
+            let at = scanner.pos;
+            match key {
+                TRACE_ID => field!(seen, 0, key, at, span.trace_id => scanner.text()),
+                SPAN_ID => field!(seen, 1, key, at, span.span_id => scanner.text()),
+                PARENT_SPAN_ID => field!(seen, 2, key, at, span.parent_span_id => scanner.text()),
+                NAME => field!(seen, 3, key, at, span.name => scanner.text()),
+                KIND => field!(seen, 4, key, at, span.kind => scanner.any_json()),
+                START_TIME_UNIX_NANO => {
+                    field!(seen, 5, key, at, span.start_time_unix_nano => scanner.integer())
+                }
+                END_TIME_UNIX_NANO => {
+                    field!(seen, 6, key, at, span.end_time_unix_nano => scanner.integer())
+                }
+                ATTRIBUTES => field!(seen, 7, key, at, span.attributes => scanner.key_values()),
+                EVENTS => field!(seen, 8, key, at, span.events => scanner.events()),
+                LINKS => field!(seen, 9, key, at, span.links => scanner.links()),
+                STATUS => field!(seen, 10, key, at, span.status => scanner.status()),
+                _ => scanner.skip(),
+            }
+        })?;
+        Ok(span)
+    }
+
+    /// A list of `KeyValue`s, into [`Scanner::kvs`].
+    fn key_values(&mut self) -> Scan<Option<KeyValuesIn>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let start = self.kvs.len();
+        self.list("a list of KeyValue objects", &mut |scanner, _| {
+            let mut kv = KeyValueIn::default();
+            let mut seen = Seen::default();
+            scanner.object("a KeyValue object", &mut |scanner, key| {
+                let at = scanner.pos;
+                match key {
+                    KEY => field!(seen, 0, key, at, kv.key => scanner.text()),
+                    VALUE => field!(seen, 1, key, at, kv.value => scanner.any_value()),
+                    _ => scanner.skip(),
+                }
+            })?;
+            scanner.kvs.push(kv);
+            Ok(())
+        })?;
+        Ok(Some(start..self.kvs.len()))
+    }
+
+    fn any_value(&mut self) -> Scan<Option<AnyValueIn<'a>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut value = AnyValueIn::default();
+        let mut seen = Seen::default();
+        self.object("an AnyValue object", &mut |scanner, key| {
+            let at = scanner.pos;
+            match key {
+                STRING_VALUE => field!(seen, 0, key, at, value.string_value => scanner.text()),
+                BOOL_VALUE => field!(seen, 1, key, at, value.bool_value => scanner.boolean()),
+                INT_VALUE => field!(seen, 2, key, at, value.int_value => scanner.integer()),
+                DOUBLE_VALUE => field!(seen, 3, key, at, value.double_value => scanner.float()),
+                BYTES_VALUE => field!(seen, 4, key, at, value.bytes_value => scanner.text()),
+                ARRAY_VALUE => field!(seen, 5, key, at, value.array_value => scanner.any_json()),
+                KVLIST_VALUE => field!(seen, 6, key, at, value.kvlist_value => scanner.any_json()),
+                _ => scanner.skip(),
+            }
+        })?;
+        Ok(Some(value))
+    }
+
+    fn events(&mut self) -> Scan<Option<Vec<EventIn<'a>>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut events = Vec::new();
+        self.list("a list of events", &mut |scanner, _| {
+            let mut event = EventIn::default();
+            let mut seen = Seen::default();
+            scanner.object("an event object", &mut |scanner, key| {
+                let at = scanner.pos;
+                match key {
+                    TIME_UNIX_NANO => field!(seen, 0, key, at, event.time_unix_nano => scanner.integer()),
+                    NAME => field!(seen, 1, key, at, event.name => scanner.text()),
+                    ATTRIBUTES => field!(seen, 2, key, at, event.attributes => scanner.key_values()),
+                    _ => scanner.skip(),
+                }
+            })?;
+            events.push(event);
+            Ok(())
+        })?;
+        Ok(Some(events))
+    }
+
+    fn links(&mut self) -> Scan<Option<Vec<LinkIn<'a>>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut links = Vec::new();
+        self.list("a list of links", &mut |scanner, _| {
+            let mut link = LinkIn::default();
+            let mut seen = Seen::default();
+            scanner.object("a link object", &mut |scanner, key| {
+                let at = scanner.pos;
+                match key {
+                    TRACE_ID => field!(seen, 0, key, at, link.trace_id => scanner.text()),
+                    SPAN_ID => field!(seen, 1, key, at, link.span_id => scanner.text()),
+                    ATTRIBUTES => field!(seen, 2, key, at, link.attributes => scanner.key_values()),
+                    _ => scanner.skip(),
+                }
+            })?;
+            links.push(link);
+            Ok(())
+        })?;
+        Ok(Some(links))
+    }
+
+    fn status(&mut self) -> Scan<Option<StatusIn<'a>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut status = StatusIn::default();
+        let mut seen = Seen::default();
+        self.object("a status object", &mut |scanner, key| {
+            let at = scanner.pos;
+            match key {
+                CODE => field!(seen, 0, key, at, status.code => scanner.any_json()),
+                MESSAGE => field!(seen, 1, key, at, status.message => scanner.text()),
+                _ => scanner.skip(),
+            }
+        })?;
+        Ok(Some(status))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Values (`null` reads as absent throughout, as the JSON mapping allows)
+
+    /// A string, or `null`.
+    fn text(&mut self) -> Scan<Option<Cow<'a, str>>> {
+        match self.peek_value()? {
+            b'n' => self.null_literal().map(|()| None),
+            b'"' => self.string().map(Some),
+            _ => Err(self.unexpected("a string")),
+        }
+    }
+
+    /// An integer written as a decimal string or a JSON number (whole floats too), or `null`.
+    fn integer(&mut self) -> Scan<Option<JsonInt>> {
+        const EXPECTED: &str = "an integer (a JSON number or a decimal string)";
+        let at = self.pos;
+        let value = match self.peek_value()? {
+            b'n' => return self.null_literal().map(|()| None),
+            b'"' => {
+                let text = self.string()?;
+                parse_int_text(&text).ok_or_else(|| invalid(at, format!("string {text:?}"), EXPECTED))?
+            }
+            b'-' | b'0'..=b'9' => {
+                let number = self.number_text()?;
+                number_as_int(number).ok_or_else(|| invalid(at, format!("number {number}"), EXPECTED))?
+            }
+            _ => return Err(self.unexpected(EXPECTED)),
+        };
+        Ok(Some(JsonInt(value)))
+    }
+
+    /// A float written as a JSON number or a string (`"NaN"`, `"Infinity"`, decimal), or `null`.
+    fn float(&mut self) -> Scan<Option<JsonFloat>> {
+        const EXPECTED: &str = "a number (or \"NaN\", \"Infinity\", \"-Infinity\")";
+        let at = self.pos;
+        let value = match self.peek_value()? {
+            b'n' => return self.null_literal().map(|()| None),
+            b'"' => {
+                let text = self.string()?;
+                parse_float_text(&text).ok_or_else(|| invalid(at, format!("string {text:?}"), EXPECTED))?
+            }
+            b'-' | b'0'..=b'9' => {
+                let number = self.number_text()?;
+                number.parse::<f64>().map_err(|_| invalid(at, format!("number {number}"), EXPECTED))?
+            }
+            _ => return Err(self.unexpected(EXPECTED)),
+        };
+        Ok(Some(JsonFloat(value)))
+    }
+
+    fn boolean(&mut self) -> Scan<Option<bool>> {
+        match self.peek_value()? {
+            b'n' => self.null_literal().map(|()| None),
+            b't' => self.literal(b"true").map(|()| Some(true)),
+            b'f' => self.literal(b"false").map(|()| Some(false)),
+            _ => Err(self.unexpected("a boolean")),
+        }
+    }
+
+    /// Any JSON value (enum numbers and names, nested values kept as JSON text), or `null`.
+    fn any_json(&mut self) -> Scan<Option<Value>> {
+        let start = self.pos;
+        if self.null()? {
+            return Ok(None);
+        }
+        self.skip()?;
+        let json = &self.text[start..self.pos];
+        // The usual case, a one-digit enum, without serde.
+        if let &[digit @ b'0'..=b'9'] = json.trim_start().as_bytes() {
+            return Ok(Some(Value::from(u64::from(digit - b'0'))));
+        }
+        serde_json::from_str(json)
+            .map(Some)
+            .map_err(|error| Stop::Json { at: start, message: error.to_string().into() })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // JSON
+
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline(always)]
+    fn whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// The first byte of the next value (after whitespace).
+    fn peek_value(&mut self) -> Scan<u8> {
+        self.whitespace();
+        self.peek().ok_or_else(|| self.error("EOF while parsing a value"))
+    }
+
+    fn error(&self, message: &'static str) -> Stop {
+        Stop::Json { at: self.pos, message: message.into() }
+    }
+
+    /// The value here is of the wrong kind.
+    fn unexpected(&mut self, expected: &str) -> Stop {
+        let found = match self.peek_value() {
+            Err(stop) => return stop,
+            Ok(b'{') => "an object",
+            Ok(b'[') => "a list",
+            Ok(b'"') => "a string",
+            Ok(b'-' | b'0'..=b'9') => "a number",
+            Ok(b't' | b'f') => "a boolean",
+            Ok(b'n') => "null",
+            Ok(_) => return self.error("expected value"),
+        };
+        Stop::Json { at: self.pos, message: format!("invalid type: {found}, expected {expected}").into() }
+    }
+
+    /// Consumes `byte` after whitespace.
+    #[inline(always)]
+    fn expect(&mut self, byte: u8, message: &'static str) -> Scan<()> {
+        self.whitespace();
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error(message))
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Scan<()> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.error("expected value"))
+        }
+    }
+
+    fn null_literal(&mut self) -> Scan<()> {
+        self.literal(b"null")
+    }
+
+    /// Consumes a `null` if that is what comes next.
+    fn null(&mut self) -> Scan<bool> {
+        if self.peek_value()? == b'n' {
+            self.null_literal()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn enter(&mut self) -> Scan<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        Ok(())
+    }
+
+    /// An object (`expected` names it in the error when something else is there): `member`
+    /// reads the value of each key.
+    ///
+    /// (Closures are passed as `dyn`: one copy of the loop instead of one per caller keeps the
+    /// browser bundle small.)
+    fn object(&mut self, expected: &str, member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>) -> Scan<()> {
+        if self.peek_value()? != b'{' {
+            return Err(self.unexpected(expected));
+        }
+        self.pos += 1;
+        self.enter()?;
+        self.whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek_value()? != b'"' {
+                return Err(self.error("key must be a string"));
+            }
+            let key = Key::pack(self.string()?.as_bytes());
+            self.expect(b':', "expected `:`")?;
+            member(self, key)?;
+            self.whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => break,
+                Some(_) => return Err(self.error("expected `,` or `}`")),
+                None => return Err(self.error("EOF while parsing an object")),
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// An array: `element` reads each element, given its index.
+    fn list(&mut self, expected: &str, element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>) -> Scan<()> {
+        if self.peek_value()? != b'[' {
+            return Err(self.unexpected(expected));
+        }
+        self.pos += 1;
+        self.enter()?;
+        self.whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        for idx in 0.. {
+            element(self, idx)?;
+            self.whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => break,
+                Some(_) => return Err(self.error("expected `,` or `]`")),
+                None => return Err(self.error("EOF while parsing a list")),
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    fn list_or_null(
+        &mut self,
+        expected: &str,
+        element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>,
+    ) -> Scan<()> {
+        if self.null()? { Ok(()) } else { self.list(expected, element) }
+    }
+
+    /// Skips any JSON value, checking it.
+    fn skip(&mut self) -> Scan<()> {
+        match self.peek_value()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object("", &mut |scanner, _| scanner.skip()),
+            b'[' => self.list("", &mut |scanner, _| scanner.skip()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.null_literal(),
+            b'-' | b'0'..=b'9' => self.number_text().map(drop),
+            _ => Err(self.error("expected value")),
+        }
+    }
+
+    /// A string (the position is at its opening quote): borrowed from the file, or decoded when
+    /// it has escapes.
+    fn string(&mut self) -> Scan<Cow<'a, str>> {
+        let start = self.pos + 1;
+        let rest = &self.bytes[start..];
+        match string_end(rest).map(|len| (len, rest[len])) {
+            Some((len, b'"')) => {
+                self.pos = start + len + 1;
+                // Both ends are ASCII quotes, so the slice is on character boundaries.
+                Ok(Cow::Borrowed(&self.text[start..start + len]))
+            }
+            _ => self.escaped_string(start).map(Cow::Owned),
+        }
+    }
+
+    /// The slow path of [`Scanner::string`]: decodes escapes, reports what is wrong.
+    fn escaped_string(&mut self, start: usize) -> Scan<String> {
+        let mut text = String::new();
+        self.pos = start;
+        loop {
+            let len = string_end(&self.bytes[self.pos..]).ok_or_else(|| Stop::Json {
+                at: self.bytes.len(),
+                message: "EOF while parsing a string".into(),
+            })?;
+            // Runs between escapes start and end at ASCII bytes: on character boundaries.
+            text.push_str(&self.text[self.pos..self.pos + len]);
+            self.pos += len;
+            match self.bytes[self.pos] {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(text);
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let escaped = self.peek().ok_or_else(|| self.error("EOF while parsing a string"))?;
+                    self.pos += 1;
+                    text.push(match escaped {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return Err(Stop::Json { at: self.pos - 1, message: "invalid escape".into() }),
+                    });
+                }
+                _ => {
+                    return Err(
+                        self.error("control character (\\u0000-\\u001F) found while parsing a string")
+                    );
+                }
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (the position is after `\u`), joining surrogate pairs.
+    fn unicode_escape(&mut self) -> Scan<char> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if !self.bytes[self.pos..].starts_with(b"\\u") {
+                    return Err(self.error("lone leading surrogate in hex escape"));
+                }
+                self.pos += 2;
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(self.error("lone leading surrogate in hex escape"));
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(self.error("lone trailing surrogate in hex escape")),
+            other => other,
+        };
+        char::from_u32(code).ok_or_else(|| self.error("invalid unicode code point"))
+    }
+
+    fn hex4(&mut self) -> Scan<u32> {
+        let digits =
+            self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("EOF while parsing a string"))?;
+        let mut value = 0;
+        for &digit in digits {
+            let digit = char::from(digit).to_digit(16).ok_or_else(|| self.error("invalid escape"))?;
+            value = (value << 4) | digit;
+        }
+        self.pos += 4;
+        Ok(value)
+    }
+
+    /// A JSON number (RFC 8259 grammar), as written.
+    fn number_text(&mut self) -> Scan<&'a str> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.at_least_one_digit()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.at_least_one_digit()?;
+        }
+        Ok(&self.text[start..self.pos])
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn at_least_one_digit(&mut self) -> Scan<()> {
+        let start = self.pos;
+        self.digits();
+        if self.pos == start { Err(self.error("invalid number")) } else { Ok(()) }
+    }
+}
+
+/// A value of the wrong kind or range.
+fn invalid(at: usize, found: String, expected: &str) -> Stop {
+    Stop::Json { at, message: format!("invalid value: {found}, expected {expected}").into() }
+}
+
+/// A JSON number as an integer: exactly when it is written as one and fits 64 bits, otherwise
+/// through `f64` when that is whole (as serde_json reads integers too big for 64 bits).
+fn number_as_int(number: &str) -> Option<i128> {
+    if !number.contains(['.', 'e', 'E']) {
+        if let Ok(int) = number.parse::<i64>() {
+            return Some(i128::from(int));
+        }
+        if let Ok(int) = number.parse::<u64>() {
+            return Some(i128::from(int));
+        }
+    }
+    whole_f64(number.parse::<f64>().ok()?)
+}
+
+/// Where a string's text ends: the first quote, backslash or control character.
+///
+/// Strings are most of a trace file (ids, times, names), so this looks at eight bytes at a time:
+/// with `x` a byte of the word, `(x - n) & !x & 0x80` is set when `x < n` (n ≤ 0x80), and a byte
+/// equal to `c` is one that is below 1 after `^ c`. A borrow can only mark bytes above a real
+/// match, so the lowest marked byte is the first match.
+#[inline(always)]
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        // (`first_chunk` rather than `try_into().expect()`: no panic path to keep in the loop.)
+        let Some(&word) = chunk.first_chunk::<8>() else { continue };
+        let word = u64::from_le_bytes(word);
+        let marks = below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+            | below(word, 0x20);
+        if marks != 0 {
+            return Some(offset + marks.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    let tail = chunks.remainder().iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+    Some(offset + tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::formats::{Format, ImportWarning, Imported, WarningKind, import};
+    use crate::trace::{AttributeValue, SpanKind, StatusCode};
+
+    fn read_ok(text: &str) -> Imported {
+        import(text, "t.json").unwrap_or_else(|error| panic!("{error}: {text}"))
+    }
+
+    fn json_error(text: &str) -> (u32, u32, String) {
+        match import(text, "t.json") {
+            Err(ImportError::Json { line, column, message, .. }) => (line, column, message),
+            other => panic!("expected a JSON error for {text}, got {other:?}"),
+        }
+    }
+
+    /// One span in a file, with `members` added to it.
+    fn one_span(members: &str) -> String {
+        format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},
+              "scopeSpans":[{{"spans":[{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+              "startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000"{members}}}]}}]}}]}}"#
+        )
+    }
+
+    fn kinds(warnings: &[ImportWarning]) -> Vec<&WarningKind> {
+        warnings.iter().map(|warning| &warning.kind).collect()
+    }
+
+    #[test]
+    fn strings_with_escapes_are_decoded() {
+        let imported = read_ok(&one_span(r#","name":"say \"hi\"\n\/ caf\u00e9 \ud83d\ude00 \\ end""#));
+        assert_eq!(&*imported.spans[0].name, "say \"hi\"\n/ café 😀 \\ end");
+        // Keys may be escaped too.
+        let imported = read_ok(&one_span(r#","n\u0061me":"escaped key""#));
+        assert_eq!(&*imported.spans[0].name, "escaped key");
+    }
+
+    #[test]
+    fn broken_strings_are_errors_that_say_where() {
+        let (line, _, message) = json_error(&one_span(r#","name":"\ud83d alone""#));
+        assert_eq!((line, message.as_str()), (3, "lone leading surrogate in hex escape"));
+        assert_eq!(json_error(&one_span(r#","name":"\q""#)).2, "invalid escape");
+        assert_eq!(json_error(&one_span(r#","name":"\u12""#)).2, "invalid escape");
+        assert_eq!(
+            json_error(&one_span(",\"name\":\"tab\there\"")).2,
+            "control character (\\u0000-\\u001F) found while parsing a string"
+        );
+        assert_eq!(
+            json_error(r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name"#).2,
+            "EOF while parsing a string"
+        );
+    }
+
+    #[test]
+    fn null_reads_as_absent_everywhere() {
+        let imported = read_ok(&one_span(
+            r#","parentSpanId":null,"name":null,"kind":null,"attributes":null,"events":null,"links":null,
+               "status":null,"traceState":null"#,
+        ));
+        let span = &imported.spans[0];
+        assert_eq!((&*span.name, span.kind, span.parent_span_id), ("", SpanKind::Internal, None));
+        assert!(span.attributes.is_empty() && span.events.is_empty() && span.links.is_empty());
+        let imported = read_ok(&one_span(
+            r#","attributes":[{"key":"k","value":null}],"status":{"code":null,"message":null},
+               "events":[{"timeUnixNano":null,"name":null,"attributes":null}]"#,
+        ));
+        assert_eq!(imported.spans[0].attributes[0].value, AttributeValue::Str("".into()));
+        assert_eq!(imported.spans[0].events[0].time_ns, imported.spans[0].start_ns);
+        assert_eq!(
+            kinds(&imported.warnings),
+            [&WarningKind::AttributeAsText { key: "k".to_owned(), what: "an empty value" }]
+        );
+    }
+
+    #[test]
+    fn numbers_and_enum_names_are_read_as_the_json_mapping_allows() {
+        let imported = read_ok(&one_span(
+            r#","kind":"SPAN_KIND_PRODUCER","status":{"code":2,"message":"boom"},
+               "attributes":[{"key":"n","value":{"intValue":-12}},{"key":"big","value":{"intValue":"9007199254740993"}},
+                 {"key":"r","value":{"doubleValue":0.25}},{"key":"nan","value":{"doubleValue":"-Infinity"}},
+                 {"key":"b","value":{"boolValue":true}}],
+               "events":[{"timeUnixNano":1.5446e18,"name":"e"}]"#,
+        ));
+        let span = &imported.spans[0];
+        assert_eq!(
+            (span.kind, span.status.code, &*span.status.message),
+            (SpanKind::Producer, StatusCode::Error, "boom")
+        );
+        let values: Vec<&AttributeValue> = span.attributes.iter().map(|kv| &kv.value).collect();
+        assert_eq!(
+            values,
+            [
+                &AttributeValue::Int(-12),
+                &AttributeValue::Int(9_007_199_254_740_993),
+                &AttributeValue::Float(0.25),
+                &AttributeValue::Float(f64::NEG_INFINITY),
+                &AttributeValue::Bool(true)
+            ]
+        );
+        assert_eq!(span.events[0].time_ns, 1_544_600_000_000_000_000);
+        assert_eq!(imported.warnings, []);
+        // Times must be whole.
+        let (_, _, message) = json_error(&one_span(r#","events":[{"timeUnixNano":1.5}]"#));
+        assert_eq!(
+            message,
+            "invalid value: number 1.5, expected an integer (a JSON number or a decimal string)"
+        );
+        let (_, _, message) = json_error(&one_span(r#","events":[{"timeUnixNano":"soon"}]"#));
+        assert!(message.starts_with("invalid value: string \"soon\""), "{message}");
+    }
+
+    #[test]
+    fn unknown_enums_and_rare_values_are_warnings() {
+        let imported = read_ok(&one_span(
+            r#","kind":"SPAN_KIND_ODD","status":{"code":[2]},
+               "attributes":[{"key":"raw","value":{"bytesValue":"AAEC"}},
+                 {"key":"map","value":{"kvlistValue":{"values":[{"key":"a","value":{"intValue":"1"}}]}}}]"#,
+        ));
+        assert_eq!(
+            kinds(&imported.warnings),
+            [
+                &WarningKind::UnknownSpanKind { written: "\"SPAN_KIND_ODD\"".to_owned() },
+                &WarningKind::AttributeAsText { key: "raw".to_owned(), what: "bytes (base64)" },
+                &WarningKind::AttributeAsText { key: "map".to_owned(), what: "a key-value list (as JSON)" },
+                &WarningKind::UnknownStatusCode { written: "[2]".to_owned() },
+            ]
+        );
+        assert_eq!(
+            imported.spans[0].attributes[1].value,
+            AttributeValue::Str(r#"{"values":[{"key":"a","value":{"intValue":"1"}}]}"#.into())
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_and_duplicates_are_errors_that_say_what() {
+        assert_eq!(json_error(&one_span(r#","name":"a","name":"b""#)).2, "duplicate field `name`");
+        assert_eq!(json_error(&one_span(r#","name":null,"name":"b""#)).2, "duplicate field `name`");
+        assert_eq!(json_error(&one_span(r#","name":7"#)).2, "invalid type: a number, expected a string");
+        assert_eq!(
+            json_error(&one_span(r#","attributes":{}"#)).2,
+            "invalid type: an object, expected a list of KeyValue objects"
+        );
+        assert_eq!(json_error(&one_span(r#","kind":1,}"#)).2, "key must be a string");
+        let text = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},
+            "scopeSpans":[],"instrumentationLibrarySpans":[]}]}"#;
+        assert_eq!(json_error(text).2, "duplicate field `scopeSpans`");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let (_, _, message) = json_error(&one_span(&format!(r#","deep":{deep}"#)));
+        assert_eq!(message, "recursion limit exceeded");
+    }
+
+    /// A small file with a bit of everything, for the corruption test.
+    const SAMPLE: &str = r#"{"resourceSpans":[{"resource":{"attributes":[
+        {"key":"service.name","value":{"stringValue":"orders"}},
+        {"key":"telemetry.sdk.name","value":{"stringValue":"opentelemetry"}}],"droppedAttributesCount":0},
+      "scopeSpans":[{"scope":{"name":"io.opentelemetry","version":"1.2"},"spans":[
+        {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","parentSpanId":"",
+         "name":"GET /orders","kind":2,"startTimeUnixNano":"1544712660000000000",
+         "endTimeUnixNano":"1544712661000000000","traceState":"","flags":1,
+         "attributes":[{"key":"http.method","value":{"stringValue":"GET"}},
+           {"key":"http.status_code","value":{"intValue":"200"}},
+           {"key":"retry","value":{"boolValue":false}},{"key":"n","value":{"intValue":-12}}],
+         "events":[{"timeUnixNano":"1544712660300000000","name":"cache miss",
+           "attributes":[{"key":"k","value":{"stringValue":"v"}}]}],
+         "links":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b173"}],
+         "status":{"code":"STATUS_CODE_ERROR","message":"timeout"}},
+        {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175",
+         "parentSpanId":"eee19b7ec3c1b174","name":"SELECT","kind":"SPAN_KIND_CLIENT",
+         "startTimeUnixNano":"1544712660100000000","endTimeUnixNano":"1544712660900000000",
+         "status":{}}]}],"schemaUrl":"https://opentelemetry.io/schemas/1.4.0"}]}"#;
+
+    /// A number in `0..n`.
+    fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
+        (rng.next_u64() % n as u64) as usize
+    }
+
+    /// Thousands of corrupted copies of the sample: reading never panics, and whatever serde_json
+    /// finds is not JSON is a JSON error here too (with a line within the file).
+    #[test]
+    fn corrupted_files_are_errors_never_panics() {
+        const PIECES: [&str; 22] = [
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "null",
+            "0",
+            "-",
+            "1e5",
+            ".5",
+            "\"x\"",
+            "\\u00e9",
+            "\\n",
+            "true",
+            "é",
+            "\u{1}",
+            "\"kind\":1,",
+            "\"name\":\"n\",",
+        ];
+        assert_eq!(Format::Otlp, crate::formats::detect(SAMPLE, "t.json").expect("otlp"));
+        read_ok(SAMPLE);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (mut read, mut refused) = (0, 0);
+        for _ in 0..3_000 {
+            let mut text: Vec<char> = SAMPLE.chars().collect();
+            for _ in 0..1 + below(&mut rng, 2) {
+                let at = below(&mut rng, text.len());
+                match below(&mut rng, 4) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => {
+                        let piece = PIECES[below(&mut rng, PIECES.len())];
+                        text.splice(at..at, piece.chars());
+                    }
+                    2 => {
+                        let end = (at + 1 + below(&mut rng, 39)).min(text.len());
+                        let copy: Vec<char> = text[at..end].to_vec();
+                        let to = below(&mut rng, text.len());
+                        text.splice(to..to, copy);
+                    }
+                    _ => text[at] = char::from(b"0123456789abcdefxz\"{"[below(&mut rng, 20)]),
+                }
+            }
+            let text: String = text.into_iter().collect();
+            let valid_json = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+            match super::read(&text, "t.json") {
+                Ok(_) => {
+                    assert!(valid_json, "read what is not JSON: {text}");
+                    read += 1;
+                }
+                Err(ImportError::Json { line, .. }) => {
+                    assert!((1..=20).contains(&line), "line {line}");
+                    refused += 1;
+                }
+                Err(_) => {}
+            }
+        }
+        // Both outcomes are well exercised.
+        assert!(read > 600 && refused > 600, "read {read}, refused {refused}");
+    }
+
+    #[test]
+    fn numbers_as_integers_follow_serde_json() {
+        assert_eq!(number_as_int("-12"), Some(-12));
+        assert_eq!(number_as_int("18446744073709551615"), Some(i128::from(u64::MAX)));
+        assert_eq!(number_as_int("99999999999999999999"), Some(100_000_000_000_000_000_000));
+        assert_eq!(number_as_int("2.0e3"), Some(2_000));
+        assert_eq!(number_as_int("2.5"), None);
+    }
+
+    #[test]
+    fn a_string_ends_at_the_first_quote_backslash_or_control_character() {
+        let bytes_before_the_end = |text: &[u8]| {
+            let expected = text.iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20);
+            assert_eq!(string_end(text), expected, "{text:?}");
+            expected
+        };
+        assert_eq!(bytes_before_the_end(b"GET /orders\", tail"), Some(11));
+        assert_eq!(bytes_before_the_end("café ünïcode \\n".as_bytes()), Some(16));
+        assert_eq!(bytes_before_the_end(b"no end in sight"), None);
+        // Every position within and across words, every kind of end, after every byte value.
+        for len in 0..20 {
+            for end in [b'"', b'\\', 0x00, 0x1f, 0x7f, 0x80, 0x20, 0xff] {
+                for filler in 0..=255u8 {
+                    let mut text = vec![filler; len];
+                    text.push(end);
+                    text.extend_from_slice(b"\"xx");
+                    bytes_before_the_end(&text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_pack_like_the_field_names_they_match() {
+        assert_eq!(Key::pack(b"traceId"), TRACE_ID);
+        assert_eq!(Key::pack(b"instrumentationLibrarySpans"), INSTRUMENTATION_LIBRARY_SPANS);
+        assert_ne!(Key::pack(b"traceI"), TRACE_ID);
+        assert_ne!(Key::pack(b"traceIdx"), TRACE_ID);
+        assert_eq!(Key::pack(&[b'k'; 33]), Key::LONG);
+        assert_ne!(Key::pack(&[b'k'; 32]), Key::LONG);
+    }
+}
