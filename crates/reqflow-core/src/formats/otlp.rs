@@ -277,7 +277,37 @@ struct SpanIn<'a> {
 #[derive(Default)]
 struct KeyValueIn<'a> {
     key: Option<Cow<'a, str>>,
-    value: Option<AnyValueIn<'a>>,
+    value: ValueIn<'a>,
+}
+
+/// An attribute's value as read: the usual kinds directly, anything else as the whole `AnyValue`
+/// (boxed: rare, and large).
+#[derive(Default)]
+enum ValueIn<'a> {
+    /// No value, or `null`.
+    #[default]
+    Absent,
+    Str(Cow<'a, str>),
+    Bool(bool),
+    Int(i64),
+    Other(Box<AnyValueIn<'a>>),
+}
+
+impl<'a> From<AnyValueIn<'a>> for ValueIn<'a> {
+    /// The value that counts: a string first, then a bool, then an integer (as in
+    /// [`Reader::value`]).
+    fn from(mut value: AnyValueIn<'a>) -> ValueIn<'a> {
+        if let Some(text) = value.string_value.take() {
+            return ValueIn::Str(text);
+        }
+        if let Some(flag) = value.bool_value {
+            return ValueIn::Bool(flag);
+        }
+        match value.int_value.map(|JsonInt(int)| i64::try_from(int)) {
+            Some(Ok(int)) => ValueIn::Int(int),
+            _ => ValueIn::Other(Box::new(value)),
+        }
+    }
 }
 
 /// An `AnyValue`: one of these is expected; when there are several, the first in this order
@@ -327,14 +357,18 @@ impl Reader {
         text.map_or_else(Text::default, |text| self.texts.intern(&text))
     }
 
-    fn value(&mut self, key: &str, value: Option<AnyValueIn<'_>>, site: &Site) -> AttributeValue {
+    fn value(&mut self, key: &str, value: ValueIn<'_>, site: &Site) -> AttributeValue {
         let warnings = &mut self.warnings;
         let mut as_text = |what: &'static str, text: String| {
             warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what });
             AttributeValue::Str(Text::from(text))
         };
-        let Some(value) = value else {
-            return as_text("an empty value", String::new());
+        let value = match value {
+            ValueIn::Str(text) => return AttributeValue::Str(self.texts.intern(&text)),
+            ValueIn::Bool(flag) => return AttributeValue::Bool(flag),
+            ValueIn::Int(int) => return AttributeValue::Int(int),
+            ValueIn::Absent => return as_text("an empty value", String::new()),
+            ValueIn::Other(value) => *value,
         };
         if let Some(text) = value.string_value {
             AttributeValue::Str(self.texts.intern(&text))
@@ -370,7 +404,7 @@ impl Reader {
             .iter_mut()
             .map(|kv| {
                 let key = self.text(kv.key.take());
-                let value = self.value(&key, kv.value.take(), site);
+                let value = self.value(&key, std::mem::take(&mut kv.value), site);
                 KeyValue { key, value }
             })
             .collect()

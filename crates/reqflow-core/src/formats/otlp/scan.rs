@@ -14,8 +14,8 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::{
-    AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, SpanIn, StatusIn, convert_span,
-    resource_identity,
+    AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, SpanIn, StatusIn, ValueIn,
+    convert_span, resource_identity,
 };
 use crate::formats::ImportError;
 use crate::formats::common::{Draft, JsonFloat, JsonInt, Site, parse_float_text, parse_int_text, whole_f64};
@@ -346,9 +346,9 @@ impl<'a> Scanner<'a> {
         Ok(Some(start..self.kvs.len()))
     }
 
-    fn any_value(&mut self) -> Scan<Option<AnyValueIn<'a>>> {
+    fn any_value(&mut self) -> Scan<ValueIn<'a>> {
         if self.null()? {
-            return Ok(None);
+            return Ok(ValueIn::Absent);
         }
         let mut value = AnyValueIn::default();
         let mut seen = Seen::default();
@@ -365,7 +365,7 @@ impl<'a> Scanner<'a> {
                 _ => scanner.skip(),
             }
         })?;
-        Ok(Some(value))
+        Ok(ValueIn::from(value))
     }
 
     fn events(&mut self) -> Scan<Option<Vec<EventIn<'a>>>> {
@@ -523,6 +523,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The first byte of the next value (after whitespace).
+    #[inline(always)]
     fn peek_value(&mut self) -> Scan<u8> {
         self.whitespace();
         self.peek().ok_or_else(|| self.error("EOF while parsing a value"))
@@ -610,7 +611,7 @@ impl<'a> Scanner<'a> {
             if self.peek_value()? != b'"' {
                 return Err(self.error("key must be a string"));
             }
-            let key = Key::pack(self.string()?.as_bytes());
+            let key = self.key()?;
             self.expect(b':', "expected `:`")?;
             member(self, key)?;
             self.whitespace();
@@ -676,8 +677,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// An object key (the position is at its opening quote), packed.
+    #[inline(always)]
+    fn key(&mut self) -> Scan<Key> {
+        let start = self.pos + 1;
+        let rest = &self.bytes[start..];
+        if let Some(len) = string_end(rest).filter(|&len| rest[len] == b'"') {
+            self.pos = start + len + 1;
+            return Ok(Key::pack(&rest[..len]));
+        }
+        Ok(Key::pack(self.escaped_string(start)?.as_bytes()))
+    }
+
     /// A string (the position is at its opening quote): borrowed from the file, or decoded when
     /// it has escapes.
+    #[inline(always)]
     fn string(&mut self) -> Scan<Cow<'a, str>> {
         let start = self.pos + 1;
         let rest = &self.bytes[start..];
