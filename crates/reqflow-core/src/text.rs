@@ -219,6 +219,18 @@ pub struct Interner {
 const MAX_INTERNED_LEN: usize = 128;
 
 impl Interner {
+    /// [`Interner::intern`], checking `recent` first (and remembering the result there): for
+    /// text that tends to repeat at the same place, such as the keys of successive spans'
+    /// attributes, one comparison instead of a lookup.
+    pub fn intern_like(&mut self, text: &str, recent: &mut Text) -> Text {
+        if same_bytes(recent.as_bytes(), text.as_bytes()) && !text.is_empty() {
+            return recent.clone();
+        }
+        let interned = self.intern(text);
+        *recent = interned.clone();
+        interned
+    }
+
     pub fn intern(&mut self, text: &str) -> Text {
         if text.is_empty() {
             return Text::default();
@@ -315,6 +327,22 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interning_like_the_recent_text_reuses_it_and_otherwise_remembers_the_new_one() {
+        let mut interner = Interner::default();
+        let mut recent = Text::default();
+        let first = interner.intern_like("http.method", &mut recent);
+        assert_eq!(first, "http.method");
+        assert!(recent.same_allocation(&first));
+        let again = interner.intern_like("http.method", &mut recent);
+        assert!(again.same_allocation(&first));
+        let other = interner.intern_like("http.route", &mut recent);
+        assert_eq!((other.as_str(), recent.as_str()), ("http.route", "http.route"));
+        // What was interned before is still found by content.
+        assert!(interner.intern("http.method").same_allocation(&first));
+        assert_eq!(interner.intern_like("", &mut recent), "");
+    }
 
     #[test]
     fn same_bytes_compares_every_byte_and_the_length() {

@@ -350,6 +350,10 @@ struct Reader {
     warnings: Warnings,
     ids: IdParser,
     texts: Interner,
+    /// The key and string value last read at each position of an attribute list: files repeat
+    /// the same keys (and often values) in the same order span after span, and comparing with
+    /// the last one is cheaper than looking the text up.
+    recent: Vec<(Text, Text)>,
 }
 
 impl Reader {
@@ -400,11 +404,22 @@ impl Reader {
         site: &Site,
     ) -> Vec<KeyValue> {
         let Some(range) = list else { return Vec::new() };
+        if self.recent.len() < range.len() {
+            self.recent.resize(range.len(), Default::default());
+        }
         kvs[range]
             .iter_mut()
-            .map(|kv| {
-                let key = self.text(kv.key.take());
-                let value = self.value(&key, std::mem::take(&mut kv.value), site);
+            .zip(0..)
+            .map(|(kv, position)| {
+                let (recent_key, recent_value) = &mut self.recent[position];
+                let key = match kv.key.take() {
+                    Some(key) => self.texts.intern_like(&key, recent_key),
+                    None => Text::default(),
+                };
+                let value = match std::mem::take(&mut kv.value) {
+                    ValueIn::Str(text) => AttributeValue::Str(self.texts.intern_like(&text, recent_value)),
+                    other => self.value(&key, other, site),
+                };
                 KeyValue { key, value }
             })
             .collect()
