@@ -369,49 +369,47 @@ impl<'a> Scanner<'a> {
     }
 
     fn events(&mut self) -> Scan<Option<Vec<EventIn<'a>>>> {
-        if self.null()? {
-            return Ok(None);
-        }
-        let mut events = Vec::new();
-        self.list("a list of events", &mut |scanner, _| {
-            let mut event = EventIn::default();
-            let mut seen = Seen::default();
-            scanner.object("an event object", &mut |scanner, key| {
-                let at = scanner.pos;
-                match key {
-                    TIME_UNIX_NANO => field!(seen, 0, key, at, event.time_unix_nano => scanner.integer()),
-                    NAME => field!(seen, 1, key, at, event.name => scanner.text()),
-                    ATTRIBUTES => field!(seen, 2, key, at, event.attributes => scanner.key_values()),
-                    _ => scanner.skip(),
-                }
-            })?;
-            events.push(event);
-            Ok(())
-        })?;
-        Ok(Some(events))
+        self.objects("a list of events", "an event object", |scanner, event: &mut EventIn<'a>, seen, key| {
+            let at = scanner.pos;
+            match key {
+                TIME_UNIX_NANO => field!(seen, 0, key, at, event.time_unix_nano => scanner.integer()),
+                NAME => field!(seen, 1, key, at, event.name => scanner.text()),
+                ATTRIBUTES => field!(seen, 2, key, at, event.attributes => scanner.key_values()),
+                _ => scanner.skip(),
+            }
+        })
     }
 
     fn links(&mut self) -> Scan<Option<Vec<LinkIn<'a>>>> {
+        self.objects("a list of links", "a link object", |scanner, link: &mut LinkIn<'a>, seen, key| {
+            let at = scanner.pos;
+            match key {
+                TRACE_ID => field!(seen, 0, key, at, link.trace_id => scanner.text()),
+                SPAN_ID => field!(seen, 1, key, at, link.span_id => scanner.text()),
+                ATTRIBUTES => field!(seen, 2, key, at, link.attributes => scanner.key_values()),
+                _ => scanner.skip(),
+            }
+        })
+    }
+
+    /// A list of objects (or `null`), each read into a `T` whose fields `member` sets.
+    fn objects<T: Default>(
+        &mut self,
+        list: &str,
+        item: &str,
+        member: fn(&mut Self, &mut T, &mut Seen, Key) -> Scan<()>,
+    ) -> Scan<Option<Vec<T>>> {
         if self.null()? {
             return Ok(None);
         }
-        let mut links = Vec::new();
-        self.list("a list of links", &mut |scanner, _| {
-            let mut link = LinkIn::default();
-            let mut seen = Seen::default();
-            scanner.object("a link object", &mut |scanner, key| {
-                let at = scanner.pos;
-                match key {
-                    TRACE_ID => field!(seen, 0, key, at, link.trace_id => scanner.text()),
-                    SPAN_ID => field!(seen, 1, key, at, link.span_id => scanner.text()),
-                    ATTRIBUTES => field!(seen, 2, key, at, link.attributes => scanner.key_values()),
-                    _ => scanner.skip(),
-                }
-            })?;
-            links.push(link);
+        let mut items = Vec::new();
+        self.list(list, &mut |scanner, _| {
+            let (mut value, mut seen) = (T::default(), Seen::default());
+            scanner.object(item, &mut |scanner, key| member(scanner, &mut value, &mut seen, key))?;
+            items.push(value);
             Ok(())
         })?;
-        Ok(Some(links))
+        Ok(Some(items))
     }
 
     fn status(&mut self) -> Scan<Option<StatusIn<'a>>> {
