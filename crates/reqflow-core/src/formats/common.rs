@@ -504,35 +504,64 @@ impl IdAllocator {
 
 const DUPLICATE_SALT: u64 = 0x6475_705f;
 
+/// Each span's trace numbered by first appearance (spans of a trace usually come together, so the
+/// map is consulted only when the trace changes).
+fn number_traces(drafts: &[Draft]) -> Vec<u32> {
+    let mut numbers: BTreeMap<TraceId, u32> = BTreeMap::new();
+    let mut last: Option<(TraceId, u32)> = None;
+    drafts
+        .iter()
+        .map(|draft| {
+            let trace_id = draft.span.trace_id;
+            match last {
+                Some((last_id, number)) if last_id == trace_id => number,
+                _ => {
+                    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                    let number = *numbers.entry(trace_id).or_insert(next);
+                    last = Some((trace_id, number));
+                    number
+                }
+            }
+        })
+        .collect()
+}
+
 /// The last pass of every importer: gives duplicate span ids fresh ids, reports missing parents,
 /// and places spans without times.
 pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Span> {
-    // (trace id, span id, index) sorted: equal ids are neighbours, the first copy first. Sorting
-    // flat keys is much faster than a map of 100,000 entries.
-    // The ids as integers (big-endian, so they order like the bytes): comparing them is a few
-    // machine instructions, where comparing byte arrays is a `memcmp` call in wasm.
+    // Each span as one 128-bit key (trace number, span id, index), sorted: equal ids are
+    // neighbours, the first copy first. Sorting flat integer keys is much faster than a map of
+    // 100,000 entries, and faster than tuples holding the 128-bit trace id (in wasm, comparing a
+    // `u128` is two instructions; a tuple of three fields is a chain of branches). Traces are
+    // numbered in order of appearance: any order works for finding equal ids.
+    let trace_numbers = number_traces(&drafts);
+    let key = |trace_number: u32, span_id: SpanId, span_idx: u32| {
+        (u128::from(trace_number) << 96) | (u128::from(span_id.to_u64()) << 32) | u128::from(span_idx)
+    };
     let sorted_ids = |drafts: &[Draft]| {
-        let mut ids: Vec<(u128, u64, u32)> = drafts
+        let mut ids: Vec<u128> = drafts
             .iter()
+            .zip(&trace_numbers)
             .zip(0u32..)
-            .map(|(draft, span_idx)| (draft.span.trace_id.to_u128(), draft.span.span_id.to_u64(), span_idx))
+            .map(|((draft, &trace_number), span_idx)| key(trace_number, draft.span.span_id, span_idx))
             .collect();
         ids.sort_unstable();
         ids
     };
-    let same_id = |a: &(u128, u64, u32), b: &(u128, u64, u32)| (a.0, a.1) == (b.0, b.1);
+    let id_of = |key: u128| key >> 32;
+    let index_of = |key: u128| (key & u128::from(u32::MAX)) as usize;
 
     // Duplicate ids: the first span keeps its id; later copies get fresh ones, in file order.
     let mut ids = sorted_ids(&drafts);
-    let mut copies: Vec<u32> =
-        ids.windows(2).filter(|pair| same_id(&pair[0], &pair[1])).map(|pair| pair[1].2).collect();
+    let mut copies: Vec<usize> =
+        ids.windows(2).filter(|pair| id_of(pair[0]) == id_of(pair[1])).map(|pair| index_of(pair[1])).collect();
     if !copies.is_empty() {
         copies.sort_unstable();
         let mut allocator =
             IdAllocator::new(drafts.iter().map(|draft| (draft.span.trace_id, draft.span.span_id)));
         let mut n_duplicates: BTreeMap<(TraceId, SpanId), u64> = BTreeMap::new();
         for span_idx in copies {
-            let draft = &mut drafts[span_idx as usize];
+            let draft = &mut drafts[span_idx];
             let key = (draft.span.trace_id, draft.span.span_id);
             let count = n_duplicates.entry(key).or_insert(0);
             *count += 1;
@@ -549,28 +578,26 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
 
     // Parents: ids are unique now. The wanted (trace, parent id) keys, sorted, are matched
     // against the sorted ids in one merge pass; warnings then follow the file's order.
-    let mut wanted: Vec<(u128, u64, u32)> = drafts
+    let mut wanted: Vec<u128> = drafts
         .iter()
+        .zip(&trace_numbers)
         .zip(0u32..)
-        .filter_map(|(draft, span_idx)| {
+        .filter_map(|((draft, &trace_number), span_idx)| {
             let parent = draft.span.parent_span_id.filter(|parent| *parent != draft.span.span_id)?;
-            Some((draft.span.trace_id.to_u128(), parent.to_u64(), span_idx))
+            Some(key(trace_number, parent, span_idx))
         })
         .collect();
     wanted.sort_unstable();
     let mut parent_of: Vec<Option<usize>> = vec![None; drafts.len()];
     let mut position = 0;
-    for &(trace_id, parent, span_idx) in &wanted {
-        while ids
-            .get(position)
-            .is_some_and(|&(id_trace, id_span, _)| (id_trace, id_span) < (trace_id, parent))
-        {
+    for &want in &wanted {
+        while ids.get(position).is_some_and(|&id| id_of(id) < id_of(want)) {
             position += 1;
         }
-        if let Some(&(id_trace, id_span, parent_idx)) = ids.get(position)
-            && (id_trace, id_span) == (trace_id, parent)
+        if let Some(&id) = ids.get(position)
+            && id_of(id) == id_of(want)
         {
-            parent_of[span_idx as usize] = Some(parent_idx as usize);
+            parent_of[index_of(want)] = Some(index_of(id));
         }
     }
     for (span_idx, draft) in drafts.iter_mut().enumerate() {
