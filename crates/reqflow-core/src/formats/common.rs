@@ -553,8 +553,11 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
 
     // Duplicate ids: the first span keeps its id; later copies get fresh ones, in file order.
     let mut ids = sorted_ids(&drafts);
-    let mut copies: Vec<usize> =
-        ids.windows(2).filter(|pair| id_of(pair[0]) == id_of(pair[1])).map(|pair| index_of(pair[1])).collect();
+    let mut copies: Vec<usize> = ids
+        .windows(2)
+        .filter(|pair| id_of(pair[0]) == id_of(pair[1]))
+        .map(|pair| index_of(pair[1]))
+        .collect();
     if !copies.is_empty() {
         copies.sort_unstable();
         let mut allocator =
