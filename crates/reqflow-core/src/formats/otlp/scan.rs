@@ -23,8 +23,10 @@ use crate::text::Text;
 
 /// Why reading stopped.
 enum Stop {
-    /// Not JSON, or JSON of the wrong shape: what, at which byte.
+    /// Not JSON: what, at which byte.
     Json { at: usize, message: Cow<'static, str> },
+    /// A value of the wrong kind or range, at which byte, for which field (the innermost one).
+    Value { at: usize, message: String, field: Option<Key> },
     /// Well-formed, but not a usable trace (a resource without `service.name`).
     Import(ImportError),
 }
@@ -46,6 +48,13 @@ pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Vec<Draft>), Imp
         Ok(()) => Ok((reader, drafts)),
         Err(Stop::Import(error)) => Err(error),
         Err(Stop::Json { at, message }) => Err(json_error(text, origin, at, message.into_owned())),
+        Err(Stop::Value { at, message, field }) => {
+            let message = match field {
+                Some(field) => format!("{message}, in `{}`", field.name()),
+                None => message,
+            };
+            Err(json_error(text, origin, at, message))
+        }
     }
 }
 
@@ -60,6 +69,16 @@ fn json_error(text: &str, origin: &str, at: usize, message: String) -> ImportErr
         line: narrow(line),
         column: narrow(at - line_start + 1),
         message,
+    }
+}
+
+impl Stop {
+    /// Names the field a wrong value was given for, unless a field inside it is named already.
+    fn in_field(self, key: Key) -> Stop {
+        match self {
+            Stop::Value { at, message, field: None } => Stop::Value { at, message, field: Some(key) },
+            other => other,
+        }
     }
 }
 
@@ -543,7 +562,11 @@ impl<'a> Scanner<'a> {
             Ok(b'n') => "null",
             Ok(_) => return self.error("expected value"),
         };
-        Stop::Json { at: self.pos, message: format!("invalid type: {found}, expected {expected}").into() }
+        Stop::Value {
+            at: self.pos,
+            message: format!("invalid type: {found}, expected {expected}"),
+            field: None,
+        }
     }
 
     /// Consumes `byte` after whitespace.
@@ -611,7 +634,9 @@ impl<'a> Scanner<'a> {
             }
             let key = self.key()?;
             self.expect(b':', "expected `:`")?;
-            member(self, key)?;
+            if let Err(stop) = member(self, key) {
+                return Err(stop.in_field(key));
+            }
             self.whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -819,7 +844,7 @@ impl<'a> Scanner<'a> {
 
 /// A value of the wrong kind or range.
 fn invalid(at: usize, found: String, expected: &str) -> Stop {
-    Stop::Json { at, message: format!("invalid value: {found}, expected {expected}").into() }
+    Stop::Value { at, message: format!("invalid value: {found}, expected {expected}"), field: None }
 }
 
 /// A JSON number as an integer: exactly when it is written as one and fits 64 bits, otherwise
@@ -975,7 +1000,7 @@ mod tests {
         let (_, _, message) = json_error(&one_span(r#","events":[{"timeUnixNano":1.5}]"#));
         assert_eq!(
             message,
-            "invalid value: number 1.5, expected an integer (a JSON number or a decimal string)"
+            "invalid value: number 1.5, expected an integer (a JSON number or a decimal string), in `timeUnixNano`"
         );
         let (_, _, message) = json_error(&one_span(r#","events":[{"timeUnixNano":"soon"}]"#));
         assert!(message.starts_with("invalid value: string \"soon\""), "{message}");
@@ -1007,10 +1032,13 @@ mod tests {
     fn wrong_shapes_and_duplicates_are_errors_that_say_what() {
         assert_eq!(json_error(&one_span(r#","name":"a","name":"b""#)).2, "duplicate field `name`");
         assert_eq!(json_error(&one_span(r#","name":null,"name":"b""#)).2, "duplicate field `name`");
-        assert_eq!(json_error(&one_span(r#","name":7"#)).2, "invalid type: a number, expected a string");
+        assert_eq!(
+            json_error(&one_span(r#","name":7"#)).2,
+            "invalid type: a number, expected a string, in `name`"
+        );
         assert_eq!(
             json_error(&one_span(r#","attributes":{}"#)).2,
-            "invalid type: an object, expected a list of KeyValue objects"
+            "invalid type: an object, expected a list of KeyValue objects, in `attributes`"
         );
         assert_eq!(json_error(&one_span(r#","kind":1,}"#)).2, "key must be a string");
         let text = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},
