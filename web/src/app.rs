@@ -21,6 +21,9 @@ use crate::state::{Action, Source, State};
 use crate::timing::mark;
 use crate::trace_view::PALETTE;
 
+/// How many services the legend names (more would crowd the page; the rest are counted).
+const LEGEND_MAX: usize = 24;
+
 /// Replay clock period: 25 frames a second is smooth and leaves the main thread free.
 const TICK_MS: u32 = 40;
 
@@ -184,7 +187,7 @@ pub fn app() -> Html {
     let n_matches =
         if state.search.trim().is_empty() { None } else { Some(trace.search(&state.search).len()) };
     let skew_count = trace.analysis.skew.n_shifted();
-    let legend = trace.services.iter().enumerate().take(24).map(|(idx, name)| {
+    let legend = trace.services.iter().enumerate().take(LEGEND_MAX).map(|(idx, name)| {
         html! { <li><span class="dot" style={format!("background:{}", PALETTE[idx % PALETTE.len()])}></span>{ name }</li> }
     });
     let import_notes = match &state.source {
@@ -308,7 +311,12 @@ pub fn app() -> Html {
                             </div>
                             <span class="legend-crit"><span class="crit-sample"></span>{ "critical path" }</span>
                         </div>
-                        <ul class="legend" aria-label="Services">{ for legend }</ul>
+                        <ul class="legend" aria-label="Services">
+                            { for legend }
+                            if trace.services.len() > LEGEND_MAX {
+                                <li class="more">{ format!("+{} more services", trace.services.len() - LEGEND_MAX) }</li>
+                            }
+                        </ul>
                         <Diagram state={state.clone()} />
                         <Minimap state={state.clone()} />
                         <Waterfall state={state.clone()} />
