@@ -1,7 +1,8 @@
 //! Trace files: export spans to, and import spans from, OTLP/JSON, Jaeger JSON and Zipkin v2 JSON.
 //!
-//! Everything is hand-written on serde/serde_json (no protobuf crates: the core also runs in the
-//! browser, where bundle size matters).
+//! Everything is hand-written on serde/serde_json, except the OTLP reader, which scans the JSON
+//! itself for speed (no protobuf crates: the core also runs in the browser, where bundle size
+//! matters).
 //!
 //! # Export
 //!

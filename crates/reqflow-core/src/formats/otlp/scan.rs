@@ -1078,8 +1078,8 @@ mod tests {
         (rng.next_u64() % n as u64) as usize
     }
 
-    /// Thousands of corrupted copies of the sample: reading never panics, and whatever serde_json
-    /// finds is not JSON is a JSON error here too (with a line within the file).
+    /// Thousands of corrupted copies of the sample: reading never panics, nothing serde_json finds
+    /// is not JSON is read as a trace, and JSON errors point at a line within the file.
     #[test]
     fn corrupted_files_are_errors_never_panics() {
         const PIECES: [&str; 22] = [
