@@ -603,12 +603,49 @@ impl<'a> Scanner<'a> {
         Ok(false)
     }
 
-    fn enter(&mut self) -> Scan<()> {
+    /// Opens an object or array (`open` … `close`; `expected` names it in the error when something
+    /// else is there). `false` when it is empty (and already closed).
+    fn open(&mut self, open: u8, close: u8, expected: &str) -> Scan<bool> {
+        if self.peek_value()? != open {
+            return Err(self.unexpected(expected));
+        }
+        self.pos += 1;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("recursion limit exceeded"));
         }
-        Ok(())
+        self.whitespace();
+        Ok(!self.close(close))
+    }
+
+    /// Consumes `close` if it is next, leaving the container.
+    #[inline(always)]
+    fn close(&mut self, close: u8) -> bool {
+        let closing = self.peek() == Some(close);
+        if closing {
+            self.pos += 1;
+            self.depth -= 1;
+        }
+        closing
+    }
+
+    /// After a member or element: `true` at a comma (another one follows), `false` at `close`
+    /// (consumed, and the container left).
+    #[inline(always)]
+    fn separator_or(&mut self, close: u8, eof: &'static str) -> Scan<bool> {
+        self.whitespace();
+        if self.close(close) {
+            return Ok(false);
+        }
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) if close == b'}' => Err(self.error("expected `,` or `}`")),
+            Some(_) => Err(self.error("expected `,` or `]`")),
+            None => Err(self.error(eof)),
+        }
     }
 
     /// An object (`expected` names it in the error when something else is there): `member`
@@ -617,18 +654,8 @@ impl<'a> Scanner<'a> {
     /// (Closures are passed as `dyn`: one copy of the loop instead of one per caller keeps the
     /// browser bundle small.)
     fn object(&mut self, expected: &str, member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>) -> Scan<()> {
-        if self.peek_value()? != b'{' {
-            return Err(self.unexpected(expected));
-        }
-        self.pos += 1;
-        self.enter()?;
-        self.whitespace();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
+        let mut more = self.open(b'{', b'}', expected)?;
+        while more {
             if self.peek_value()? != b'"' {
                 return Err(self.error("key must be a string"));
             }
@@ -637,44 +664,20 @@ impl<'a> Scanner<'a> {
             if let Err(stop) = member(self, key) {
                 return Err(stop.in_field(key));
             }
-            self.whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => break,
-                Some(_) => return Err(self.error("expected `,` or `}`")),
-                None => return Err(self.error("EOF while parsing an object")),
-            }
+            more = self.separator_or(b'}', "EOF while parsing an object")?;
         }
-        self.pos += 1;
-        self.depth -= 1;
         Ok(())
     }
 
     /// An array: `element` reads each element, given its index.
     fn list(&mut self, expected: &str, element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>) -> Scan<()> {
-        if self.peek_value()? != b'[' {
-            return Err(self.unexpected(expected));
-        }
-        self.pos += 1;
-        self.enter()?;
-        self.whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        for idx in 0.. {
+        let mut more = self.open(b'[', b']', expected)?;
+        let mut idx = 0;
+        while more {
             element(self, idx)?;
-            self.whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => break,
-                Some(_) => return Err(self.error("expected `,` or `]`")),
-                None => return Err(self.error("EOF while parsing a list")),
-            }
+            idx += 1;
+            more = self.separator_or(b']', "EOF while parsing a list")?;
         }
-        self.pos += 1;
-        self.depth -= 1;
         Ok(())
     }
 
