@@ -24,6 +24,10 @@ use crate::trace_view::PALETTE;
 /// How many services the legend names (more would crowd the page; the rest are counted).
 const LEGEND_MAX: usize = 24;
 
+/// How long after the page starts the import path is warmed up: after the first paint, and
+/// before a person has had time to pick a file.
+const WARM_UP_AFTER_MS: u32 = 300;
+
 /// Replay clock period: 25 frames a second is smooth and leaves the main thread free.
 const TICK_MS: u32 = 40;
 
@@ -45,8 +49,20 @@ pub fn app() -> Html {
     // A performance mark each time a new trace reaches the screen (benchmarks read these).
     {
         let key = Rc::as_ptr(&state.trace) as usize;
-        use_effect_with(key, |_| mark("reqflow:trace-painted"));
+        use_effect_with(key, |_| {
+            mark("reqflow:trace-painted");
+            crate::timing::measure_since("render", "reqflow:analyzed");
+        });
     }
+
+    // Once the page is up and idle, run the import path on a small trace so the first real
+    // import does not pay for compiling it (see warm_up.rs).
+    use_effect_with((), |_| {
+        let timeout = gloo::timers::callback::Timeout::new(WARM_UP_AFTER_MS, || {
+            crate::timing::measure("warm-up", crate::warm_up::warm_up);
+        });
+        move || drop(timeout)
+    });
 
     // The replay clock: ticks while playing. With reduced motion it steps from moment to moment
     // instead of animating.
@@ -72,6 +88,7 @@ pub fn app() -> Html {
         let readers = readers.clone();
         Callback::from(move |file: web_sys::File| {
             mark("reqflow:import-start");
+            crate::warm_up::reserve_heap(file.size());
             // Shown while the browser reads the file (the page stays responsive until then).
             state.dispatch(Action::Opening(file.name(), file.size()));
             let state = state.clone();

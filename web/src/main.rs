@@ -7,6 +7,7 @@ mod panic_banner;
 mod state;
 mod timing;
 mod trace_view;
+mod warm_up;
 
 fn main() {
     timing::mark("reqflow:start");

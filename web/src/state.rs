@@ -11,7 +11,7 @@ use reqflow_core::knobs::{Knobs, ServiceKnobs};
 use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
 
-use crate::timing::measure;
+use crate::timing::{mark, measure};
 use crate::trace_view::TraceView;
 
 /// Seeds shown to people stay short.
@@ -239,6 +239,7 @@ impl State {
         };
         let basis = TimeBasis::Adjusted;
         let view = measure("analyze", || TraceView::new(trace.spans, basis, Some(&scenario)));
+        mark("reqflow:analyzed");
         Ok(State {
             base,
             knobs,
@@ -297,10 +298,12 @@ impl State {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
             }
             Ok(imported) => {
+                let trace = measure("analyze", || TraceView::new(imported.spans, self.basis, None));
+                mark("reqflow:analyzed");
                 let warnings = imported.warnings.iter().map(|warning| warning.to_string()).collect();
                 State {
                     source: Source::Imported { file, format: imported.format.title().to_owned(), warnings },
-                    trace: Rc::new(measure("analyze", || TraceView::new(imported.spans, self.basis, None))),
+                    trace: Rc::new(trace),
                     collapsed: Rc::default(),
                     selected: None,
                     details_open: false,
