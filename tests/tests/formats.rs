@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 use prost::Message;
+use reqflow_core::analysis::{WarningKind as AnalysisWarningKind, assemble, assemble_linked};
 use reqflow_core::formats::{self, Format, IdField, ImportError, ImportWarning, Imported, WarningKind};
 use reqflow_core::trace::{AttributeValue, KeyValue, Span, SpanKind, StatusCode};
 use reqflow_core::{Simulation, SpanId, TraceId, builtins};
@@ -553,6 +554,71 @@ fn truncated_files_are_errors_with_a_position_never_panics() {
 // Round trips of simulated traces
 
 /// A seed from the environment reproduces a failure: `REQFLOW_SEED=123 cargo test`.
+/// A messy OTLP file: a duplicate span id, a self-parent, a loop, a missing parent, and a second
+/// trace whose span names a parent id that exists only in the first trace.
+fn messy_otlp() -> String {
+    let span = |trace: &str, id: &str, parent: &str, start: u64| {
+        format!(
+            r#"{{"traceId":"{trace}","spanId":"{id}","parentSpanId":"{parent}","name":"op-{id}","startTimeUnixNano":"{start}","endTimeUnixNano":"{end}"}}"#,
+            end = start + 1_000
+        )
+    };
+    let one = "0af7651916cd43dd8448eb211c80319c";
+    let two = "1af7651916cd43dd8448eb211c80319c";
+    let spans = [
+        span(one, "000000000000000a", "", 1_000),
+        span(one, "000000000000000b", "000000000000000a", 1_100),
+        span(one, "000000000000000b", "000000000000000a", 1_200),
+        span(one, "000000000000000c", "000000000000000b", 1_300),
+        span(one, "000000000000000d", "000000000000000d", 1_400),
+        span(one, "000000000000000e", "000000000000000f", 1_500),
+        span(one, "000000000000000f", "000000000000000e", 1_600),
+        span(one, "0000000000000010", "00000000000000ff", 1_700),
+        span(two, "0000000000000011", "000000000000000a", 1_800),
+        span(two, "0000000000000012", "0000000000000011", 1_900),
+    ];
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+}
+
+#[test]
+fn the_parents_an_import_finds_are_the_ones_the_analysis_would_find() {
+    let mut files: Vec<(String, String)> =
+        FIXTURES.iter().map(|&(relative, _, _)| (relative.to_owned(), read_fixture(relative))).collect();
+    files.push(("messy.json".to_owned(), messy_otlp()));
+    for (name, seed, spans) in simulated() {
+        for format in Format::ALL {
+            files.push((format!("{name} seed {seed} as {format:?}"), formats::export(&spans, format)));
+        }
+    }
+    let mut orphans = 0;
+    let mut loops = 0;
+    for (origin, text) in &files {
+        let imported = formats::import(text, origin).unwrap_or_else(|error| panic!("{origin}: {error}"));
+        assert_eq!(imported.parents.len(), imported.spans.len(), "{origin}");
+        let found = assemble(&imported.spans);
+        let linked = assemble_linked(&imported.spans, &imported.parents);
+        assert_eq!(linked, found, "{origin}");
+        orphans +=
+            found.warnings().iter().filter(|warning| warning.kind == AnalysisWarningKind::Orphan).count();
+        loops += found
+            .warnings()
+            .iter()
+            .filter(|warning| warning.kind == AnalysisWarningKind::ParentCycle)
+            .count();
+    }
+    assert!(orphans >= 2 && loops >= 1, "sanity: orphans ({orphans}) and loops ({loops}) were compared");
+    // Parents that do not fit the spans are found again rather than trusted.
+    let imported = formats::import(&messy_otlp(), "messy.json").expect("imports");
+    let found = assemble(&imported.spans);
+    assert_eq!(assemble_linked(&imported.spans, &imported.parents[1..]), found);
+    let mut out_of_range = imported.parents.clone();
+    out_of_range[3] = Some(u32::MAX);
+    assert_eq!(assemble_linked(&imported.spans, &out_of_range), found);
+}
+
 fn seeds() -> Vec<u64> {
     match std::env::var("REQFLOW_SEED").ok().and_then(|seed| seed.parse().ok()) {
         Some(seed) => vec![seed],

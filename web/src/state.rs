@@ -266,8 +266,7 @@ impl State {
         match State::simulate(base, knobs, seed) {
             Ok(mut next) => {
                 if next.basis != self.basis {
-                    next.trace =
-                        Rc::new(TraceView::new(next.trace.spans.clone(), self.basis, Some(&next.scenario())));
+                    next.trace = Rc::new(next.trace.with_basis(self.basis, Some(&next.scenario())));
                     next.basis = self.basis;
                 }
                 let selected_id = self.selected.map(|idx| self.trace.spans[idx as usize].span_id);
@@ -285,11 +284,7 @@ impl State {
 
     fn with_basis(&self, basis: TimeBasis) -> State {
         let scenario = (!self.is_imported()).then(|| self.scenario());
-        State {
-            trace: Rc::new(TraceView::new(self.trace.spans.clone(), basis, scenario.as_ref())),
-            basis,
-            ..self.clone()
-        }
+        State { trace: Rc::new(self.trace.with_basis(basis, scenario.as_ref())), basis, ..self.clone() }
     }
 
     fn import(&self, file: String, text: &str) -> State {
@@ -298,7 +293,8 @@ impl State {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
             }
             Ok(imported) => {
-                let trace = measure("analyze", || TraceView::new(imported.spans, self.basis, None));
+                let trace =
+                    measure("analyze", || TraceView::imported(imported.spans, imported.parents, self.basis));
                 mark("reqflow:analyzed");
                 let warnings = imported.warnings.iter().map(|warning| warning.to_string()).collect();
                 State {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use reqflow_core::Span;
 use reqflow_core::analysis::{
-    TimeBasis, TraceAnalysis, WarningKind, analyze, group_by_trace, service_numbers,
+    TimeBasis, TraceAnalysis, WarningKind, analyze, analyze_linked, group_by_trace, service_numbers,
 };
 use reqflow_core::replay::Replay;
 use reqflow_core::scenario::Scenario;
@@ -46,12 +46,37 @@ pub struct TraceView {
     replay: OnceCell<Replay>,
     /// Every moment something starts or ends, sorted (the replay's steps); built on first use.
     moments: OnceCell<Vec<i64>>,
+    /// For imported traces, each span's parent as the import found it: analysing again (another
+    /// time basis) starts from these instead of matching the ids again.
+    parents: Option<Vec<Option<u32>>>,
 }
 
 impl TraceView {
     /// Analyses `spans`; `scenario` (for simulated traces) explains fragments in words.
     pub fn new(spans: Vec<Span>, basis: TimeBasis, scenario: Option<&Scenario>) -> TraceView {
-        let analysis = analyze(&spans, basis);
+        TraceView::build(spans, None, basis, scenario)
+    }
+
+    /// Analyses imported spans with the parents their import found (`Imported::parents`).
+    pub fn imported(spans: Vec<Span>, parents: Vec<Option<u32>>, basis: TimeBasis) -> TraceView {
+        TraceView::build(spans, Some(parents), basis, None)
+    }
+
+    /// The same spans analysed on another time basis.
+    pub fn with_basis(&self, basis: TimeBasis, scenario: Option<&Scenario>) -> TraceView {
+        TraceView::build(self.spans.clone(), self.parents.clone(), basis, scenario)
+    }
+
+    fn build(
+        spans: Vec<Span>,
+        parents: Option<Vec<Option<u32>>>,
+        basis: TimeBasis,
+        scenario: Option<&Scenario>,
+    ) -> TraceView {
+        let analysis = match &parents {
+            Some(parents) => analyze_linked(&spans, basis, parents),
+            None => analyze(&spans, basis),
+        };
         let order = analysis.tree.preorder().to_vec();
         let mut subtree_len = vec![0u32; spans.len()];
         // Walk the preorder backwards: a span's subtree is itself plus its children's subtrees.
@@ -107,6 +132,7 @@ impl TraceView {
             fragments,
             n_traces,
             fragment_roots,
+            parents,
         }
     }
 

@@ -260,9 +260,32 @@ fn has_parent_id(span: &Span) -> bool {
 
 /// Builds the tree of any set of spans. Never fails, never drops a span (see the module docs).
 pub fn assemble(spans: &[Span]) -> TraceTree {
-    let n_spans = n_spans_u32(spans);
     let mut warnings = Vec::new();
-    let mut parents = link_parents(spans, &mut warnings);
+    let parents = link_parents(spans, &mut warnings);
+    build_tree(spans, parents, warnings)
+}
+
+/// The same tree, from parents already found by index (`Imported::parents`: an import matches
+/// the parent ids as it reads, and its span ids are unique within each trace). Parents that do
+/// not fit `spans` are ignored and found again.
+pub fn assemble_linked(spans: &[Span], parents: &[Option<u32>]) -> TraceTree {
+    let fits = parents.len() == spans.len()
+        && parents.iter().flatten().all(|&parent| (parent as usize) < spans.len());
+    if !fits {
+        return assemble(spans);
+    }
+    let mut warnings = Vec::new();
+    for (span_idx, parent) in (0..n_spans_u32(spans)).zip(parents) {
+        if parent.is_none() && has_parent_id(&spans[span_idx as usize]) {
+            warn_orphan(&mut warnings, spans, span_idx);
+        }
+    }
+    build_tree(spans, parents.to_vec(), warnings)
+}
+
+/// The tree from each span's parent (before loops are cut) and the warnings so far.
+fn build_tree(spans: &[Span], mut parents: Vec<Option<u32>>, mut warnings: Vec<Warning>) -> TraceTree {
+    let n_spans = n_spans_u32(spans);
     cut_cycles(spans, &mut parents, &mut warnings);
 
     // Children in one flat array, grouped by parent.
@@ -388,16 +411,19 @@ fn link_parents(spans: &[Span], warnings: &mut Vec<Warning>) -> Vec<Option<u32>>
             parents[span_idx as usize] = Some(idx_of(keys[position]));
             continue;
         }
-        let span = &spans[span_idx as usize];
-        warn(warnings, spans, span_idx, WarningKind::Orphan).say(format!(
-            "{}'s parent {} is not among the trace's spans, so it is shown as a root: the \
-             parent may be a hop that records no spans, a span that was sampled out, or one \
-             still in flight",
-            Label(span),
-            span.parent_span_id.unwrap_or_default()
-        ));
+        warn_orphan(warnings, spans, span_idx);
     }
     parents
+}
+
+fn warn_orphan(warnings: &mut Vec<Warning>, spans: &[Span], span_idx: u32) {
+    let span = &spans[span_idx as usize];
+    warn(warnings, spans, span_idx, WarningKind::Orphan).say(format!(
+        "{}'s parent {} is not among the trace's spans, so it is shown as a root: the parent may \
+         be a hop that records no spans, a span that was sampled out, or one still in flight",
+        Label(span),
+        span.parent_span_id.unwrap_or_default()
+    ));
 }
 
 /// Finds every loop of parent links and cuts it at the member that starts first.

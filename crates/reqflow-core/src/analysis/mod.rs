@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::trace::{Span, SpanKind};
 
-pub use assembly::{TraceGroup, TraceGroups, TraceTree, Warning, WarningKind, assemble};
+pub use assembly::{TraceGroup, TraceGroups, TraceTree, Warning, WarningKind, assemble, assemble_linked};
 pub use assembly::{group_by_trace, span_label};
 pub use critical_path::{Bottleneck, CriticalPath, CriticalSegment, ServiceShare};
 pub use critical_path::{critical_path, self_times};
@@ -231,7 +231,15 @@ pub struct SpanFacts<'a> {
 /// critical path (from the primary root, see [`TraceTree::primary_root`]), per-service shares and
 /// the bottleneck, on the times `basis` selects.
 pub fn analyze(spans: &[Span], basis: TimeBasis) -> TraceAnalysis {
-    let tree = assemble(spans);
+    analyze_tree(spans, basis, assemble(spans))
+}
+
+/// `analyze` for imported spans, with the parents the import found (`Imported::parents`).
+pub fn analyze_linked(spans: &[Span], basis: TimeBasis, parents: &[Option<u32>]) -> TraceAnalysis {
+    analyze_tree(spans, basis, assemble_linked(spans, parents))
+}
+
+fn analyze_tree(spans: &[Span], basis: TimeBasis, tree: TraceTree) -> TraceAnalysis {
     let skew = adjust_clock_skew(spans, &tree);
     let times: Vec<Interval> = match basis {
         TimeBasis::Raw => spans.iter().map(Interval::of).collect(),

@@ -527,8 +527,8 @@ fn number_traces(drafts: &[Draft]) -> Vec<u32> {
 }
 
 /// The last pass of every importer: gives duplicate span ids fresh ids, reports missing parents,
-/// and places spans without times.
-pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Span> {
+/// and places spans without times. Returns the spans and each one's parent (by index).
+pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> (Vec<Span>, Vec<Option<u32>>) {
     // Each span as one 128-bit key (trace number, span id, index), sorted: equal ids are
     // neighbours, the first copy first. Sorting flat integer keys is much faster than a map of
     // 100,000 entries, and faster than tuples holding the 128-bit trace id (in wasm, comparing a
@@ -617,7 +617,8 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
 
     place_missing_starts(&mut drafts, &parent_of, warnings);
 
-    drafts
+    let parents = parent_of.iter().map(|parent| parent.map(|parent| parent as u32)).collect();
+    let spans = drafts
         .into_iter()
         .map(|mut draft| {
             let start_ns = draft.start_ns.unwrap_or(0);
@@ -639,7 +640,8 @@ pub(crate) fn finish(mut drafts: Vec<Draft>, warnings: &mut Warnings) -> Vec<Spa
             draft.span.end_ns = start_ns.saturating_add(duration_ns);
             draft.span
         })
-        .collect()
+        .collect();
+    (spans, parents)
 }
 
 /// Spans without a start go to their parent's start, else their earliest child's, else the

@@ -489,8 +489,8 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     for (trace_path, trace) in traces {
         import_trace(trace, &trace_path, &mut ids, &mut warnings, &mut drafts);
     }
-    let spans = finish(drafts, &mut warnings);
-    Ok(Imported { format: Format::Jaeger, spans, warnings: warnings.list })
+    let (spans, parents) = finish(drafts, &mut warnings);
+    Ok(Imported { format: Format::Jaeger, spans, warnings: warnings.list, parents })
 }
 
 fn import_trace(

@@ -513,8 +513,8 @@ fn convert_time(
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let (reader, drafts) = scan::read(strip_bom(text), origin)?;
     let mut warnings = reader.warnings;
-    let spans = finish(drafts, &mut warnings);
-    Ok(Imported { format: Format::Otlp, spans, warnings: warnings.list })
+    let (spans, parents) = finish(drafts, &mut warnings);
+    Ok(Imported { format: Format::Otlp, spans, warnings: warnings.list, parents })
 }
 
 /// `service.name` (required) and `host.name` of a resource; other attributes are reported.

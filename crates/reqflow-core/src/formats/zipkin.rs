@@ -295,8 +295,8 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     }
     resolve_shared_spans(&mut pending, &mut warnings);
     let drafts = pending.into_iter().map(|pending| pending.draft).collect();
-    let spans = finish(drafts, &mut warnings);
-    Ok(Imported { format: Format::Zipkin, spans, warnings: warnings.list })
+    let (spans, parents) = finish(drafts, &mut warnings);
+    Ok(Imported { format: Format::Zipkin, spans, warnings: warnings.list, parents })
 }
 
 fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
