@@ -27,7 +27,8 @@ for (let round = 0; round < rounds; round++) {
     await page.setInputFiles('input[type="file"]', file);
     await page.waitForFunction((before) => {
       const count = document.querySelector(".span-count")?.textContent;
-      return count !== before && !document.querySelector(".opening");
+      const painted = performance.getEntriesByName("reqflow:trace-painted").length > 0;
+      return count !== before && !document.querySelector(".opening") && painted;
     }, before, { timeout: 120_000 });
     build.runs.push(
       await page.evaluate(() => {

@@ -46,6 +46,9 @@ pub struct TraceView {
     replay: OnceCell<Replay>,
     /// Every moment something starts or ends, sorted (the replay's steps); built on first use.
     moments: OnceCell<Vec<i64>>,
+    /// Which services call which (indices into `services`, sorted): a span under a span of
+    /// another service is a call from that service to its own.
+    pub service_calls: Vec<(usize, usize)>,
     /// For imported traces, each span's parent as the import found it: analysing again (another
     /// time basis) starts from these instead of matching the ids again.
     parents: Option<Vec<Option<u32>>>,
@@ -103,6 +106,7 @@ impl TraceView {
             })
             .collect();
         let colour = numbers.iter().map(|&number| (slots[number as usize] % PALETTE.len()) as u8).collect();
+        let service_calls = service_calls(&analysis, &numbers, &slots);
         let n_services = names.len();
         let start_ns = analysis.times.iter().map(|time| time.start_ns).min().unwrap_or(0);
         let end_ns = analysis.times.iter().map(|time| time.end_ns).max().unwrap_or(start_ns).max(start_ns);
@@ -133,6 +137,7 @@ impl TraceView {
             n_traces,
             fragment_roots,
             parents,
+            service_calls,
         }
     }
 
@@ -269,6 +274,22 @@ fn fragment_sentences(
         .collect()
 }
 
+/// The distinct (caller, callee) service pairs of the tree, as `services` slots. Neighbouring
+/// spans mostly repeat the pair just seen, so only new pairs reach the set.
+fn service_calls(analysis: &TraceAnalysis, numbers: &[u32], slots: &[usize]) -> Vec<(usize, usize)> {
+    let mut calls = BTreeSet::new();
+    let mut last = None;
+    for (span_idx, &callee) in (0u32..).zip(numbers) {
+        let Some(parent) = analysis.tree.parent(span_idx) else { continue };
+        let caller = numbers[parent as usize];
+        if caller != callee && last != Some((caller, callee)) {
+            last = Some((caller, callee));
+            calls.insert((slots[caller as usize], slots[callee as usize]));
+        }
+    }
+    calls.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +299,39 @@ mod tests {
         let scenario = builtins::load(name).expect("built-in");
         let trace = Simulation::new(&scenario).expect("compiles").simulate_one(seed).expect("runs");
         TraceView::new(trace.spans, TimeBasis::Adjusted, Some(&scenario))
+    }
+
+    #[test]
+    fn service_calls_are_the_dependency_graph_edges() {
+        for (name, seed) in [("try-it", 1), ("broken-propagation", 2), ("netflix-fanout", 3)] {
+            let view = view(name, seed);
+            let graph = reqflow_core::analysis::dependencies(&view.spans, &view.analysis.tree);
+            let mut calls: Vec<(&str, &str)> = view
+                .service_calls
+                .iter()
+                .map(|&(caller, callee)| (view.services[caller].as_str(), view.services[callee].as_str()))
+                .collect();
+            calls.sort();
+            let edges: Vec<(&str, &str)> =
+                graph.edges.iter().map(|edge| (edge.caller.as_str(), edge.callee.as_str())).collect();
+            assert_eq!(calls, edges, "{name}");
+            assert!(!calls.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_imported_view_keeps_the_import_parents_on_another_basis() {
+        let spans = view("netflix-fanout", 1).spans;
+        let text = reqflow_core::formats::export(&spans, reqflow_core::formats::Format::Zipkin);
+        let imported = reqflow_core::formats::import(&text, "netflix.json").expect("imports");
+        let linked = TraceView::imported(imported.spans.clone(), imported.parents, TimeBasis::Adjusted);
+        let found = TraceView::new(imported.spans, TimeBasis::Adjusted, None);
+        assert_eq!(linked.analysis, found.analysis);
+        assert_eq!(linked.service_calls, found.service_calls);
+        let raw = linked.with_basis(TimeBasis::Raw, None);
+        assert_eq!(raw.analysis.basis, TimeBasis::Raw);
+        assert_eq!(raw.parents, linked.parents);
+        assert_eq!(raw.analysis.tree, found.analysis.tree);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! replay the requests, responses and messages travelling along them.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use reqflow_core::replay::Leg;
 use reqflow_core::waterfall::format_duration;
@@ -36,11 +37,12 @@ fn graph(state: &State) -> (Vec<Node>, Vec<(usize, usize)>) {
     let mut edges: Vec<(String, String)> = Vec::new();
     let mut entry = None;
     if state.is_imported() {
-        let deps = reqflow_core::analysis::dependencies(&state.trace.spans, &state.trace.analysis.tree);
-        for name in &state.trace.services {
+        let services = &state.trace.services;
+        for name in services {
             names.push((name.clone(), true, true, 0));
         }
-        edges.extend(deps.edges.iter().map(|edge| (edge.caller.clone(), edge.callee.clone())));
+        let calls = state.trace.service_calls.iter();
+        edges.extend(calls.map(|&(caller, callee)| (services[caller].clone(), services[callee].clone())));
         if let Some(&root) = state.trace.order.first() {
             entry = Some(state.trace.spans[root as usize].service.to_string());
         }
@@ -111,7 +113,12 @@ fn graph(state: &State) -> (Vec<Node>, Vec<(usize, usize)>) {
 pub fn diagram(props: &DiagramProps) -> Html {
     let state = &props.state;
     let trace = &state.trace;
-    let (nodes, edges) = graph(state);
+    // Once per trace (every knob change makes a new one), not on every selection or replay tick.
+    let graph = {
+        let state = state.clone();
+        use_memo(Rc::as_ptr(&state.trace) as usize, move |_| graph(&state))
+    };
+    let (nodes, edges) = (&graph.0, &graph.1);
     let width = nodes.iter().map(|node| node.x + NODE_W + 10.0).fold(200.0, f64::max);
     let height = nodes.iter().map(|node| node.y + NODE_H + 10.0).fold(60.0, f64::max);
     let now = state.replay.map(|replay| replay.now_ns);
