@@ -1,7 +1,7 @@
 // Compares the import of a big trace file between two builds of the page, alternating runs so both
 // see the same machine noise: `node tests/e2e/bench-import-ab.mjs DIST_A DIST_B FILE [ROUNDS]`.
-// Prints, per build, the median of each phase and of import → laid out. A tool for deciding
-// whether a change made the import faster; not a test.
+// Prints, per build, the median (and minimum) of each phase and of import → laid out. A tool
+// for deciding whether a change made the import faster; not a test.
 import { launchBrowser, serveDist } from "./harness.mjs";
 
 const [distA, distB, file] = process.argv.slice(2, 5);
@@ -49,6 +49,10 @@ for (const build of builds) build.server.close();
 const median = (values) => values.slice().sort((a, b) => a - b)[values.length >> 1];
 for (const build of builds) {
   const names = Object.keys(build.runs[0]);
-  const parts = names.map((name) => `${name} ${median(build.runs.map((run) => run[name] ?? 0)).toFixed(0)}`);
+  const min = (values) => Math.min(...values);
+  const parts = names.map((name) => {
+    const values = build.runs.map((run) => run[name] ?? 0);
+    return `${name} ${median(values).toFixed(0)} (min ${min(values).toFixed(0)})`;
+  });
   console.log(`${build.name}: ${parts.join(", ")} | totals ${build.runs.map((run) => run.total.toFixed(0)).join(" ")}`);
 }

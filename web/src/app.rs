@@ -88,7 +88,6 @@ pub fn app() -> Html {
         let readers = readers.clone();
         Callback::from(move |file: web_sys::File| {
             mark("reqflow:import-start");
-            crate::warm_up::reserve_heap(file.size());
             // Shown while the browser reads the file (the page stays responsive until then).
             state.dispatch(Action::Opening(file.name(), file.size()));
             let state = state.clone();

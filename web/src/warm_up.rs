@@ -33,18 +33,6 @@ pub fn warm_up() -> usize {
     n_spans
 }
 
-/// Requests a pre-grown heap for reading a file of `size` bytes: the file's bytes, and about as
-/// much again for the spans read from it. Growing wasm memory is a call into the browser that
-/// can take milliseconds; asking once, while the browser reads the file, is cheaper than growing
-/// step by step during the parse. The memory is only reserved (allocated and freed at once, so
-/// the allocator keeps it), not written.
-pub fn reserve_heap(size: f64) {
-    if let Ok(size) = usize::try_from(size as u64) {
-        let mut reserve = Vec::<u8>::new();
-        reserve.try_reserve_exact(size.saturating_mul(2)).ok();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
