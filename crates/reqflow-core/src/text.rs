@@ -281,7 +281,7 @@ impl Interner {
 /// Byte equality eight bytes at a time: in wasm, `==` on strings calls a `memcmp` that compares
 /// byte by byte, and interning compares every name of a big file once.
 #[inline(always)]
-fn same_bytes(left: &[u8], right: &[u8]) -> bool {
+pub(crate) fn same_bytes(left: &[u8], right: &[u8]) -> bool {
     if left.len() != right.len() {
         return false;
     }
