@@ -318,7 +318,8 @@ impl<'a> Scanner<'a> {
     fn span(&mut self) -> Scan<SpanIn<'a>> {
         let mut span = SpanIn::default();
         let mut seen = Seen::default();
-        self.object("a span object", &mut |scanner, key| {
+        let compact = self.compact_span_start(&mut span, &mut seen)?;
+        let mut member = |scanner: &mut Self, key| {
             let at = scanner.pos;
             match key {
                 TRACE_ID => field!(seen, 0, key, at, span.trace_id => scanner.text()),
@@ -338,8 +339,75 @@ impl<'a> Scanner<'a> {
                 STATUS => field!(seen, 10, key, at, span.status => scanner.status()),
                 _ => scanner.skip(),
             }
-        })?;
+        };
+        match compact {
+            Some(more) => self.members(more, &mut member)?,
+            None => self.object("a span object", &mut member)?,
+        }
         Ok(span)
+    }
+
+    /// The first fields of a span, when it is written compactly with them in the usual order
+    /// (`traceId`, `spanId`, `parentSpanId`, `name`, `kind`, `startTimeUnixNano`,
+    /// `endTimeUnixNano`, any of them missing): read as whole words, as the general reader would
+    /// read them. Stops before the first field it does not expect (or cannot read this way), and
+    /// says whether another member follows: the general reader goes on from there. `None` (the
+    /// position unchanged) when the span does not start with `{"traceId":"`.
+    fn compact_span_start(&mut self, span: &mut SpanIn<'a>, seen: &mut Seen) -> Scan<Option<bool>> {
+        let start = self.pos;
+        if self.ahead(b"{\"traceId\":\"").is_none() {
+            return Ok(None);
+        }
+        let Some(trace_id) = self.plain_string() else {
+            self.pos = start;
+            return Ok(None);
+        };
+        span.trace_id = Some(Cow::Borrowed(trace_id));
+        seen.0 |= 1;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        // Each field: the words that start it, its bit in `seen`, and its value read this way.
+        let fields: [(&[u8], u32); 6] = [
+            (b",\"spanId\":\"", 1),
+            (b",\"parentSpanId\":\"", 2),
+            (b",\"name\":\"", 3),
+            (b",\"kind\":", 4),
+            (b",\"startTimeUnixNano\":\"", 5),
+            (b",\"endTimeUnixNano\":\"", 6),
+        ];
+        for (words, bit) in fields {
+            let before = self.pos;
+            if self.ahead(words).is_none() {
+                continue;
+            }
+            let read = match bit {
+                1 => self.plain_string().map(|text| span.span_id = Some(Cow::Borrowed(text))),
+                2 => self.plain_string().map(|text| span.parent_span_id = Some(Cow::Borrowed(text))),
+                3 => self.plain_string().map(|text| span.name = Some(Cow::Borrowed(text))),
+                4 => self.one_digit().map(|kind| span.kind = Some(serde_json::Value::from(kind))),
+                5 => self.plain_decimal().map(|ns| span.start_time_unix_nano = Some(JsonInt(ns))),
+                _ => self.plain_decimal().map(|ns| span.end_time_unix_nano = Some(JsonInt(ns))),
+            };
+            if read.is_none() {
+                self.pos = before;
+                break;
+            }
+            seen.0 |= 1 << bit;
+        }
+        self.separator_or(b'}', "EOF while parsing an object").map(Some)
+    }
+
+    /// A one-digit JSON number (an enum), when the member ends right after it.
+    fn one_digit(&mut self) -> Option<u8> {
+        match self.bytes.get(self.pos..self.pos + 2)? {
+            &[digit @ b'0'..=b'9', b',' | b'}'] => {
+                self.pos += 1;
+                Some(digit - b'0')
+            }
+            _ => None,
+        }
     }
 
     /// A list of `KeyValue`s, into [`Scanner::kvs`].
@@ -374,7 +442,6 @@ impl<'a> Scanner<'a> {
     /// of key by key. Anything else (whitespace, another order, escapes, other kinds) gives `None`
     /// with the position unchanged, and the general reader takes it from there: the result is
     /// the same either way, this is only faster (four attributes a span are most of a file).
-    #[inline(always)]
     fn compact_key_value(&mut self) -> Option<KeyValueIn<'a>> {
         let start = self.pos;
         let kv = self.try_compact_key_value();
@@ -391,7 +458,7 @@ impl<'a> Scanner<'a> {
         let value = if self.ahead(b"stringValue\":\"").is_some() {
             ValueIn::Str(Cow::Borrowed(self.plain_string()?))
         } else if self.ahead(b"intValue\":\"").is_some() {
-            ValueIn::Int(self.plain_decimal()?)
+            ValueIn::Int(i64::try_from(self.plain_decimal()?).ok()?)
         } else if self.ahead(b"boolValue\":true").is_some() {
             ValueIn::Bool(true)
         } else {
@@ -403,7 +470,6 @@ impl<'a> Scanner<'a> {
     }
 
     /// Steps over `literal` if the text continues with it.
-    #[inline(always)]
     fn ahead(&mut self, literal: &[u8]) -> Option<()> {
         let next = self.bytes.get(self.pos..self.pos + literal.len())?;
         same_bytes(next, literal).then(|| self.pos += literal.len())
@@ -411,7 +477,6 @@ impl<'a> Scanner<'a> {
 
     /// The rest of a string without escapes (just after its opening quote), and its closing
     /// quote.
-    #[inline(always)]
     fn plain_string(&mut self) -> Option<&'a str> {
         let start = self.pos;
         let len = string_end(&self.bytes[start..]).filter(|&len| self.bytes[start + len] == b'"')?;
@@ -420,23 +485,23 @@ impl<'a> Scanner<'a> {
         self.text.get(start..start + len)
     }
 
-    /// The rest of a decimal string written the canonical way (`0`, or up to 18 digits not
-    /// starting with 0, maybe after `-`: always an `i64`), and its closing quote.
-    #[inline(always)]
-    fn plain_decimal(&mut self) -> Option<i64> {
+    /// The rest of a decimal string written the canonical way (`0`, or up to 19 digits not
+    /// starting with 0, maybe after `-`), and its closing quote.
+    fn plain_decimal(&mut self) -> Option<i128> {
         let negative = self.ahead(b"-").is_some();
         let digits_start = self.pos;
-        let mut value: i64 = 0;
+        let mut value: u64 = 0;
         while let Some(&byte) = self.bytes.get(self.pos).filter(|byte| byte.is_ascii_digit()) {
-            // (Wrapping: more than 18 digits are refused below, after the loop.)
-            value = value.wrapping_mul(10).wrapping_add(i64::from(byte - b'0'));
+            // (Wrapping: more than 19 digits are refused below, after the loop; 19 always fit.)
+            value = value.wrapping_mul(10).wrapping_add(u64::from(byte - b'0'));
             self.pos += 1;
         }
         let n_digits = self.pos - digits_start;
         let canonical = match self.bytes.get(digits_start) {
             Some(b'0') => n_digits == 1 && !negative,
-            _ => (1..=18).contains(&n_digits),
+            _ => (1..=19).contains(&n_digits),
         };
+        let value = i128::from(value);
         (canonical && self.ahead(b"\"").is_some()).then_some(if negative { -value } else { value })
     }
 
@@ -729,7 +794,12 @@ impl<'a> Scanner<'a> {
     /// (Closures are passed as `dyn`: one copy of the loop instead of one per caller keeps the
     /// browser bundle small.)
     fn object(&mut self, expected: &str, member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>) -> Scan<()> {
-        let mut more = self.open(b'{', b'}', expected)?;
+        let more = self.open(b'{', b'}', expected)?;
+        self.members(more, member)
+    }
+
+    /// The members of an object already opened (`more`: whether one follows).
+    fn members(&mut self, mut more: bool, member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>) -> Scan<()> {
         while more {
             if self.peek_value()? != b'"' {
                 return Err(self.error("key must be a string"));
@@ -999,6 +1069,67 @@ mod tests {
 
     fn kinds(warnings: &[ImportWarning]) -> Vec<&WarningKind> {
         warnings.iter().map(|warning| &warning.kind).collect()
+    }
+
+    #[test]
+    fn compact_spans_read_like_spaced_ones() {
+        let ids = r#""traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174""#;
+        let times = r#""startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000""#;
+        let cases = [
+            format!(
+                r#"{{{ids},"parentSpanId":"eee19b7ec3c1b175","name":"GET /","kind":2,{times},"attributes":[]}}"#
+            ),
+            format!(r#"{{{ids},"name":"no parent","kind":3,{times}}}"#),
+            format!(r#"{{{ids},"name":"esc\"aped","kind":1,{times}}}"#),
+            format!(r#"{{{ids},"name":"named kind","kind":"SPAN_KIND_SERVER",{times}}}"#),
+            format!(r#"{{{ids},"name":"odd kind","kind":7,{times}}}"#),
+            format!(r#"{{{ids},"name":"two digits","kind":12,{times}}}"#),
+            format!(r#"{{{ids},"name":"minus","kind":-1,{times}}}"#),
+            format!(
+                r#"{{{ids},"name":"numbers","startTimeUnixNano":1544712660000000000,"endTimeUnixNano":"1544712661000000000"}}"#
+            ),
+            format!(
+                r#"{{{ids},"name":"twenty digits","startTimeUnixNano":"15447126600000000000","endTimeUnixNano":"1"}}"#
+            ),
+            format!(r#"{{{ids},"name":"zero","startTimeUnixNano":"0","endTimeUnixNano":"007"}}"#),
+            format!(r#"{{{ids},"kind":2,"name":"kind first",{times}}}"#),
+            format!(
+                r#"{{"spanId":"eee19b7ec3c1b174","traceId":"5b8efff798038103d269b633813fc60c","name":"ids swapped",{times}}}"#
+            ),
+            format!(r#"{{{ids},"name":"status","kind":2,{times},"status":{{"code":2,"message":"boom"}}}}"#),
+            format!(r#"{{{ids},"name":null,"kind":null,{times}}}"#),
+            r#"{"traceId":"5b8efff798038103d269b633813fc60c"}"#.to_owned(),
+        ];
+        let spaced = |case: &str| case.replace("\":", "\": ").replace(",\"", ", \"");
+        let document = |span: &str| {
+            format!(
+                r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"spans":[{span}]}}]}}]}}"#
+            )
+        };
+        for case in &cases {
+            let compact = import(&document(case), "t.json");
+            let general = import(&document(&spaced(case)), "t.json");
+            match (compact, general) {
+                (Ok(compact), Ok(general)) => {
+                    assert_eq!(compact.spans, general.spans, "{case}");
+                    assert_eq!(compact.warnings, general.warnings, "{case}");
+                }
+                (compact, general) => assert_eq!(compact.is_err(), general.is_err(), "{case}"),
+            }
+        }
+        let read = read_ok(&document(&cases[0]));
+        assert_eq!(read.spans[0].name, "GET /");
+        assert_eq!(read.spans[0].kind, SpanKind::Server);
+        assert_eq!(read.spans[0].end_ns - read.spans[0].start_ns, 1_000_000_000);
+        // Duplicates and broken values are errors either way, naming the field.
+        let duplicate = format!(r#"{{{ids},"traceId":"5b8efff798038103d269b633813fc60c"}}"#);
+        let error = import(&document(&duplicate), "t.json").expect_err("duplicate").to_string();
+        assert!(error.contains("duplicate field `traceId`"), "{error}");
+        let broken = format!(r#"{{{ids},"name":5}}"#);
+        let error = import(&document(&broken), "t.json").expect_err("a number for a name").to_string();
+        assert!(error.contains("in `name`"), "{error}");
+        let unclosed = format!(r#"{{{ids},"name":"x""#);
+        assert!(import(&document(&unclosed), "t.json").is_err());
     }
 
     #[test]
