@@ -1,7 +1,10 @@
 //! The top component: the "Try it" page. It wires state to components and side effects (URL,
 //! files, downloads, performance marks); the components only render.
 
+use std::cell::RefCell;
 use std::rc::Rc;
+
+use gloo::timers::callback::Timeout;
 
 use gloo::file::callbacks::FileReader;
 use reqflow_core::analysis::TimeBasis;
@@ -20,13 +23,15 @@ use crate::io;
 use crate::state::{Action, Source, State};
 use crate::timing::mark;
 use crate::trace_view::PALETTE;
+use crate::warm_up::WarmUp;
 
 /// How many services the legend names (more would crowd the page; the rest are counted).
 const LEGEND_MAX: usize = 24;
 
-/// How long after the page starts the import path is warmed up: after the first paint, and
-/// before a person has had time to pick a file.
+/// When the import path is warmed up: after the first paint, a step every so often, done before
+/// a person has had time to pick a file.
 const WARM_UP_AFTER_MS: u32 = 300;
+const WARM_UP_EVERY_MS: u32 = 60;
 
 /// Replay clock period: 25 frames a second is smooth and leaves the main thread free.
 const TICK_MS: u32 = 40;
@@ -56,12 +61,18 @@ pub fn app() -> Html {
     }
 
     // Once the page is up and idle, run the import path on a small trace so the first real
-    // import does not pay for compiling it (see warm_up.rs).
+    // import does not pay for compiling it (see warm_up.rs): a step per task.
     use_effect_with((), |_| {
-        let timeout = gloo::timers::callback::Timeout::new(WARM_UP_AFTER_MS, || {
-            crate::timing::measure("warm-up", crate::warm_up::warm_up);
-        });
-        move || drop(timeout)
+        let warm_up = Rc::new(RefCell::new(WarmUp::default()));
+        let steps: Vec<Timeout> = (0..WarmUp::STEPS as u32)
+            .map(|step| {
+                let warm_up = warm_up.clone();
+                Timeout::new(WARM_UP_AFTER_MS + step * WARM_UP_EVERY_MS, move || {
+                    crate::timing::measure("warm-up", || warm_up.borrow_mut().step());
+                })
+            })
+            .collect();
+        move || drop(steps)
     });
 
     // The replay clock: ticks while playing. With reduced motion it steps from moment to moment

@@ -4,7 +4,7 @@
 //! compile), and recompiles it optimised only once it has run a while. An import runs code the
 //! page has not used before (the OTLP reader, the analysis of an imported trace), so the first
 //! big import paid for compiling it and then ran most of the file on baseline code. Importing a
-//! small trace once, in an idle moment after the page is up, does that work early: the user's
+//! small trace a few times, in idle moments after the page is up, does that work early: the user's
 //! first import then starts on compiled, mostly optimised code.
 
 use reqflow_core::analysis::TimeBasis;
@@ -13,24 +13,80 @@ use reqflow_core::{Simulation, builtins};
 
 use crate::trace_view::TraceView;
 
-/// The warm-up trace: a few hundred spans of `netflix-fanout`, exported as OTLP/JSON (≈ 100 KB)
-/// and imported back, a few times so the browser sees the reader's loops as hot.
-const ROUNDS: usize = 4;
+/// The warm-up trace: 60 requests of the default scenario (≈ 300 spans), written as compact
+/// OTLP/JSON like the files tools write, imported and analysed a few times so the browser sees
+/// the reader's loops as hot.
+const REQUESTS: u64 = 60;
+const ROUNDS: usize = 3;
 
-/// Imports and analyses a small trace; returns how many spans it read (zero if a step failed:
-/// warming up is only an optimisation, so it never reports errors).
-pub fn warm_up() -> usize {
-    let Some(scenario) = builtins::load("netflix-fanout") else { return 0 };
-    let Ok(trace) = Simulation::new(&scenario).and_then(|simulation| simulation.simulate_one(1)) else {
-        return 0;
-    };
-    let text = formats::export(&trace.spans, Format::Otlp);
-    let mut n_spans = 0;
-    for _ in 0..ROUNDS {
-        let Ok(imported) = formats::import(&text, "warm-up.json") else { return 0 };
-        n_spans += TraceView::new(imported.spans, TimeBasis::Adjusted, None).spans.len();
+/// The warm-up, a step at a time: the trace is written first, then each round imports and
+/// analyses it. Steps are meant to run in separate tasks, a few milliseconds each, so the page
+/// never stalls for the whole of it.
+#[derive(Debug, Default)]
+pub struct WarmUp {
+    text: Option<String>,
+    rounds: usize,
+}
+
+impl WarmUp {
+    /// How many steps there are.
+    pub const STEPS: usize = 1 + ROUNDS;
+
+    /// Runs the next step; returns how many spans it read (zero for the first step, after the
+    /// last one, or if a step failed: warming up is only an optimisation, it never reports
+    /// errors).
+    pub fn step(&mut self) -> usize {
+        let Some(text) = &self.text else {
+            self.text = Some(trace_text().unwrap_or_default());
+            return 0;
+        };
+        if self.rounds == ROUNDS {
+            return 0;
+        }
+        self.rounds += 1;
+        match formats::import(text, "warm-up.json") {
+            Ok(imported) => {
+                TraceView::imported(imported.spans, imported.parents, TimeBasis::Adjusted).spans.len()
+            }
+            Err(_) => 0,
+        }
     }
-    n_spans
+}
+
+/// The warm-up trace as compact OTLP/JSON.
+fn trace_text() -> Option<String> {
+    let scenario = builtins::load(builtins::DEFAULT)?;
+    let simulation = Simulation::new(&scenario).ok()?;
+    let mut spans = Vec::new();
+    for seed in 1..=REQUESTS {
+        spans.extend(simulation.simulate_one(seed).ok()?.spans);
+    }
+    Some(compact(&formats::export(&spans, Format::Otlp)))
+}
+
+/// The JSON `text` without whitespace between tokens (the export is indented for people to
+/// read; files from tracing tools are compact, and the reader has a faster path for those).
+fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_ascii_whitespace() {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -38,8 +94,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_warm_up_imports_and_analyses_a_real_trace() {
-        // netflix-fanout's request: 255 spans, every round.
-        assert_eq!(warm_up(), ROUNDS * 255);
+    fn the_warm_up_imports_and_analyses_a_real_trace_a_round_per_step() {
+        let mut warm_up = WarmUp::default();
+        assert_eq!(warm_up.step(), 0, "the first step writes the trace");
+        let rounds: Vec<usize> = (1..WarmUp::STEPS).map(|_| warm_up.step()).collect();
+        assert_eq!(rounds.len(), ROUNDS);
+        assert!(rounds[0] >= 4 * REQUESTS as usize, "{rounds:?}");
+        assert!(rounds.iter().all(|&n_spans| n_spans == rounds[0]), "{rounds:?}");
+        assert_eq!(warm_up.step(), 0, "nothing after the last round");
+    }
+
+    #[test]
+    fn compact_json_reads_the_same_and_keeps_strings_whole() {
+        let text = "{\n  \"a b\": [1, 2],\n  \"c\": \"x \\\" y\\\\\",\n  \"d\": \" \"\n}";
+        assert_eq!(compact(text), "{\"a b\":[1,2],\"c\":\"x \\\" y\\\\\",\"d\":\" \"}");
+        let spans = Simulation::new(&builtins::load("clock-skew").expect("built-in"))
+            .and_then(|simulation| simulation.simulate_one(3))
+            .expect("runs")
+            .spans;
+        let pretty = formats::export(&spans, Format::Otlp);
+        let read = |text: &str| formats::import(text, "t.json").expect("imports");
+        assert!(compact(&pretty).len() < pretty.len() * 3 / 4);
+        assert_eq!(read(&compact(&pretty)), read(&pretty));
     }
 }
