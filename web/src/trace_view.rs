@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use reqflow_core::Span;
 use reqflow_core::analysis::{
-    TimeBasis, TraceAnalysis, WarningKind, analyze, analyze_linked, group_by_trace, service_numbers,
+    TimeBasis, TraceAnalysis, WarningKind, analyze, analyze_linked, group_by_trace, service_calls,
+    service_numbers,
 };
 use reqflow_core::replay::Replay;
 use reqflow_core::scenario::Scenario;
@@ -106,7 +107,10 @@ impl TraceView {
             })
             .collect();
         let colour = numbers.iter().map(|&number| (slots[number as usize] % PALETTE.len()) as u8).collect();
-        let service_calls = service_calls(&analysis, &numbers, &slots);
+        let service_calls = service_calls(&analysis.tree, &numbers)
+            .into_iter()
+            .map(|(caller, callee)| (slots[caller as usize], slots[callee as usize]))
+            .collect();
         let n_services = names.len();
         let start_ns = analysis.times.iter().map(|time| time.start_ns).min().unwrap_or(0);
         let end_ns = analysis.times.iter().map(|time| time.end_ns).max().unwrap_or(start_ns).max(start_ns);
@@ -272,22 +276,6 @@ fn fragment_sentences(
             }
         })
         .collect()
-}
-
-/// The distinct (caller, callee) service pairs of the tree, as `services` slots. Neighbouring
-/// spans mostly repeat the pair just seen, so only new pairs reach the set.
-fn service_calls(analysis: &TraceAnalysis, numbers: &[u32], slots: &[usize]) -> Vec<(usize, usize)> {
-    let mut calls = BTreeSet::new();
-    let mut last = None;
-    for (span_idx, &callee) in (0u32..).zip(numbers) {
-        let Some(parent) = analysis.tree.parent(span_idx) else { continue };
-        let caller = numbers[parent as usize];
-        if caller != callee && last != Some((caller, callee)) {
-            last = Some((caller, callee));
-            calls.insert((slots[caller as usize], slots[callee as usize]));
-        }
-    }
-    calls.into_iter().collect()
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub use assembly::{TraceGroup, TraceGroups, TraceTree, Warning, WarningKind, ass
 pub use assembly::{group_by_trace, span_label};
 pub use critical_path::{Bottleneck, CriticalPath, CriticalSegment, ServiceShare};
 pub use critical_path::{critical_path, self_times};
-pub use deps::{DependencyEdge, DependencyGraph, dependencies, dependencies_of_traces};
+pub use deps::{DependencyEdge, DependencyGraph, dependencies, dependencies_of_traces, service_calls};
 pub use skew::{ClockSkew, ShiftKind, SpanShift, adjust_clock_skew};
 
 /// A stretch of time in epoch nanoseconds, `start_ns..end_ns`.
