@@ -13,9 +13,15 @@ const builds = [
   { name: distB, server: await serveDist(distB), runs: [] },
 ];
 const browser = await launchBrowser();
-const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+// FRESH=1: a new tab for every run (instead of navigating the same tab).
+const FRESH = process.env.FRESH === "1";
+let page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
 for (let round = 0; round < rounds; round++) {
   for (const build of round % 2 ? [...builds].reverse() : builds) {
+    if (FRESH) {
+      await page.close();
+      page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    }
     await page.goto(build.server.url);
     await page.waitForSelector(".waterfall .row");
     await page.waitForTimeout(SETTLE_MS);
