@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
 
-use gloo::file::callbacks::FileReader;
 use reqflow_core::analysis::TimeBasis;
 use reqflow_core::builtins;
 use reqflow_core::formats::{self, Format};
@@ -39,7 +38,7 @@ const TICK_MS: u32 = 40;
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| State::from_hash(&io::location_hash()));
-    let readers = use_mut_ref(Vec::<FileReader>::new);
+    let readers = use_mut_ref(Vec::<io::Reading>::new);
     let copied = use_state(|| false);
 
     // The address bar is always a share link for what is on screen (simulated traces).
@@ -107,7 +106,7 @@ pub fn app() -> Html {
                 Err(error) => state.dispatch(Action::Fail(error)),
             });
             let mut readers = readers.borrow_mut();
-            readers.retain(|_| false);
+            readers.clear();
             readers.push(reader);
         })
     };

@@ -1,27 +1,139 @@
 //! Browser side effects: reading a dropped or picked file, downloading text, the URL hash,
 //! the clipboard. Called from event handlers and effects, never from `reduce`.
 
-use gloo::file::callbacks::FileReader;
-use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Url};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, ReadableStreamDefaultReader, Url};
+
+type Done = Box<dyn FnOnce(Result<(String, String), String>)>;
+
+/// A file being read. Dropping it stops the reading (`done` is then never called).
+pub struct Reading(Rc<RefCell<Stream>>);
+
+/// A file read as a stream of chunks, each copied into wasm memory as it arrives: the copy
+/// overlaps the reading, and the browser never holds the whole file as one more 50 MB buffer
+/// (fresh memory is slow to touch the first time; an import touches enough of it already).
+struct Stream {
+    name: String,
+    reader: ReadableStreamDefaultReader,
+    bytes: Vec<u8>,
+    /// Called with each `read()` result, and with a failed read.
+    on_chunk: Closure<dyn FnMut(JsValue)>,
+    on_error: Closure<dyn FnMut(JsValue)>,
+    /// Whether a `read()` is waiting for its promise (see `Drop for Reading`).
+    waiting: bool,
+    done: Option<Done>,
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        let Ok(mut stream) = self.0.try_borrow_mut() else { return };
+        stream.done = None;
+        if stream.waiting {
+            // The pending read still holds the callbacks: they must outlive it (they only hold
+            // a weak reference, so nothing else is kept). Cancelling settles it soon.
+            let _ = stream.reader.cancel();
+            let on_chunk = std::mem::replace(&mut stream.on_chunk, Closure::new(|_: JsValue| {}));
+            let on_error = std::mem::replace(&mut stream.on_error, Closure::new(|_: JsValue| {}));
+            on_chunk.forget();
+            on_error.forget();
+        }
+    }
+}
 
 /// Starts reading `file` as UTF-8 text; `done` gets the file name and the text or an error
 /// message. Reading stops if the returned handle is dropped, so keep it until `done` runs.
 ///
-/// The file is read as bytes and checked as UTF-8 here: a 50 MB trace then crosses into wasm as
-/// one copy, instead of being decoded into a JavaScript string and encoded back.
-pub fn read_file(file: File, done: impl FnOnce(Result<(String, String), String>) + 'static) -> FileReader {
-    let file = gloo::file::File::from(file);
+/// The file is read as bytes and checked as UTF-8 here: a 50 MB trace then crosses into wasm
+/// once, instead of being decoded into a JavaScript string and encoded back.
+pub fn read_file(file: File, done: impl FnOnce(Result<(String, String), String>) + 'static) -> Reading {
     let name = file.name();
-    gloo::file::callbacks::read_as_bytes(&file, move |result| {
-        crate::timing::measure_since("read", "reqflow:import-start");
-        done(match result {
-            Ok(bytes) => crate::timing::measure("utf8", || utf8_text(bytes))
-                .map(|text| (name.clone(), text))
-                .map_err(|error| format!("{name}: {error}")),
-            Err(error) => Err(format!("{name}: cannot read the file ({error})")),
+    let reader: ReadableStreamDefaultReader = file.stream().get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    // A file too big to hold is not refused here: it fails when a chunk no longer fits.
+    bytes.try_reserve_exact(usize::try_from(file.size() as u64).unwrap_or(0)).ok();
+    let stream = Rc::new_cyclic(|weak: &Weak<RefCell<Stream>>| {
+        let (on_chunk_weak, on_error_weak) = (weak.clone(), weak.clone());
+        RefCell::new(Stream {
+            name,
+            reader,
+            bytes,
+            on_chunk: Closure::new(move |result| chunk_arrived(&on_chunk_weak, &result)),
+            on_error: Closure::new(move |error| reading_failed(&on_error_weak, &error)),
+            waiting: false,
+            done: Some(Box::new(done)),
         })
-    })
+    });
+    read_next(&mut stream.borrow_mut());
+    Reading(stream)
+}
+
+fn read_next(stream: &mut Stream) {
+    let _: Promise = stream.reader.read().then2(&stream.on_chunk, &stream.on_error);
+    stream.waiting = true;
+}
+
+/// A `read()` result: `{ done, value }`.
+fn chunk_arrived(weak: &Weak<RefCell<Stream>>, result: &JsValue) {
+    let Some(rc) = weak.upgrade() else { return };
+    let mut stream = rc.borrow_mut();
+    stream.waiting = false;
+    let finished = Reflect::get(result, &JsValue::from_str("done")).ok().and_then(|done| done.as_bool());
+    let chunk = Reflect::get(result, &JsValue::from_str("value"))
+        .ok()
+        .and_then(|value| value.dyn_into::<Uint8Array>().ok());
+    match (finished, chunk) {
+        (Some(false), Some(chunk)) => {
+            let start = stream.bytes.len();
+            zero_extend(&mut stream.bytes, start + chunk.length() as usize);
+            chunk.copy_to(&mut stream.bytes[start..]);
+            read_next(&mut stream);
+        }
+        (Some(true), _) => {
+            let (bytes, name, done) =
+                (std::mem::take(&mut stream.bytes), stream.name.clone(), stream.done.take());
+            drop(stream);
+            crate::timing::measure_since("read", "reqflow:import-start");
+            let text = crate::timing::measure("utf8", || utf8_text(bytes));
+            if let Some(done) = done {
+                done(text.map(|text| (name.clone(), text)).map_err(|error| format!("{name}: {error}")));
+            }
+        }
+        _ => {
+            drop(stream);
+            reading_failed(weak, &JsValue::from_str("the browser gave something other than bytes"));
+        }
+    }
+}
+
+fn reading_failed(weak: &Weak<RefCell<Stream>>, error: &JsValue) {
+    let Some(rc) = weak.upgrade() else { return };
+    let (name, done) = {
+        let mut stream = rc.borrow_mut();
+        stream.waiting = false;
+        (stream.name.clone(), stream.done.take())
+    };
+    let why = match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => error.as_string().unwrap_or_else(|| "unknown error".to_owned()),
+    };
+    if let Some(done) = done {
+        done(Err(format!("{name}: cannot read the file ({why})")));
+    }
+}
+
+/// Grows `vec` to `len` bytes of zeros. Not `resize`: the size-optimised build turns that into a
+/// loop storing one byte at a time, where copying a block of zeros is one `memory.copy`.
+fn zero_extend(vec: &mut Vec<u8>, len: usize) {
+    const ZEROS: [u8; 4096] = [0; 4096];
+    while vec.len() < len {
+        let n = ZEROS.len().min(len - vec.len());
+        vec.extend_from_slice(&ZEROS[..n]);
+    }
 }
 
 /// The bytes as text, or where they stop being UTF-8.
