@@ -631,9 +631,15 @@ pub struct TraceGroups {
 /// Groups spans by trace id. Meant for one request's spans (a [`crate::RequestTrace`]): every
 /// trace after the first is reported as a fragment that lost the trace context on the way.
 pub fn group_by_trace(spans: &[Span]) -> TraceGroups {
+    // Spans of a trace mostly come together: each run of one trace id costs one map lookup.
     let mut by_trace: BTreeMap<TraceId, Vec<u32>> = BTreeMap::new();
-    for (span, span_idx) in spans.iter().zip(0..n_spans_u32(spans)) {
-        by_trace.entry(span.trace_id).or_default().push(span_idx);
+    let mut run_start = 0;
+    for span_idx in 1..=spans.len() {
+        if span_idx == spans.len() || spans[span_idx].trace_id != spans[run_start].trace_id {
+            let members = by_trace.entry(spans[run_start].trace_id).or_default();
+            members.extend(run_start as u32..span_idx as u32);
+            run_start = span_idx;
+        }
     }
     let earliest = |members: &[u32]| {
         *members
