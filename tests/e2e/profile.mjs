@@ -30,7 +30,7 @@ if (mode === "scroll") {
   await startProfiler();
   started = await page.evaluate(() => performance.now());
   await page.setInputFiles('input[type="file"]', process.argv[4]);
-  await page.waitForFunction(() => Number(document.querySelector(".span-count")?.textContent) > 90000, null, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.querySelector(".span-count")?.dataset.count) > 90000, null, { timeout: 120_000 });
 } else {
   await page.goto(`${server.url}#scenario=netflix-fanout&seed=1`);
   await page.waitForSelector(".waterfall .row");
@@ -41,7 +41,7 @@ if (mode === "scroll") {
   await startProfiler();
   started = await page.evaluate(() => performance.now());
   await input.press("Enter");
-  await page.waitForFunction(() => Number(document.querySelector(".span-count")?.textContent) > 90000, null, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.querySelector(".span-count")?.dataset.count) > 90000, null, { timeout: 120_000 });
 }
 const painted = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now())))));
 const { profile } = await cdp.send("Profiler.stop");

@@ -197,7 +197,7 @@ pub fn app() -> Html {
     let lede = match &state.source {
         Source::Imported { format, warnings, .. } => format!(
             "Imported {format}: {} spans{}",
-            trace.spans.len(),
+            group_digits(trace.spans.len()),
             if warnings.is_empty() {
                 String::new()
             } else {
@@ -306,7 +306,7 @@ pub fn app() -> Html {
                 { import_notes.unwrap_or_default() }
                 <dl class="summary">
                     <div><dt>{ "Total" }</dt><dd class="total">{ trace.total_label() }</dd></div>
-                    <div><dt>{ "Spans" }</dt><dd class="span-count">{ trace.spans.len() }</dd></div>
+                    <div><dt>{ "Spans" }</dt><dd class="span-count" data-count={trace.spans.len().to_string()}>{ group_digits(trace.spans.len()) }</dd></div>
                     <div><dt>{ "Services" }</dt><dd>{ trace.n_services }</dd></div>
                     <div><dt>{ "Traces" }</dt><dd class="trace-count">{ trace.n_traces }</dd></div>
                     <div class="wide"><dt>{ "Trace id" }</dt><dd><code>{ trace_id }</code></dd></div>
@@ -376,4 +376,37 @@ fn with_code(sentence: &str) -> Html {
             }
         })
         .collect()
+}
+
+/// `100215` as `100,215`: counts of a big trace are read at a glance.
+fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (idx, digit) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        let cases = [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (100_215, "100,215"),
+            (1_234_567, "1,234,567"),
+        ];
+        for (n, expected) in cases {
+            assert_eq!(group_digits(n), expected);
+        }
+    }
 }
