@@ -4,7 +4,10 @@
 use std::path::Path;
 
 fn main() {
-    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    // (The directory cargo gives when it runs the script, not the one the script was compiled in:
+    // a build script compiled for another checkout sharing `target/` reads this checkout's.)
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let scenarios = Path::new(&manifest_dir).join("../../scenarios");
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     println!("cargo:rerun-if-changed={}", scenarios.display());
     let mut entries: Vec<_> = std::fs::read_dir(&scenarios)

@@ -9,7 +9,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 use prost::Message;
 use reqflow_core::analysis::{WarningKind as AnalysisWarningKind, assemble, assemble_linked};
-use reqflow_core::formats::{self, Format, IdField, ImportError, ImportWarning, Imported, WarningKind};
+use reqflow_core::formats::{
+    self, Format, IdField, ImportError, ImportStream, ImportWarning, Imported, WarningKind,
+};
 use reqflow_core::trace::{AttributeValue, KeyValue, Span, SpanKind, StatusCode};
 use reqflow_core::{Simulation, SpanId, TraceId, builtins};
 
@@ -548,6 +550,54 @@ fn truncated_files_are_errors_with_a_position_never_panics() {
             }
         }
     }
+}
+
+/// A file pushed into an [`ImportStream`] in pieces of `size` bytes.
+fn import_in_pieces(text: &str, origin: &str, size: usize) -> (Result<Imported, ImportError>, bool) {
+    let mut stream = ImportStream::new(origin, text.len());
+    for chunk in text.as_bytes().chunks(size) {
+        stream.push(chunk);
+    }
+    let streaming = stream.streaming();
+    // (When the stream asks for it, the file is read again whole, as the page does.)
+    let result = stream.finish().unwrap_or_else(|| formats::import_bytes(text.as_bytes().to_vec(), origin));
+    (result, streaming)
+}
+
+#[test]
+fn files_read_as_they_arrive_read_like_whole_files() {
+    let mut files: Vec<(String, String)> = FIXTURES
+        .iter()
+        .map(|&(relative, _, _)| relative)
+        .chain(NEGATIVE.iter().copied())
+        .map(|relative| (relative.to_owned(), read_fixture(relative)))
+        .collect();
+    files.push(("messy.json".to_owned(), messy_otlp()));
+    let truncated: Vec<(String, String)> = files
+        .iter()
+        .map(|(origin, text)| {
+            let mut cut = text.len() * 2 / 3;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            (format!("{origin} cut at {cut}"), text[..cut].to_owned())
+        })
+        .collect();
+    files.extend(truncated);
+    let mut otlp_streamed = 0;
+    for (origin, text) in &files {
+        let whole = formats::import(text, origin);
+        for size in [1, 13, 4096] {
+            let (result, streaming) = import_in_pieces(text, origin, size);
+            assert_eq!(result, whole, "{origin} in pieces of {size}");
+            if size == 1 && streaming && whole.as_ref().is_ok_and(|imported| imported.format == Format::Otlp)
+            {
+                otlp_streamed += 1;
+            }
+        }
+    }
+    // Real OTLP files from other projects are read as they arrive, not only our own.
+    assert!(otlp_streamed >= 4, "{otlp_streamed} OTLP files were read as they arrived");
 }
 
 // ---------------------------------------------------------------------------------------------

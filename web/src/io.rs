@@ -9,18 +9,26 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, ReadableStreamDefaultReader, Url};
 
-type Done = Box<dyn FnOnce(Result<(String, String), String>)>;
+use reqflow_core::formats::{self, ImportError, ImportStream, Imported};
+
+/// What reading a file gives: its name and what importing it gave, or why it could not be read.
+pub type FileRead = Result<(String, Result<Imported, ImportError>), String>;
+
+type Done = Box<dyn FnOnce(FileRead)>;
 
 /// A file being read. Dropping it stops the reading (`done` is then never called).
 pub struct Reading(Rc<RefCell<Stream>>);
 
-/// A file read as a stream of chunks, each copied into wasm memory as it arrives: the copy
-/// overlaps the reading, and the browser never holds the whole file as one more 50 MB buffer
-/// (fresh memory is slow to touch the first time; an import touches enough of it already).
+/// A file read as a stream of chunks, each copied into wasm memory and its spans read as it
+/// arrives ([`ImportStream`]): most of the parsing is done by the time the last chunk comes, and
+/// the browser never holds the whole file as one more 50 MB buffer.
 struct Stream {
     name: String,
     reader: ReadableStreamDefaultReader,
-    bytes: Vec<u8>,
+    import: Option<ImportStream>,
+    /// The chunks as the browser gave them (references, not copies): if the import has to read
+    /// the file again, whole, it is put together from these.
+    chunks: Vec<Uint8Array>,
     /// Called with each `read()` result, and with a failed read.
     on_chunk: Closure<dyn FnMut(JsValue)>,
     on_error: Closure<dyn FnMut(JsValue)>,
@@ -33,6 +41,8 @@ impl Drop for Reading {
     fn drop(&mut self) {
         let Ok(mut stream) = self.0.try_borrow_mut() else { return };
         stream.done = None;
+        stream.import = None;
+        stream.chunks.clear();
         if stream.waiting {
             // The pending read still holds the callbacks: they must outlive it (they only hold
             // a weak reference, so nothing else is kept). Cancelling settles it soon.
@@ -45,23 +55,23 @@ impl Drop for Reading {
     }
 }
 
-/// Starts reading `file` as UTF-8 text; `done` gets the file name and the text or an error
-/// message. Reading stops if the returned handle is dropped, so keep it until `done` runs.
+/// Starts reading and importing `file`; `done` gets the file name and the import's result, or
+/// why the file could not be read. Reading stops if the returned handle is dropped, so keep it
+/// until `done` runs.
 ///
-/// The file is read as bytes and checked as UTF-8 here: a 50 MB trace then crosses into wasm
-/// once, instead of being decoded into a JavaScript string and encoded back.
-pub fn read_file(file: File, done: impl FnOnce(Result<(String, String), String>) + 'static) -> Reading {
+/// The file crosses into wasm once, as bytes (not decoded into a JavaScript string and encoded
+/// back), and is checked as UTF-8 by the import.
+pub fn read_file(file: File, done: impl FnOnce(FileRead) + 'static) -> Reading {
     let name = file.name();
     let reader: ReadableStreamDefaultReader = file.stream().get_reader().unchecked_into();
-    let mut bytes = Vec::new();
-    // A file too big to hold is not refused here: it fails when a chunk no longer fits.
-    bytes.try_reserve_exact(usize::try_from(file.size() as u64).unwrap_or(0)).ok();
+    let import = ImportStream::new(&name, usize::try_from(file.size() as u64).unwrap_or(0));
     let stream = Rc::new_cyclic(|weak: &Weak<RefCell<Stream>>| {
         let (on_chunk_weak, on_error_weak) = (weak.clone(), weak.clone());
         RefCell::new(Stream {
             name,
             reader,
-            bytes,
+            import: Some(import),
+            chunks: Vec::new(),
             on_chunk: Closure::new(move |result| chunk_arrived(&on_chunk_weak, &result)),
             on_error: Closure::new(move |error| reading_failed(&on_error_weak, &error)),
             waiting: false,
@@ -88,19 +98,23 @@ fn chunk_arrived(weak: &Weak<RefCell<Stream>>, result: &JsValue) {
         .and_then(|value| value.dyn_into::<Uint8Array>().ok());
     match (finished, chunk) {
         (Some(false), Some(chunk)) => {
-            let start = stream.bytes.len();
-            zero_extend(&mut stream.bytes, start + chunk.length() as usize);
-            chunk.copy_to(&mut stream.bytes[start..]);
+            // Ask for the next chunk first: the browser reads it while this one is parsed.
             read_next(&mut stream);
+            if let Some(import) = &mut stream.import {
+                import.push_with(chunk.length() as usize, |room| chunk.copy_to(room));
+            }
+            stream.chunks.push(chunk);
         }
         (Some(true), _) => {
-            let (bytes, name, done) =
-                (std::mem::take(&mut stream.bytes), stream.name.clone(), stream.done.take());
+            let (import, name, done) = (stream.import.take(), stream.name.clone(), stream.done.take());
+            let chunks = std::mem::take(&mut stream.chunks);
             drop(stream);
             crate::timing::measure_since("read", "reqflow:import-start");
-            let text = crate::timing::measure("utf8", || utf8_text(bytes));
-            if let Some(done) = done {
-                done(text.map(|text| (name.clone(), text)).map_err(|error| format!("{name}: {error}")));
+            if let (Some(import), Some(done)) = (import, done) {
+                let imported = crate::timing::measure("import", || {
+                    import.finish().unwrap_or_else(|| formats::import_bytes(joined(&chunks), &name))
+                });
+                done(Ok((name, imported)));
             }
         }
         _ => {
@@ -110,11 +124,22 @@ fn chunk_arrived(weak: &Weak<RefCell<Stream>>, result: &JsValue) {
     }
 }
 
+/// The chunks as one buffer.
+fn joined(chunks: &[Uint8Array]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(chunks.iter().map(|chunk| chunk.length() as usize).sum());
+    for chunk in chunks {
+        bytes.extend_from_slice(&chunk.to_vec());
+    }
+    bytes
+}
+
 fn reading_failed(weak: &Weak<RefCell<Stream>>, error: &JsValue) {
     let Some(rc) = weak.upgrade() else { return };
     let (name, done) = {
         let mut stream = rc.borrow_mut();
         stream.waiting = false;
+        stream.import = None;
+        stream.chunks.clear();
         (stream.name.clone(), stream.done.take())
     };
     let why = match error.dyn_ref::<js_sys::Error>() {
@@ -124,24 +149,6 @@ fn reading_failed(weak: &Weak<RefCell<Stream>>, error: &JsValue) {
     if let Some(done) = done {
         done(Err(format!("{name}: cannot read the file ({why})")));
     }
-}
-
-/// Grows `vec` to `len` bytes of zeros. Not `resize`: the size-optimised build turns that into a
-/// loop storing one byte at a time, where copying a block of zeros is one `memory.copy`.
-fn zero_extend(vec: &mut Vec<u8>, len: usize) {
-    const ZEROS: [u8; 4096] = [0; 4096];
-    while vec.len() < len {
-        let n = ZEROS.len().min(len - vec.len());
-        vec.extend_from_slice(&ZEROS[..n]);
-    }
-}
-
-/// The bytes as text, or where they stop being UTF-8.
-pub fn utf8_text(bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|error| {
-        let at = error.utf8_error().valid_up_to();
-        format!("not a text file: the bytes at offset {at} are not UTF-8")
-    })
 }
 
 /// Offers `text` as a file download.
@@ -186,18 +193,4 @@ pub fn prefers_reduced_motion() -> bool {
     web_sys::window()
         .and_then(|window| window.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|query| query.matches())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn files_must_be_utf8_and_the_error_says_where_they_are_not() {
-        assert_eq!(utf8_text(b"{\"resourceSpans\": []}".to_vec()).as_deref(), Ok("{\"resourceSpans\": []}"));
-        assert_eq!(
-            utf8_text(b"{\"a\": \"\xff\"}".to_vec()),
-            Err("not a text file: the bytes at offset 7 are not UTF-8".to_owned())
-        );
-    }
 }

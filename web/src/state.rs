@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use reqflow_core::analysis::TimeBasis;
 use reqflow_core::fingerprint::fingerprint;
-use reqflow_core::formats;
+use reqflow_core::formats::{ImportError, Imported};
 use reqflow_core::knobs::{Knobs, ServiceKnobs};
 use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
@@ -79,8 +79,8 @@ pub enum Action {
     SetExpanded(u32, bool),
     Search(String),
     Zoom(Option<(f64, f64)>),
-    /// A file's name and text, to import.
-    Import(String, String),
+    /// A file's name and what importing it gave.
+    Import(String, Result<Imported, ImportError>),
     /// A file's name and size in bytes, while it is being read.
     Opening(String, f64),
     /// Show an error without changing anything else.
@@ -287,8 +287,8 @@ impl State {
         State { trace: Rc::new(self.trace.with_basis(basis, scenario.as_ref())), basis, ..self.clone() }
     }
 
-    fn import(&self, file: String, text: &str) -> State {
-        match measure("import", || formats::import(text, &file)) {
+    fn import(&self, file: String, imported: Result<Imported, ImportError>) -> State {
+        match imported {
             Ok(imported) if imported.spans.is_empty() => {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
             }
@@ -357,7 +357,7 @@ impl Reducible for State {
             Action::SetExpanded(span_idx, expanded) => set_expanded(state, span_idx, expanded),
             Action::Search(search) => State { search, ..state.clone() },
             Action::Zoom(zoom) => State { zoom, ..state.clone() },
-            Action::Import(file, text) => State { opening: None, ..state.import(file, &text) },
+            Action::Import(file, imported) => State { opening: None, ..state.import(file, imported) },
             Action::Opening(file, bytes) => State {
                 opening: Some(format!("{file} ({})", file_size(bytes))),
                 error: None,
@@ -501,7 +501,8 @@ mod tests {
         let before = state.trace.clone();
         let state = state.reduce(Action::Opening("broken.json".into(), 47_912_345.0));
         assert_eq!(state.opening.as_deref(), Some("broken.json (47.9 MB)"));
-        let state = state.reduce(Action::Import("broken.json".into(), "{ not json".into()));
+        let broken = reqflow_core::formats::import("{ not json", "broken.json");
+        let state = state.reduce(Action::Import("broken.json".into(), broken));
         assert_eq!(state.opening, None, "the reading notice goes once the file is read");
         assert!(
             state.error.as_deref().is_some_and(|error| error.contains("broken.json")),

@@ -8,7 +8,7 @@
 //! first import then starts on compiled, mostly optimised code.
 
 use reqflow_core::analysis::TimeBasis;
-use reqflow_core::formats::{self, Format};
+use reqflow_core::formats::{self, Format, ImportStream};
 use reqflow_core::{Simulation, builtins};
 
 use crate::trace_view::TraceView;
@@ -18,6 +18,9 @@ use crate::trace_view::TraceView;
 /// the reader's loops as hot.
 const REQUESTS: u64 = 60;
 const ROUNDS: usize = 3;
+/// The size of the pieces the warm-up trace is read in (browsers read files in 64 KiB chunks; a
+/// smaller piece runs the reader's resuming more often).
+const CHUNK: usize = 16 * 1024;
 
 /// The warm-up, a step at a time: the trace is written first, then each round imports and
 /// analyses it. Steps are meant to run in separate tasks, a few milliseconds each, so the page
@@ -44,7 +47,12 @@ impl WarmUp {
             return 0;
         }
         self.rounds += 1;
-        match formats::import(text, "warm-up.json") {
+        // In chunks, as a file arrives (see io.rs).
+        let mut stream = ImportStream::new("warm-up.json", text.len());
+        for chunk in text.as_bytes().chunks(CHUNK) {
+            stream.push(chunk);
+        }
+        match stream.finish().unwrap_or_else(|| formats::import(text, "warm-up.json")) {
             Ok(imported) => {
                 TraceView::imported(imported.spans, imported.parents, TimeBasis::Adjusted).spans.len()
             }

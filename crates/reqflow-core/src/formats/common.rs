@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Unexpected, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
 
 use super::{Format, IdField, ImportError, ImportWarning, WarningKind};
 use crate::ids::{SpanId, TraceId, hash_str, mix_all};
@@ -206,38 +206,6 @@ pub(crate) fn parse_float_text(text: &str) -> Option<f64> {
     }
 }
 
-/// Writes a float as a JSON number, or as `"NaN"`/`"Infinity"`/`"-Infinity"` (protobuf's JSON
-/// mapping), since JSON numbers cannot hold those.
-pub(crate) struct FloatOut(pub f64);
-
-impl Serialize for FloatOut {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let value = self.0;
-        if value.is_nan() {
-            serializer.serialize_str("NaN")
-        } else if value.is_infinite() {
-            serializer.serialize_str(if value > 0.0 { "Infinity" } else { "-Infinity" })
-        } else {
-            serializer.serialize_f64(value)
-        }
-    }
-}
-
-/// Key-value pairs written as a JSON object in the given order (ordered output without hashing).
-pub(crate) struct OrderedMap<K, V>(pub Vec<(K, V)>);
-
-impl<K: Serialize, V: Serialize> Serialize for OrderedMap<K, V> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
-    }
-}
-
-impl<K, V> OrderedMap<K, V> {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 /// Nanoseconds to microseconds, rounding down (also before the epoch).
 pub(crate) fn ns_to_us(ns: i64) -> i64 {
     ns.div_euclid(1_000)
@@ -246,14 +214,6 @@ pub(crate) fn ns_to_us(ns: i64) -> i64 {
 /// Microseconds to nanoseconds, if that fits.
 pub(crate) fn us_to_ns(us: i128) -> Option<i64> {
     us.checked_mul(1_000).and_then(|ns| i64::try_from(ns).ok())
-}
-
-/// Pretty JSON of a value whose serialisation cannot fail (plain data, string keys).
-pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|error| {
-        // Only string-keyed maps and plain values are serialised here.
-        panic!("trace export cannot fail to serialise: {error}")
-    })
 }
 
 /// Where a warning points: a JSON path, and the span's id as written. Built for every span of a

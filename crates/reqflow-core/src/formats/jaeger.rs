@@ -6,12 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::common::{
-    Draft, FloatOut, IdParser, JsonInt, OrderedMap, Site, Warnings, attribute_from_json, finish, ns_to_us,
-    parse, parse_float_text, parse_int_text, to_json, us_to_ns,
+    Draft, IdParser, JsonInt, Site, Warnings, attribute_from_json, finish, ns_to_us, parse, parse_float_text,
+    parse_int_text, us_to_ns,
 };
+use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::text::Text;
@@ -23,149 +24,116 @@ pub const REF_TYPE_ATTRIBUTE: &str = "opentracing.ref_type";
 // ---------------------------------------------------------------------------------------------
 // Export
 
-#[derive(Serialize)]
-struct DocumentOut<'a> {
-    data: Vec<TraceOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct TraceOut<'a> {
-    #[serde(rename = "traceID")]
-    trace_id: TraceId,
-    spans: Vec<SpanOut<'a>>,
-    processes: OrderedMap<String, ProcessOut<'a>>,
-    warnings: Option<Vec<String>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SpanOut<'a> {
-    #[serde(rename = "traceID")]
-    trace_id: TraceId,
-    #[serde(rename = "spanID")]
-    span_id: SpanId,
-    operation_name: &'a str,
-    references: Vec<ReferenceOut>,
-    start_time: i64,
-    duration: i64,
-    tags: Vec<TagOut<'a>>,
-    logs: Vec<LogOut<'a>>,
-    #[serde(rename = "processID")]
-    process_id: String,
-    warnings: Option<Vec<String>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ReferenceOut {
-    ref_type: &'static str,
-    #[serde(rename = "traceID")]
-    trace_id: TraceId,
-    #[serde(rename = "spanID")]
-    span_id: SpanId,
-}
-
-#[derive(Serialize)]
-struct TagOut<'a> {
-    key: &'a str,
-    #[serde(rename = "type")]
-    value_type: &'static str,
-    value: TagValueOut<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum TagValueOut<'a> {
-    Str(&'a str),
-    Bool(bool),
-    Int(i64),
-    /// int64 beyond 2^53 (JavaScript numbers would round it), as Jaeger writes it.
-    IntText(String),
-    Float(FloatOut),
-}
-
-#[derive(Serialize)]
-struct LogOut<'a> {
-    timestamp: i64,
-    fields: Vec<TagOut<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ProcessOut<'a> {
-    service_name: &'a str,
-    tags: Vec<TagOut<'a>>,
-}
-
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
-fn tag<'a>(key: &'a str, value: &'a AttributeValue) -> TagOut<'a> {
-    let (value_type, value) = match value {
-        AttributeValue::Str(text) => ("string", TagValueOut::Str(text)),
-        AttributeValue::Bool(flag) => ("bool", TagValueOut::Bool(*flag)),
-        AttributeValue::Int(int) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(int) => {
-            ("int64", TagValueOut::Int(*int))
-        }
-        AttributeValue::Int(int) => ("int64", TagValueOut::IntText(int.to_string())),
-        AttributeValue::Float(float) => ("float64", TagValueOut::Float(FloatOut(*float))),
-    };
-    TagOut { key, value_type, value }
+/// A tag: `{"key": …, "type": …, "value": …}`.
+fn write_tag(out: &mut JsonOut, key: &str, value: &AttributeValue) {
+    out.item();
+    out.open(b'{');
+    out.key("key");
+    out.string(key);
+    out.key("type");
+    out.string(match value {
+        AttributeValue::Str(_) => "string",
+        AttributeValue::Bool(_) => "bool",
+        AttributeValue::Int(_) => "int64",
+        AttributeValue::Float(_) => "float64",
+    });
+    out.key("value");
+    match value {
+        AttributeValue::Str(text) => out.string(text),
+        AttributeValue::Bool(flag) => out.literal(if *flag { "true" } else { "false" }),
+        AttributeValue::Int(int) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(int) => out.raw(int),
+        // int64 beyond 2^53 (JavaScript numbers would round it), as Jaeger writes it.
+        AttributeValue::Int(int) => out.text(int),
+        AttributeValue::Float(float) => out.float(*float),
+    }
+    out.close(b'}');
 }
 
-fn str_tag<'a>(key: &'a str, value: &'a str) -> TagOut<'a> {
-    TagOut { key, value_type: "string", value: TagValueOut::Str(value) }
+fn write_str_tag(out: &mut JsonOut, key: &str, value: &str) {
+    write_tag(out, key, &AttributeValue::Str(Text::from(value.to_owned())));
 }
 
-fn span_out(span: &Span, process_id: String) -> SpanOut<'_> {
-    let mut references = Vec::new();
+fn write_reference(out: &mut JsonOut, ref_type: &str, trace_id: TraceId, span_id: SpanId) {
+    out.item();
+    out.open(b'{');
+    out.key("refType");
+    out.string(ref_type);
+    out.key("traceID");
+    out.text(trace_id);
+    out.key("spanID");
+    out.text(span_id);
+    out.close(b'}');
+}
+
+fn write_span(out: &mut JsonOut, span: &Span, process_number: usize) {
+    out.item();
+    out.open(b'{');
+    out.key("traceID");
+    out.text(span.trace_id);
+    out.key("spanID");
+    out.text(span.span_id);
+    out.key("operationName");
+    out.string(&span.name);
+    out.key("references");
+    out.open(b'[');
     if let Some(parent) = span.parent_span_id {
-        references.push(ReferenceOut { ref_type: "CHILD_OF", trace_id: span.trace_id, span_id: parent });
+        write_reference(out, "CHILD_OF", span.trace_id, parent);
     }
     for link in &span.links {
         let child_of = link.attributes.iter().any(|kv| {
             kv.key == REF_TYPE_ATTRIBUTE
                 && matches!(&kv.value, AttributeValue::Str(text) if text == "child_of")
         });
-        references.push(ReferenceOut {
-            ref_type: if child_of { "CHILD_OF" } else { "FOLLOWS_FROM" },
-            trace_id: link.trace_id,
-            span_id: link.span_id,
-        });
+        write_reference(out, if child_of { "CHILD_OF" } else { "FOLLOWS_FROM" }, link.trace_id, link.span_id);
     }
-    let mut tags: Vec<TagOut<'_>> = span.attributes.iter().map(|kv| tag(&kv.key, &kv.value)).collect();
-    tags.push(str_tag("span.kind", span.kind.as_str()));
+    out.close(b']');
+    let start_us = ns_to_us(span.start_ns);
+    out.key("startTime");
+    out.raw(start_us);
+    out.key("duration");
+    out.raw(ns_to_us(span.end_ns) - start_us);
+    out.key("tags");
+    out.open(b'[');
+    for kv in &span.attributes {
+        write_tag(out, &kv.key, &kv.value);
+    }
+    write_str_tag(out, "span.kind", span.kind.as_str());
     match span.status.code {
         StatusCode::Unset => {}
-        StatusCode::Ok => tags.push(str_tag("otel.status_code", "OK")),
+        StatusCode::Ok => write_str_tag(out, "otel.status_code", "OK"),
         StatusCode::Error => {
-            tags.push(str_tag("otel.status_code", "ERROR"));
-            tags.push(TagOut { key: "error", value_type: "bool", value: TagValueOut::Bool(true) });
+            write_str_tag(out, "otel.status_code", "ERROR");
+            write_tag(out, "error", &AttributeValue::Bool(true));
         }
     }
     if !span.status.message.is_empty() {
-        tags.push(str_tag("otel.status_description", &span.status.message));
+        write_str_tag(out, "otel.status_description", &span.status.message);
     }
-    let start_us = ns_to_us(span.start_ns);
-    SpanOut {
-        trace_id: span.trace_id,
-        span_id: span.span_id,
-        operation_name: &span.name,
-        references,
-        start_time: start_us,
-        duration: ns_to_us(span.end_ns) - start_us,
-        tags,
-        logs: span
-            .events
-            .iter()
-            .map(|event| {
-                let mut fields = vec![str_tag("event", &event.name)];
-                fields.extend(event.attributes.iter().map(|kv| tag(&kv.key, &kv.value)));
-                LogOut { timestamp: ns_to_us(event.time_ns), fields }
-            })
-            .collect(),
-        process_id,
-        warnings: None,
+    out.close(b']');
+    out.key("logs");
+    out.open(b'[');
+    for event in &span.events {
+        out.item();
+        out.open(b'{');
+        out.key("timestamp");
+        out.raw(ns_to_us(event.time_ns));
+        out.key("fields");
+        out.open(b'[');
+        write_str_tag(out, "event", &event.name);
+        for kv in &event.attributes {
+            write_tag(out, &kv.key, &kv.value);
+        }
+        out.close(b']');
+        out.close(b'}');
     }
+    out.close(b']');
+    out.key("processID");
+    out.text(format_args!("p{process_number}"));
+    out.key("warnings");
+    out.literal("null");
+    out.close(b'}');
 }
 
 /// Writes Jaeger JSON as the UI's "Download JSON" does: `{"data":[...]}` with one entry per trace
@@ -182,36 +150,53 @@ pub fn export(spans: &[Span]) -> String {
             None => traces.push((span.trace_id, vec![span])),
         }
     }
-    let data = traces
-        .into_iter()
-        .map(|(trace_id, members)| {
-            let mut processes: Vec<(&str, &str)> = Vec::new();
-            let spans = members
-                .iter()
-                .map(|span| {
-                    let key = (span.service.as_str(), span.host.as_str());
-                    let process_idx = match processes.iter().position(|process| *process == key) {
-                        Some(process_idx) => process_idx,
-                        None => {
-                            processes.push(key);
-                            processes.len() - 1
-                        }
-                    };
-                    span_out(span, format!("p{}", process_idx + 1))
-                })
-                .collect();
-            let processes = processes
-                .into_iter()
-                .enumerate()
-                .map(|(process_idx, (service, host))| {
-                    let tags = if host.is_empty() { Vec::new() } else { vec![str_tag("host.name", host)] };
-                    (format!("p{}", process_idx + 1), ProcessOut { service_name: service, tags })
-                })
-                .collect();
-            TraceOut { trace_id, spans, processes: OrderedMap(processes), warnings: None }
-        })
-        .collect();
-    to_json(&DocumentOut { data })
+    let mut out = JsonOut::pretty();
+    out.open(b'{');
+    out.key("data");
+    out.open(b'[');
+    for (trace_id, members) in traces {
+        out.item();
+        out.open(b'{');
+        out.key("traceID");
+        out.text(trace_id);
+        out.key("spans");
+        out.open(b'[');
+        let mut processes: Vec<(&str, &str)> = Vec::new();
+        for span in members {
+            let key = (span.service.as_str(), span.host.as_str());
+            let process_idx = match processes.iter().position(|process| *process == key) {
+                Some(process_idx) => process_idx,
+                None => {
+                    processes.push(key);
+                    processes.len() - 1
+                }
+            };
+            write_span(&mut out, span, process_idx + 1);
+        }
+        out.close(b']');
+        out.key("processes");
+        out.open(b'{');
+        for (process_idx, (service, host)) in processes.into_iter().enumerate() {
+            out.key(&format!("p{}", process_idx + 1));
+            out.open(b'{');
+            out.key("serviceName");
+            out.string(service);
+            out.key("tags");
+            out.open(b'[');
+            if !host.is_empty() {
+                write_str_tag(&mut out, "host.name", host);
+            }
+            out.close(b']');
+            out.close(b'}');
+        }
+        out.close(b'}');
+        out.key("warnings");
+        out.literal("null");
+        out.close(b'}');
+    }
+    out.close(b']');
+    out.close(b'}');
+    out.finish()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@
 
 mod common;
 pub mod jaeger;
+mod json_out;
 pub mod otlp;
 pub mod zipkin;
 
@@ -246,6 +247,9 @@ pub enum ImportError {
     /// variant of a format).
     #[error("{origin}: {path}: {message}")]
     Invalid { origin: String, path: String, message: String },
+    /// The file is not UTF-8 text from byte `offset` on.
+    #[error("{origin}: not a text file: the bytes at offset {offset} are not UTF-8")]
+    NotText { origin: String, offset: usize },
 }
 
 impl ImportError {
@@ -275,6 +279,130 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
         Format::Otlp => otlp::import(text, origin),
         Format::Jaeger => jaeger::import(text, origin),
         Format::Zipkin => zipkin::import(text, origin),
+    }
+}
+
+/// Reads a trace file given as bytes: [`import`] once they are checked to be UTF-8 text.
+pub fn import_bytes(bytes: Vec<u8>, origin: &str) -> Result<Imported, ImportError> {
+    let text = String::from_utf8(bytes).map_err(|error| ImportError::NotText {
+        origin: origin.to_owned(),
+        offset: error.utf8_error().valid_up_to(),
+    })?;
+    import(&text, origin)
+}
+
+/// A trace file read as it arrives, chunk by chunk (a browser reads a big file in pieces over
+/// 100 ms or more). OTLP/JSON is read while the rest of the file is still coming, and only the
+/// bytes not read yet are kept; other formats are kept whole and read at the end. The result is
+/// the same as [`import_bytes`]'s on the whole file, errors included, however the file is cut.
+///
+/// When the file turns out to have an error (or bytes that are not UTF-8) after bytes were
+/// dropped, it has to be read again, whole, for the error to say where it is:
+/// [`ImportStream::finish`] then says so. A broken file costs a second reading; a good big file
+/// is never held whole.
+pub struct ImportStream {
+    origin: String,
+    size_hint: usize,
+    /// While streaming: the bytes not read yet. Once the streaming reader gave up without having
+    /// dropped any: the whole file so far.
+    bytes: Vec<u8>,
+    /// How many bytes were read and dropped from the front of `bytes`.
+    dropped: usize,
+    /// How many bytes have arrived.
+    len: usize,
+    otlp: otlp::Stream,
+}
+
+impl ImportStream {
+    /// `origin` names the file in errors; `size_hint` is its size if known (to reserve room).
+    pub fn new(origin: &str, size_hint: usize) -> ImportStream {
+        ImportStream {
+            origin: origin.to_owned(),
+            size_hint,
+            bytes: Vec::new(),
+            dropped: 0,
+            len: 0,
+            otlp: otlp::Stream::new(origin, size_hint, true),
+        }
+    }
+
+    /// The next `chunk` of the file.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.push_with(chunk.len(), |room| room.copy_from_slice(chunk));
+    }
+
+    /// The next `len` bytes of the file, which `fill` writes (a browser copies its chunk straight
+    /// in).
+    pub fn push_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+        self.len += len;
+        if self.lost() {
+            return;
+        }
+        let start = self.bytes.len();
+        zero_extend(&mut self.bytes, start + len);
+        fill(&mut self.bytes[start..]);
+        if self.otlp.gave_up() {
+            return;
+        }
+        // (No error before the file is complete: a step that fails waits for more.)
+        self.otlp.read(&self.bytes, false);
+        if !self.otlp.gave_up() {
+            let read = self.otlp.take_read();
+            self.bytes.drain(..read);
+            self.dropped += read;
+        } else if self.lost() {
+            self.bytes = Vec::new();
+        } else {
+            // A file read whole: room for all of it (a file too big to hold is not refused here:
+            // it fails when a chunk no longer fits).
+            self.bytes.try_reserve_exact(self.size_hint.saturating_sub(self.bytes.len())).ok();
+        }
+    }
+
+    /// Whether the file is being read as it arrives: `false` once it will be read whole (another
+    /// format, a layout the streaming reader does not follow, or an error).
+    pub fn streaming(&self) -> bool {
+        !self.otlp.gave_up()
+    }
+
+    /// Whether bytes needed to read the file whole were dropped (the file must be read again).
+    fn lost(&self) -> bool {
+        self.otlp.gave_up() && self.dropped > 0
+    }
+
+    /// How many bytes have arrived.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing has arrived.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The file has arrived: its spans, or why it cannot be imported. `None` when the file must
+    /// be read again, whole, with [`import_bytes`] (see [`ImportStream`]).
+    pub fn finish(mut self) -> Option<Result<Imported, ImportError>> {
+        // An error is left to the whole-file import, which says where it is in the file.
+        if self.otlp.read(&self.bytes, true) {
+            if let Some(imported) = self.otlp.finish() {
+                return Some(Ok(imported));
+            }
+        }
+        if self.dropped > 0 {
+            return None;
+        }
+        Some(import_bytes(self.bytes, &self.origin))
+    }
+}
+
+/// Grows `vec` to `len` bytes of zeros. Not `resize`: the size-optimised browser build turns that
+/// into a loop storing one byte at a time, where copying a block of zeros is one `memory.copy`.
+fn zero_extend(vec: &mut Vec<u8>, len: usize) {
+    const ZEROS: [u8; 4096] = [0; 4096];
+    while vec.len() < len {
+        let n = ZEROS.len().min(len - vec.len());
+        vec.extend_from_slice(&ZEROS[..n]);
     }
 }
 

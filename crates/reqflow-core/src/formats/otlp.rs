@@ -9,17 +9,15 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use serde::Serialize;
-
-use super::common::{
-    Draft, FloatOut, IdParser, JsonFloat, JsonInt, Site, Warnings, finish, strip_bom, to_json,
-};
+use super::common::{Draft, IdParser, JsonFloat, JsonInt, Site, Warnings, finish, strip_bom};
+use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
-use crate::ids::{SpanId, TraceId};
 use crate::text::{Interner, Text};
 use crate::trace::{AttributeValue, Event, KeyValue, Link, Span, SpanKind, Status, StatusCode};
 
 mod scan;
+
+pub(crate) use scan::stream::Stream;
 
 /// The instrumentation scope written on export.
 pub const SCOPE_NAME: &str = "reqflow";
@@ -28,107 +26,6 @@ pub const SCOPE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 // ---------------------------------------------------------------------------------------------
 // Export
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestOut<'a> {
-    resource_spans: Vec<ResourceSpansOut<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceSpansOut<'a> {
-    resource: ResourceOut<'a>,
-    scope_spans: Vec<ScopeSpansOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct ResourceOut<'a> {
-    attributes: Vec<KeyValueOut<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ScopeSpansOut<'a> {
-    scope: ScopeOut,
-    spans: Vec<SpanOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct ScopeOut {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SpanOut<'a> {
-    trace_id: TraceId,
-    span_id: SpanId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent_span_id: Option<SpanId>,
-    name: &'a str,
-    kind: u8,
-    start_time_unix_nano: String,
-    end_time_unix_nano: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    attributes: Vec<KeyValueOut<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    events: Vec<EventOut<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    links: Vec<LinkOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<StatusOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct KeyValueOut<'a> {
-    key: &'a str,
-    value: AnyValueOut<'a>,
-}
-
-/// An `AnyValue`: an object with exactly one of these keys.
-#[derive(Serialize)]
-enum AnyValueOut<'a> {
-    #[serde(rename = "stringValue")]
-    Str(&'a str),
-    #[serde(rename = "boolValue")]
-    Bool(bool),
-    #[serde(rename = "intValue")]
-    Int(String),
-    #[serde(rename = "doubleValue")]
-    Double(FloatOut),
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EventOut<'a> {
-    time_unix_nano: String,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    attributes: Vec<KeyValueOut<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LinkOut<'a> {
-    trace_id: TraceId,
-    span_id: SpanId,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    attributes: Vec<KeyValueOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct StatusOut<'a> {
-    #[serde(skip_serializing_if = "is_zero")]
-    code: u8,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    message: &'a str,
-}
-
-fn is_zero(code: &u8) -> bool {
-    *code == 0
-}
 
 /// OTLP's `SpanKind` number.
 pub fn kind_number(kind: SpanKind) -> u8 {
@@ -150,58 +47,112 @@ pub fn status_code_number(code: StatusCode) -> u8 {
     }
 }
 
-/// uint64 nanoseconds as a decimal string; times before the epoch (not representable) become 0.
-fn nanos_text(ns: i64) -> String {
-    ns.max(0).to_string()
+/// uint64 nanoseconds (as a decimal string): times before the epoch (not representable) become 0.
+fn nanos(ns: i64) -> i64 {
+    ns.max(0)
 }
 
-fn key_values(attributes: &[KeyValue]) -> Vec<KeyValueOut<'_>> {
-    attributes
-        .iter()
-        .map(|kv| KeyValueOut {
-            key: &kv.key,
-            value: match &kv.value {
-                AttributeValue::Str(text) => AnyValueOut::Str(text),
-                AttributeValue::Bool(flag) => AnyValueOut::Bool(*flag),
-                AttributeValue::Int(int) => AnyValueOut::Int(int.to_string()),
-                AttributeValue::Float(float) => AnyValueOut::Double(FloatOut(*float)),
-            },
-        })
-        .collect()
-}
-
-fn span_out(span: &Span) -> SpanOut<'_> {
-    let status = (span.status.code != StatusCode::Unset || !span.status.message.is_empty())
-        .then(|| StatusOut { code: status_code_number(span.status.code), message: &span.status.message });
-    SpanOut {
-        trace_id: span.trace_id,
-        span_id: span.span_id,
-        parent_span_id: span.parent_span_id,
-        name: &span.name,
-        kind: kind_number(span.kind),
-        start_time_unix_nano: nanos_text(span.start_ns),
-        end_time_unix_nano: nanos_text(span.end_ns),
-        attributes: key_values(&span.attributes),
-        events: span
-            .events
-            .iter()
-            .map(|event| EventOut {
-                time_unix_nano: nanos_text(event.time_ns),
-                name: &event.name,
-                attributes: key_values(&event.attributes),
-            })
-            .collect(),
-        links: span
-            .links
-            .iter()
-            .map(|link| LinkOut {
-                trace_id: link.trace_id,
-                span_id: link.span_id,
-                attributes: key_values(&link.attributes),
-            })
-            .collect(),
-        status,
+/// `"key": [attributes]`, unless there are none (`always`: even then).
+fn write_attributes(out: &mut JsonOut, key: &str, attributes: &[KeyValue], always: bool) {
+    if attributes.is_empty() && !always {
+        return;
     }
+    out.key(key);
+    out.open(b'[');
+    for kv in attributes {
+        out.item();
+        out.open(b'{');
+        out.key("key");
+        out.string(&kv.key);
+        out.key("value");
+        out.open(b'{');
+        match &kv.value {
+            AttributeValue::Str(text) => {
+                out.key("stringValue");
+                out.string(text);
+            }
+            AttributeValue::Bool(flag) => {
+                out.key("boolValue");
+                out.literal(if *flag { "true" } else { "false" });
+            }
+            AttributeValue::Int(int) => {
+                out.key("intValue");
+                out.text(int);
+            }
+            AttributeValue::Float(float) => {
+                out.key("doubleValue");
+                out.float(*float);
+            }
+        }
+        out.close(b'}');
+        out.close(b'}');
+    }
+    out.close(b']');
+}
+
+fn write_span(out: &mut JsonOut, span: &Span) {
+    out.open(b'{');
+    out.key("traceId");
+    out.text(span.trace_id);
+    out.key("spanId");
+    out.text(span.span_id);
+    if let Some(parent) = span.parent_span_id {
+        out.key("parentSpanId");
+        out.text(parent);
+    }
+    out.key("name");
+    out.string(&span.name);
+    out.key("kind");
+    out.raw(kind_number(span.kind));
+    out.key("startTimeUnixNano");
+    out.text(nanos(span.start_ns));
+    out.key("endTimeUnixNano");
+    out.text(nanos(span.end_ns));
+    write_attributes(out, "attributes", &span.attributes, false);
+    if !span.events.is_empty() {
+        out.key("events");
+        out.open(b'[');
+        for event in &span.events {
+            out.item();
+            out.open(b'{');
+            out.key("timeUnixNano");
+            out.text(nanos(event.time_ns));
+            out.key("name");
+            out.string(&event.name);
+            write_attributes(out, "attributes", &event.attributes, false);
+            out.close(b'}');
+        }
+        out.close(b']');
+    }
+    if !span.links.is_empty() {
+        out.key("links");
+        out.open(b'[');
+        for link in &span.links {
+            out.item();
+            out.open(b'{');
+            out.key("traceId");
+            out.text(link.trace_id);
+            out.key("spanId");
+            out.text(link.span_id);
+            write_attributes(out, "attributes", &link.attributes, false);
+            out.close(b'}');
+        }
+        out.close(b']');
+    }
+    if span.status.code != StatusCode::Unset || !span.status.message.is_empty() {
+        out.key("status");
+        out.open(b'{');
+        if span.status.code != StatusCode::Unset {
+            out.key("code");
+            out.raw(status_code_number(span.status.code));
+        }
+        if !span.status.message.is_empty() {
+            out.key("message");
+            out.string(&span.status.message);
+        }
+        out.close(b'}');
+    }
+    out.close(b'}');
 }
 
 /// Writes an OTLP/JSON `ExportTraceServiceRequest`: one `resourceSpans` entry per
@@ -209,38 +160,54 @@ fn span_out(span: &Span) -> SpanOut<'_> {
 /// ([`SCOPE_NAME`], [`SCOPE_VERSION`]) holding its spans in the given order. Times are uint64 in
 /// OTLP: a time before the epoch is written as 0.
 pub fn export(spans: &[Span]) -> String {
-    let mut resources: Vec<((&str, &str), Vec<SpanOut<'_>>)> = Vec::new();
+    let mut resources: Vec<((&str, &str), Vec<&Span>)> = Vec::new();
     for span in spans {
         let key = (span.service.as_str(), span.host.as_str());
-        let group_idx = match resources.iter().position(|(group, _)| *group == key) {
-            Some(group_idx) => group_idx,
-            None => {
-                resources.push((key, Vec::new()));
-                resources.len() - 1
-            }
-        };
-        resources[group_idx].1.push(span_out(span));
+        match resources.iter_mut().find(|(group, _)| *group == key) {
+            Some((_, members)) => members.push(span),
+            None => resources.push((key, vec![span])),
+        }
     }
-    let request = RequestOut {
-        resource_spans: resources
-            .into_iter()
-            .map(|((service, host), spans)| {
-                let mut attributes =
-                    vec![KeyValueOut { key: "service.name", value: AnyValueOut::Str(service) }];
-                if !host.is_empty() {
-                    attributes.push(KeyValueOut { key: "host.name", value: AnyValueOut::Str(host) });
-                }
-                ResourceSpansOut {
-                    resource: ResourceOut { attributes },
-                    scope_spans: vec![ScopeSpansOut {
-                        scope: ScopeOut { name: SCOPE_NAME, version: SCOPE_VERSION },
-                        spans,
-                    }],
-                }
-            })
-            .collect(),
-    };
-    to_json(&request)
+    let mut out = JsonOut::pretty();
+    out.open(b'{');
+    out.key("resourceSpans");
+    out.open(b'[');
+    for ((service, host), members) in resources {
+        let mut attributes = vec![KeyValue::new("service.name", service.to_owned())];
+        if !host.is_empty() {
+            attributes.push(KeyValue::new("host.name", host.to_owned()));
+        }
+        out.item();
+        out.open(b'{');
+        out.key("resource");
+        out.open(b'{');
+        write_attributes(&mut out, "attributes", &attributes, true);
+        out.close(b'}');
+        out.key("scopeSpans");
+        out.open(b'[');
+        out.item();
+        out.open(b'{');
+        out.key("scope");
+        out.open(b'{');
+        out.key("name");
+        out.string(SCOPE_NAME);
+        out.key("version");
+        out.string(SCOPE_VERSION);
+        out.close(b'}');
+        out.key("spans");
+        out.open(b'[');
+        for span in members {
+            out.item();
+            write_span(&mut out, span);
+        }
+        out.close(b']');
+        out.close(b'}');
+        out.close(b']');
+        out.close(b'}');
+    }
+    out.close(b']');
+    out.close(b'}');
+    out.finish()
 }
 
 // ---------------------------------------------------------------------------------------------

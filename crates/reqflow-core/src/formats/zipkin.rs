@@ -9,13 +9,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Draft, FloatOut, IdAllocator, IdParser, JsonInt, OrderedMap, Seen, Site, Warnings, attribute_from_json,
-    attribute_text, finish, ns_to_us, parse, to_json, us_to_ns,
+    Draft, IdAllocator, IdParser, JsonInt, Seen, Site, Warnings, attribute_from_json, attribute_text, finish,
+    ns_to_us, parse, us_to_ns,
 };
+use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::text::Text;
@@ -24,58 +25,29 @@ use crate::trace::{AttributeValue, Event, KeyValue, Span, SpanKind, Status, Stat
 // ---------------------------------------------------------------------------------------------
 // Export
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SpanOut<'a> {
-    trace_id: TraceId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent_id: Option<SpanId>,
-    id: SpanId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
-    name: &'a str,
-    timestamp: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    duration: Option<i64>,
-    local_endpoint: EndpointOut<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remote_endpoint: Option<EndpointOut<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    annotations: Vec<AnnotationOut>,
-    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
-    tags: OrderedMap<&'a str, String>,
-}
-
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct EndpointOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
+/// A remote or local endpoint (members left out when unknown).
+#[derive(Default)]
+struct Endpoint<'a> {
     service_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ipv4: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ipv6: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    ipv4: Option<&'a str>,
+    ipv6: Option<&'a str>,
     port: Option<u16>,
 }
 
-#[derive(Serialize)]
-struct AnnotationOut {
-    timestamp: i64,
-    value: String,
-}
-
-/// A typed attribute value as a JSON value (inside event annotations).
-struct JsonAttribute<'a>(&'a AttributeValue);
-
-impl Serialize for JsonAttribute<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            AttributeValue::Str(text) => serializer.serialize_str(text),
-            AttributeValue::Bool(flag) => serializer.serialize_bool(*flag),
-            AttributeValue::Int(int) => serializer.serialize_i64(*int),
-            AttributeValue::Float(float) => FloatOut(*float).serialize(serializer),
+impl Endpoint<'_> {
+    fn write(&self, out: &mut JsonOut) {
+        out.open(b'{');
+        for (key, value) in [("serviceName", self.service_name), ("ipv4", self.ipv4), ("ipv6", self.ipv6)] {
+            if let Some(value) = value {
+                out.key(key);
+                out.string(value);
+            }
         }
+        if let Some(port) = self.port {
+            out.key("port");
+            out.raw(port);
+        }
+        out.close(b'}');
     }
 }
 
@@ -83,7 +55,7 @@ impl Serialize for JsonAttribute<'_> {
 const REMOTE_SERVICE_KEYS: [&str; 5] =
     ["peer.service", "server.address", "net.peer.name", "peer.hostname", "db.name"];
 
-fn remote_endpoint(span: &Span) -> Option<EndpointOut<'_>> {
+fn remote_endpoint(span: &Span) -> Option<Endpoint<'_>> {
     if !matches!(span.kind, SpanKind::Client | SpanKind::Producer) {
         return None;
     }
@@ -93,13 +65,13 @@ fn remote_endpoint(span: &Span) -> Option<EndpointOut<'_>> {
     };
     let service_name = REMOTE_SERVICE_KEYS.iter().find_map(|key| text_attribute(key));
     let address = text_attribute("network.peer.address");
-    let ipv4 = address.filter(|address| address.parse::<std::net::Ipv4Addr>().is_ok()).map(str::to_owned);
-    let ipv6 = address.filter(|address| address.parse::<std::net::Ipv6Addr>().is_ok()).map(str::to_owned);
+    let ipv4 = address.filter(|address| address.parse::<std::net::Ipv4Addr>().is_ok());
+    let ipv6 = address.filter(|address| address.parse::<std::net::Ipv6Addr>().is_ok());
     let port = match span.attribute("network.peer.port") {
         Some(AttributeValue::Int(port)) => u16::try_from(*port).ok(),
         _ => None,
     };
-    (service_name.is_some() || ipv4.is_some() || ipv6.is_some()).then_some(EndpointOut {
+    (service_name.is_some() || ipv4.is_some() || ipv6.is_some()).then_some(Endpoint {
         service_name,
         ipv4,
         ipv6,
@@ -115,7 +87,7 @@ fn set_tag<'a>(tags: &mut Vec<(&'a str, String)>, key: &'a str, value: String) {
     }
 }
 
-fn span_out(span: &Span) -> SpanOut<'_> {
+fn write_span(out: &mut JsonOut, span: &Span) {
     let mut tags: Vec<(&str, String)> = Vec::new();
     for kv in &span.attributes {
         set_tag(&mut tags, &kv.key, attribute_text(&kv.value));
@@ -133,29 +105,66 @@ fn span_out(span: &Span) -> SpanOut<'_> {
     }
     let start_us = ns_to_us(span.start_ns);
     let duration_us = ns_to_us(span.end_ns) - start_us;
-    SpanOut {
-        trace_id: span.trace_id,
-        parent_id: span.parent_span_id,
-        id: span.span_id,
-        kind: match span.kind {
-            SpanKind::Internal => None,
-            SpanKind::Server => Some("SERVER"),
-            SpanKind::Client => Some("CLIENT"),
-            SpanKind::Producer => Some("PRODUCER"),
-            SpanKind::Consumer => Some("CONSUMER"),
-        },
-        name: &span.name,
-        timestamp: start_us,
-        duration: (duration_us > 0).then_some(duration_us),
-        local_endpoint: EndpointOut { service_name: Some(&span.service), ..EndpointOut::default() },
-        remote_endpoint: remote_endpoint(span),
-        annotations: span
-            .events
-            .iter()
-            .map(|event| AnnotationOut { timestamp: ns_to_us(event.time_ns), value: annotation_value(event) })
-            .collect(),
-        tags: OrderedMap(tags),
+    out.item();
+    out.open(b'{');
+    out.key("traceId");
+    out.text(span.trace_id);
+    if let Some(parent) = span.parent_span_id {
+        out.key("parentId");
+        out.text(parent);
     }
+    out.key("id");
+    out.text(span.span_id);
+    let kind = match span.kind {
+        SpanKind::Internal => None,
+        SpanKind::Server => Some("SERVER"),
+        SpanKind::Client => Some("CLIENT"),
+        SpanKind::Producer => Some("PRODUCER"),
+        SpanKind::Consumer => Some("CONSUMER"),
+    };
+    if let Some(kind) = kind {
+        out.key("kind");
+        out.string(kind);
+    }
+    out.key("name");
+    out.string(&span.name);
+    out.key("timestamp");
+    out.raw(start_us);
+    // A span shorter than a microsecond has no duration, as Zipkin writes it.
+    if duration_us > 0 {
+        out.key("duration");
+        out.raw(duration_us);
+    }
+    out.key("localEndpoint");
+    Endpoint { service_name: Some(&span.service), ..Endpoint::default() }.write(out);
+    if let Some(remote) = remote_endpoint(span) {
+        out.key("remoteEndpoint");
+        remote.write(out);
+    }
+    if !span.events.is_empty() {
+        out.key("annotations");
+        out.open(b'[');
+        for event in &span.events {
+            out.item();
+            out.open(b'{');
+            out.key("timestamp");
+            out.raw(ns_to_us(event.time_ns));
+            out.key("value");
+            out.string(&annotation_value(event));
+            out.close(b'}');
+        }
+        out.close(b']');
+    }
+    if !tags.is_empty() {
+        out.key("tags");
+        out.open(b'{');
+        for (key, value) in &tags {
+            out.key(key);
+            out.string(value);
+        }
+        out.close(b'}');
+    }
+    out.close(b'}');
 }
 
 /// `name`, or `"name": {"key": value...}` when the event has attributes.
@@ -163,21 +172,34 @@ fn annotation_value(event: &Event) -> String {
     if event.attributes.is_empty() {
         return event.name.to_string();
     }
-    let attributes =
-        OrderedMap(event.attributes.iter().map(|kv| (kv.key.as_str(), JsonAttribute(&kv.value))).collect());
-    format!(
-        "{}: {}",
-        serde_json::Value::String(event.name.to_string()),
-        serde_json::to_string(&attributes).unwrap_or_default()
-    )
+    let mut out = JsonOut::compact();
+    out.string(&event.name);
+    out.literal(": ");
+    out.open(b'{');
+    for kv in &event.attributes {
+        out.key(&kv.key);
+        match &kv.value {
+            AttributeValue::Str(text) => out.string(text),
+            AttributeValue::Bool(flag) => out.literal(if *flag { "true" } else { "false" }),
+            AttributeValue::Int(int) => out.raw(int),
+            AttributeValue::Float(float) => out.float(*float),
+        }
+    }
+    out.close(b'}');
+    out.finish()
 }
 
 /// Writes Zipkin v2 JSON: an array of spans in the given order, times in microseconds (rounded
 /// down; a span shorter than a microsecond has no `duration`, as Zipkin writes it). Zipkin has no
 /// links: they are not written. Attribute values become strings.
 pub fn export(spans: &[Span]) -> String {
-    let spans: Vec<SpanOut<'_>> = spans.iter().map(span_out).collect();
-    to_json(&spans)
+    let mut out = JsonOut::pretty();
+    out.open(b'[');
+    for span in spans {
+        write_span(&mut out, span);
+    }
+    out.close(b']');
+    out.finish()
 }
 
 // ---------------------------------------------------------------------------------------------

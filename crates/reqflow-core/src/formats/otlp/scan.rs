@@ -15,11 +15,12 @@ use serde_json::Value;
 
 use super::{
     AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, SpanIn, StatusIn, ValueIn,
-    convert_span, resource_identity,
 };
 use crate::formats::ImportError;
-use crate::formats::common::{Draft, JsonFloat, JsonInt, Site, parse_float_text, parse_int_text, whole_f64};
-use crate::text::{Text, same_bytes};
+use crate::formats::common::{Draft, JsonFloat, JsonInt, parse_float_text, parse_int_text, whole_f64};
+use crate::text::same_bytes;
+
+pub(super) mod stream;
 
 /// Why reading stopped.
 enum Stop {
@@ -39,13 +40,9 @@ const MAX_DEPTH: usize = 128;
 
 /// Reads a whole OTLP/JSON document (without byte order mark) into converted spans.
 pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Vec<Draft>), ImportError> {
-    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0, depth: 0, kvs: Vec::new() };
-    let mut reader = Reader::default();
-    // Compact OTLP/JSON takes 400–500 bytes per span: reserving for that many spans up front saves
-    // moving 100,000 converted spans as the list grows (the JSON gives no count).
-    let mut drafts = Vec::with_capacity((text.len() / 400).min(1 << 20));
-    match scanner.document(origin, &mut reader, &mut drafts) {
-        Ok(()) => Ok((reader, drafts)),
+    let mut stream = stream::Stream::new(origin, text.len(), false);
+    match stream.read_text(text, true) {
+        Ok(()) => stream.into_parts().ok_or_else(|| json_error(text, origin, text.len(), "EOF".to_owned())),
         Err(Stop::Import(error)) => Err(error),
         Err(Stop::Json { at, message }) => Err(json_error(text, origin, at, message.into_owned())),
         Err(Stop::Value { at, message, field }) => {
@@ -80,10 +77,17 @@ impl Stop {
             other => other,
         }
     }
+
+    fn in_field_if(self, key: Option<Key>) -> Stop {
+        match key {
+            Some(key) => self.in_field(key),
+            None => self,
+        }
+    }
 }
 
 /// Which fields of an object were seen (one bit each), to refuse a field given twice.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Seen(u32);
 
 impl Seen {
@@ -208,95 +212,7 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     // -----------------------------------------------------------------------------------------
-    // The document: resourceSpans → scopeSpans → spans
-
-    fn document(&mut self, origin: &str, reader: &mut Reader, drafts: &mut Vec<Draft>) -> Scan<()> {
-        let mut seen = Seen::default();
-        self.object("an OTLP/JSON object with resourceSpans", &mut |scanner, key| match key {
-            RESOURCE_SPANS => {
-                seen.first(0, key, scanner.pos)?;
-                scanner.list_or_null("a list of ResourceSpans", &mut |scanner, resource_idx| {
-                    scanner.resource_spans(resource_idx, origin, reader, drafts)
-                })
-            }
-            _ => scanner.skip(),
-        })?;
-        self.whitespace();
-        if self.pos != self.bytes.len() {
-            return Err(self.error("trailing characters"));
-        }
-        Ok(())
-    }
-
-    /// One `ResourceSpans`: the resource says which service the spans belong to; it usually comes
-    /// first, but when `scopeSpans` comes first its spans are given the service afterwards.
-    fn resource_spans(
-        &mut self,
-        resource_idx: usize,
-        origin: &str,
-        reader: &mut Reader,
-        drafts: &mut Vec<Draft>,
-    ) -> Scan<()> {
-        let path = format!("$.resourceSpans[{resource_idx}]");
-        let first_draft = drafts.len();
-        let mut identity: Option<(Text, Text)> = None;
-        let mut spans_before_resource = false;
-        let mut seen = Seen::default();
-        self.object("a ResourceSpans object", &mut |scanner, key| match key {
-            RESOURCE => {
-                seen.first(0, key, scanner.pos)?;
-                let resource = scanner.resource()?;
-                let found = resource_identity(resource, &mut scanner.kvs, &path, origin, reader);
-                scanner.kvs.clear();
-                identity = Some(found.map_err(Stop::Import)?);
-                Ok(())
-            }
-            // `instrumentationLibrarySpans` is the name before OTLP 0.15.
-            SCOPE_SPANS | INSTRUMENTATION_LIBRARY_SPANS => {
-                seen.first(1, SCOPE_SPANS, scanner.pos)?;
-                spans_before_resource = identity.is_none();
-                let (service, host) = identity.clone().unwrap_or_default();
-                scanner.list_or_null("a list of ScopeSpans", &mut |scanner, scope_idx| {
-                    let prefix = Text::from(format!("{path}.scopeSpans[{scope_idx}]"));
-                    let mut seen = Seen::default();
-                    scanner.object("a ScopeSpans object", &mut |scanner, key| match key {
-                        SPANS => {
-                            seen.first(0, key, scanner.pos)?;
-                            scanner.list_or_null("a list of spans", &mut |scanner, span_idx| {
-                                let span = scanner.span()?;
-                                let written_id = span.span_id.as_deref().unwrap_or("");
-                                let site = Site::item(&prefix, ".spans", span_idx, written_id);
-                                drafts.push(convert_span(
-                                    span,
-                                    &mut scanner.kvs,
-                                    site,
-                                    &service,
-                                    &host,
-                                    reader,
-                                ));
-                                scanner.kvs.clear();
-                                Ok(())
-                            })
-                        }
-                        _ => scanner.skip(),
-                    })
-                })
-            }
-            _ => scanner.skip(),
-        })?;
-        let (service, host) = match identity {
-            Some(found) => found,
-            // No resource at all: that is an error, reported as for an empty one.
-            None => resource_identity(None, &mut self.kvs, &path, origin, reader).map_err(Stop::Import)?,
-        };
-        if spans_before_resource {
-            for draft in &mut drafts[first_draft..] {
-                draft.span.service = service.clone();
-                draft.span.host = host.clone();
-            }
-        }
-        Ok(())
-    }
+    // Resources and spans (the document around them is read by `stream`)
 
     fn resource(&mut self) -> Scan<Option<ResourceIn>> {
         if self.null()? {
@@ -826,14 +742,6 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn list_or_null(
-        &mut self,
-        expected: &str,
-        element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>,
-    ) -> Scan<()> {
-        if self.null()? { Ok(()) } else { self.list(expected, element) }
-    }
-
     /// Skips any JSON value, checking it.
     fn skip(&mut self) -> Scan<()> {
         match self.peek_value()? {
@@ -1039,7 +947,7 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -1314,7 +1222,7 @@ mod tests {
     }
 
     /// A small file with a bit of everything, for the corruption test.
-    const SAMPLE: &str = r#"{"resourceSpans":[{"resource":{"attributes":[
+    pub(super) const SAMPLE: &str = r#"{"resourceSpans":[{"resource":{"attributes":[
         {"key":"service.name","value":{"stringValue":"orders"}},
         {"key":"telemetry.sdk.name","value":{"stringValue":"opentelemetry"}}],"droppedAttributesCount":0},
       "scopeSpans":[{"scope":{"name":"io.opentelemetry","version":"1.2"},"spans":[
@@ -1334,14 +1242,13 @@ mod tests {
          "status":{}}]}],"schemaUrl":"https://opentelemetry.io/schemas/1.4.0"}]}"#;
 
     /// A number in `0..n`.
-    fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    pub(super) fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
         (rng.next_u64() % n as u64) as usize
     }
 
-    /// Thousands of corrupted copies of the sample: reading never panics, nothing serde_json finds
-    /// is not JSON is read as a trace, and JSON errors point at a line within the file.
-    #[test]
-    fn corrupted_files_are_errors_never_panics() {
+    /// A copy of `text` with one or two random changes: a character removed, a piece of JSON
+    /// inserted, a run copied elsewhere, or a character replaced.
+    pub(super) fn corrupted(text: &str, rng: &mut ChaCha8Rng) -> String {
         const PIECES: [&str; 22] = [
             "\"",
             "\\",
@@ -1366,32 +1273,39 @@ mod tests {
             "\"kind\":1,",
             "\"name\":\"n\",",
         ];
+        let mut text: Vec<char> = text.chars().collect();
+        for _ in 0..1 + below(rng, 2) {
+            let at = below(rng, text.len());
+            match below(rng, 4) {
+                0 => {
+                    text.remove(at);
+                }
+                1 => {
+                    let piece = PIECES[below(rng, PIECES.len())];
+                    text.splice(at..at, piece.chars());
+                }
+                2 => {
+                    let end = (at + 1 + below(rng, 39)).min(text.len());
+                    let copy: Vec<char> = text[at..end].to_vec();
+                    let to = below(rng, text.len());
+                    text.splice(to..to, copy);
+                }
+                _ => text[at] = char::from(b"0123456789abcdefxz\"{"[below(rng, 20)]),
+            }
+        }
+        text.into_iter().collect()
+    }
+
+    /// Thousands of corrupted copies of the sample: reading never panics, nothing serde_json finds
+    /// is not JSON is read as a trace, and JSON errors point at a line within the file.
+    #[test]
+    fn corrupted_files_are_errors_never_panics() {
         assert_eq!(Format::Otlp, crate::formats::detect(SAMPLE, "t.json").expect("otlp"));
         read_ok(SAMPLE);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let (mut read, mut refused) = (0, 0);
         for _ in 0..3_000 {
-            let mut text: Vec<char> = SAMPLE.chars().collect();
-            for _ in 0..1 + below(&mut rng, 2) {
-                let at = below(&mut rng, text.len());
-                match below(&mut rng, 4) {
-                    0 => {
-                        text.remove(at);
-                    }
-                    1 => {
-                        let piece = PIECES[below(&mut rng, PIECES.len())];
-                        text.splice(at..at, piece.chars());
-                    }
-                    2 => {
-                        let end = (at + 1 + below(&mut rng, 39)).min(text.len());
-                        let copy: Vec<char> = text[at..end].to_vec();
-                        let to = below(&mut rng, text.len());
-                        text.splice(to..to, copy);
-                    }
-                    _ => text[at] = char::from(b"0123456789abcdefxz\"{"[below(&mut rng, 20)]),
-                }
-            }
-            let text: String = text.into_iter().collect();
+            let text = corrupted(SAMPLE, &mut rng);
             let valid_json = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
             match super::read(&text, "t.json") {
                 Ok(_) => {
