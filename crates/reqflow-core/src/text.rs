@@ -282,28 +282,38 @@ impl Interner {
 /// byte by byte, and interning compares every name of a big file once.
 #[inline(always)]
 pub(crate) fn same_bytes(left: &[u8], right: &[u8]) -> bool {
-    if left.len() != right.len() {
+    let len = left.len();
+    if len != right.len() {
         return false;
     }
-    // Plain loops: the browser build (optimised for size) does not inline closures or
-    // `copy_from_slice`, and a call per word would cost more than the comparison.
-    let (mut left_words, mut right_words) = (left.chunks_exact(8), right.chunks_exact(8));
-    for (left, right) in (&mut left_words).zip(&mut right_words) {
-        if word(left) != word(right) {
+    // Plain loops: the browser build (optimised for size) does not inline closures or iterator
+    // adapters well, and a call per word would cost more than the comparison.
+    if len < 8 {
+        let mut idx = 0;
+        while idx < len {
+            if left[idx] != right[idx] {
+                return false;
+            }
+            idx += 1;
+        }
+        return true;
+    }
+    // Whole words, the last one overlapping the one before when the length is not a multiple
+    // of eight.
+    let mut idx = 0;
+    while idx + 8 < len {
+        if word_at(left, idx) != word_at(right, idx) {
             return false;
         }
+        idx += 8;
     }
-    let mut same = true;
-    for (left, right) in left_words.remainder().iter().zip(right_words.remainder()) {
-        same &= left == right;
-    }
-    same
+    word_at(left, len - 8) == word_at(right, len - 8)
 }
 
-/// The first eight bytes as a word (0 when shorter).
+/// The eight bytes at `idx` as a word (0 past the end).
 #[inline(always)]
-fn word(bytes: &[u8]) -> u64 {
-    match bytes.first_chunk::<8>() {
+fn word_at(bytes: &[u8], idx: usize) -> u64 {
+    match bytes.get(idx..).and_then(|rest| rest.first_chunk::<8>()) {
         Some(&word) => u64::from_le_bytes(word),
         None => 0,
     }
