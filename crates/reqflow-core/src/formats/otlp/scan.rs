@@ -386,6 +386,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Steps over `literal` if the text continues with it.
+    #[inline(always)]
     fn ahead(&mut self, literal: &[u8]) -> Option<()> {
         let next = self.bytes.get(self.pos..self.pos + literal.len())?;
         same_bytes(next, literal).then(|| self.pos += literal.len())
