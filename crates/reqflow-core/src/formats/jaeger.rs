@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::common::{
-    Draft, IdParser, JsonInt, Site, Warnings, attribute_from_json, finish, ns_to_us, parse, parse_float_text,
-    parse_int_text, us_to_ns,
+    Draft, Drafts, IdParser, JsonInt, Site, Warnings, attribute_from_json, finish, ns_to_us, parse,
+    parse_float_text, parse_int_text, us_to_ns,
 };
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
@@ -442,7 +442,7 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let document: DocumentIn = parse(text, origin)?;
     let mut warnings = Warnings::default();
     let mut ids = IdParser::default();
-    let mut drafts = Vec::new();
+    let mut drafts = Drafts::default();
     let traces: Vec<(String, TraceIn)> = match document.data {
         Some(data) => {
             for (error_idx, error) in document.errors.into_iter().flatten().enumerate() {
@@ -483,7 +483,7 @@ fn import_trace(
     trace_path: &str,
     ids: &mut IdParser,
     warnings: &mut Warnings,
-    drafts: &mut Vec<Draft>,
+    drafts: &mut Drafts,
 ) {
     let trace_site = Site::new(trace_path.to_owned(), None);
     file_warnings(trace.warnings, &trace_site, warnings, false);

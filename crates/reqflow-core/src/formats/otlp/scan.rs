@@ -17,7 +17,7 @@ use super::{
     AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, SpanIn, StatusIn, ValueIn,
 };
 use crate::formats::ImportError;
-use crate::formats::common::{Draft, JsonFloat, JsonInt, parse_float_text, parse_int_text, whole_f64};
+use crate::formats::common::{Drafts, JsonFloat, JsonInt, parse_float_text, parse_int_text, whole_f64};
 use crate::text::same_bytes;
 
 pub(super) mod stream;
@@ -39,7 +39,7 @@ type Scan<T> = Result<T, Stop>;
 const MAX_DEPTH: usize = 128;
 
 /// Reads a whole OTLP/JSON document (without byte order mark) into converted spans.
-pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Vec<Draft>), ImportError> {
+pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Drafts), ImportError> {
     let mut stream = stream::Stream::new(origin, text.len(), false);
     match stream.read_text(text, true) {
         Ok(()) => stream.into_parts().ok_or_else(|| json_error(text, origin, text.len(), "EOF".to_owned())),

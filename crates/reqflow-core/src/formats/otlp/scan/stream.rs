@@ -16,7 +16,7 @@ use super::{
     INSTRUMENTATION_LIBRARY_SPANS, Key, RESOURCE, RESOURCE_SPANS, SCOPE_SPANS, SPANS, Scan, Scanner, Seen,
     Stop,
 };
-use crate::formats::common::{Draft, Site, finish};
+use crate::formats::common::{Drafts, Site, finish};
 use crate::formats::otlp::{Reader, convert_span, resource_identity};
 use crate::formats::{Format, Imported};
 use crate::text::Text;
@@ -68,7 +68,7 @@ impl At {
 pub(crate) struct Stream {
     origin: String,
     reader: Reader,
-    drafts: Vec<Draft>,
+    drafts: Drafts,
     /// Where the next step starts, in the bytes [`Stream::read`] is given (see
     /// [`Stream::take_read`]).
     pos: usize,
@@ -108,7 +108,7 @@ impl Stream {
             reader: Reader::default(),
             // Compact OTLP/JSON takes 400–500 bytes per span: reserving for that many spans up
             // front saves moving 100,000 converted spans as the list grows.
-            drafts: Vec::with_capacity((size_hint / 400).min(1 << 20)),
+            drafts: Drafts::with_capacity((size_hint / 400).min(1 << 20)),
             pos: 0,
             wait_for: 0,
             at: At::Start,
@@ -200,7 +200,7 @@ impl Stream {
     }
 
     /// What was read, once the document has been read to its end.
-    pub(super) fn into_parts(self) -> Option<(Reader, Vec<Draft>)> {
+    pub(super) fn into_parts(self) -> Option<(Reader, Drafts)> {
         (!self.gave_up && self.at == At::End).then_some((self.reader, self.drafts))
     }
 
@@ -298,10 +298,14 @@ impl Stream {
                 let span = scanner.span()?;
                 let more = scanner.separator_or(b']', "EOF while parsing a list")?;
                 ahead(scanner, complete)?;
-                let (service, host) = self.identity.clone().unwrap_or_default();
                 let written_id = span.span_id.as_deref().unwrap_or("");
                 let site = Site::item(&self.scope_prefix, ".spans", self.span_idx, written_id);
-                let draft = convert_span(span, &mut scanner.kvs, site, &service, &host, &mut self.reader);
+                let unknown = Text::default();
+                let (service, host) = match &self.identity {
+                    Some((service, host)) => (service, host),
+                    None => (&unknown, &unknown),
+                };
+                let draft = convert_span(span, &mut scanner.kvs, site, service, host, &mut self.reader);
                 self.drafts.push(draft);
                 scanner.kvs.clear();
                 self.span_idx += 1;
@@ -375,9 +379,9 @@ impl Stream {
                 .map_err(Stop::Import)?,
         };
         if self.spans_before_resource {
-            for draft in &mut self.drafts[self.first_draft..] {
-                draft.span.service = service.clone();
-                draft.span.host = host.clone();
+            for span in &mut self.drafts.spans[self.first_draft..] {
+                span.service = service.clone();
+                span.host = host.clone();
             }
         }
         self.resource_idx += 1;
