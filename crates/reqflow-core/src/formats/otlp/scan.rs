@@ -42,7 +42,10 @@ const MAX_DEPTH: usize = 128;
 pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Drafts), ImportError> {
     let mut stream = stream::Stream::new(origin, text.len(), false);
     match stream.read_text(text, true) {
-        Ok(()) => stream.into_parts().ok_or_else(|| json_error(text, origin, text.len(), "EOF".to_owned())),
+        // (Given the whole text, the reader stops only at the document's end or at an error.)
+        Ok(()) => stream
+            .into_parts()
+            .ok_or_else(|| json_error(text, origin, text.len(), "EOF while parsing a value".to_owned())),
         Err(Stop::Import(error)) => Err(error),
         Err(Stop::Json { at, message }) => Err(json_error(text, origin, at, message.into_owned())),
         Err(Stop::Value { at, message, field }) => {
