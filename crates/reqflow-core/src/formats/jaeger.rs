@@ -112,11 +112,7 @@ fn write_span(out: &mut JsonOut, span: &Span, process_number: usize) {
         write_str_tag(out, "otel.status_description", &span.status.message);
     }
     out.close(b']');
-    out.key("logs");
-    out.open(b'[');
-    for event in &span.events {
-        out.item();
-        out.open(b'{');
+    out.objects("logs", &span.events, |out, event| {
         out.key("timestamp");
         out.raw(ns_to_us(event.time_ns));
         out.key("fields");
@@ -126,9 +122,7 @@ fn write_span(out: &mut JsonOut, span: &Span, process_number: usize) {
             write_tag(out, &kv.key, &kv.value);
         }
         out.close(b']');
-        out.close(b'}');
-    }
-    out.close(b']');
+    });
     out.key("processID");
     out.text(format_args!("p{process_number}"));
     out.key("warnings");

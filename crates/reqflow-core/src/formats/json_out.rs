@@ -63,6 +63,19 @@ impl JsonOut {
         self.out.push_str(if self.pretty { ": " } else { ":" });
     }
 
+    /// `"key": [{…}, {…}]`: an object per item, whose members `members` writes.
+    pub(crate) fn objects<T>(&mut self, key: &str, items: &[T], mut members: impl FnMut(&mut JsonOut, &T)) {
+        self.key(key);
+        self.open(b'[');
+        for item in items {
+            self.item();
+            self.open(b'{');
+            members(self, item);
+            self.close(b'}');
+        }
+        self.close(b']');
+    }
+
     fn newline(&mut self) {
         if self.pretty {
             self.out.push('\n');

@@ -57,11 +57,7 @@ fn write_attributes(out: &mut JsonOut, key: &str, attributes: &[KeyValue], alway
     if attributes.is_empty() && !always {
         return;
     }
-    out.key(key);
-    out.open(b'[');
-    for kv in attributes {
-        out.item();
-        out.open(b'{');
+    out.objects(key, attributes, |out, kv| {
         out.key("key");
         out.string(&kv.key);
         out.key("value");
@@ -85,9 +81,7 @@ fn write_attributes(out: &mut JsonOut, key: &str, attributes: &[KeyValue], alway
             }
         }
         out.close(b'}');
-        out.close(b'}');
-    }
-    out.close(b']');
+    });
 }
 
 fn write_span(out: &mut JsonOut, span: &Span) {
@@ -110,34 +104,22 @@ fn write_span(out: &mut JsonOut, span: &Span) {
     out.text(nanos(span.end_ns));
     write_attributes(out, "attributes", &span.attributes, false);
     if !span.events.is_empty() {
-        out.key("events");
-        out.open(b'[');
-        for event in &span.events {
-            out.item();
-            out.open(b'{');
+        out.objects("events", &span.events, |out, event| {
             out.key("timeUnixNano");
             out.text(nanos(event.time_ns));
             out.key("name");
             out.string(&event.name);
             write_attributes(out, "attributes", &event.attributes, false);
-            out.close(b'}');
-        }
-        out.close(b']');
+        });
     }
     if !span.links.is_empty() {
-        out.key("links");
-        out.open(b'[');
-        for link in &span.links {
-            out.item();
-            out.open(b'{');
+        out.objects("links", &span.links, |out, link| {
             out.key("traceId");
             out.text(link.trace_id);
             out.key("spanId");
             out.text(link.span_id);
             write_attributes(out, "attributes", &link.attributes, false);
-            out.close(b'}');
-        }
-        out.close(b']');
+        });
     }
     if span.status.code != StatusCode::Unset || !span.status.message.is_empty() {
         out.key("status");

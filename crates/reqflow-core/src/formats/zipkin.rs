@@ -142,18 +142,12 @@ fn write_span(out: &mut JsonOut, span: &Span) {
         remote.write(out);
     }
     if !span.events.is_empty() {
-        out.key("annotations");
-        out.open(b'[');
-        for event in &span.events {
-            out.item();
-            out.open(b'{');
+        out.objects("annotations", &span.events, |out, event| {
             out.key("timestamp");
             out.raw(ns_to_us(event.time_ns));
             out.key("value");
             out.string(&annotation_value(event));
-            out.close(b'}');
-        }
-        out.close(b']');
+        });
     }
     if !tags.is_empty() {
         out.key("tags");
