@@ -83,6 +83,16 @@ impl Fingerprinter {
         self.text(&span.status.message);
         self.text(&span.service);
         self.text(&span.host);
+        // Only a resource with contents is written, so traces without one (every simulated
+        // trace) keep the fingerprints they had before resources were kept.
+        if !span.resource.is_empty() {
+            let resource = span.resource.data();
+            self.bytes(&[0xfe]);
+            self.attributes(&resource.attributes);
+            self.text(&resource.scope_name);
+            self.text(&resource.scope_version);
+            self.attributes(&resource.scope_attributes);
+        }
         self.int(span.start_ns);
         self.int(span.end_ns);
         self.attributes(&span.attributes);

@@ -24,4 +24,4 @@ pub use ids::{SpanId, TraceId};
 pub use scenario::{Scenario, ScenarioError};
 pub use sim::{RequestTrace, SimError, Simulation};
 pub use text::Text;
-pub use trace::{Span, SpanKind, Status, StatusCode};
+pub use trace::{Resource, ResourceData, Span, SpanKind, Status, StatusCode};

@@ -1407,6 +1407,7 @@ fn new_span(
         kind,
         service: service.name.clone(),
         host: service.host.clone(),
+        resource: Default::default(),
         start_ns: times.observed.0,
         end_ns: times.observed.1,
         status: Status::default(),

@@ -3,7 +3,9 @@
 //! Times are integer nanoseconds since the Unix epoch (`i64`), as the emitting host's clock
 //! recorded them. Simulated spans also carry [`Span::truth`]: when the work really happened.
 
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{SpanId, TraceId};
 use crate::text::Text;
@@ -148,6 +150,92 @@ pub struct Truth {
     pub queued_ns: i64,
 }
 
+/// Where a span came from, beyond [`Span::service`] and [`Span::host`]: the other attributes of
+/// its resource (OTLP resource attributes, Jaeger process tags, Zipkin's local endpoint as
+/// `host.ip`/`host.port`...) and its instrumentation scope. Jaeger UI shows this as "Process".
+///
+/// Every span of one resource shares one allocation: cloning a `Resource` is a reference count,
+/// and the empty resource (every simulated span) allocates nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resource(Option<Arc<ResourceData>>);
+
+/// The contents of a [`Resource`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceData {
+    /// Resource attributes other than `service.name` and `host.name` (those are the span's
+    /// `service` and `host`), in the order the file gave them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<KeyValue>,
+    /// Instrumentation scope (OTLP `scope.name`, Jaeger `otel.scope.name`).
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub scope_name: Text,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub scope_version: Text,
+    /// Instrumentation scope attributes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope_attributes: Vec<KeyValue>,
+}
+
+impl ResourceData {
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty()
+            && self.scope_name.is_empty()
+            && self.scope_version.is_empty()
+            && self.scope_attributes.is_empty()
+    }
+}
+
+impl Resource {
+    /// A resource holding `data` (the empty resource when `data` is empty).
+    pub fn new(data: ResourceData) -> Resource {
+        if data.is_empty() { Resource(None) } else { Resource(Some(Arc::new(data))) }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The contents (empty for the empty resource).
+    pub fn data(&self) -> &ResourceData {
+        static EMPTY: ResourceData = ResourceData {
+            attributes: Vec::new(),
+            scope_name: Text::from_static(""),
+            scope_version: Text::from_static(""),
+            scope_attributes: Vec::new(),
+        };
+        self.0.as_deref().unwrap_or(&EMPTY)
+    }
+
+    pub fn attributes(&self) -> &[KeyValue] {
+        &self.data().attributes
+    }
+
+    pub fn attribute(&self, key: &str) -> Option<&AttributeValue> {
+        self.attributes().iter().find(|kv| kv.key == key).map(|kv| &kv.value)
+    }
+
+    /// Whether both are the same allocation (then they are equal without comparing contents).
+    pub fn same_allocation(&self, other: &Resource) -> bool {
+        match (&self.0, &other.0) {
+            (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.data().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ResourceData::deserialize(deserializer).map(Resource::new)
+    }
+}
+
 /// One span as a tracing backend would receive it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Span {
@@ -162,6 +250,9 @@ pub struct Span {
     /// Resource attribute `host.name`.
     #[serde(default, skip_serializing_if = "str::is_empty")]
     pub host: Text,
+    /// The rest of the span's resource and its instrumentation scope.
+    #[serde(default, skip_serializing_if = "Resource::is_empty")]
+    pub resource: Resource,
     /// Start as the emitting host's clock recorded it.
     pub start_ns: i64,
     /// End as the emitting host's clock recorded it.

@@ -26,6 +26,7 @@ pub(crate) fn span(n: u64, service: &str, start_ms: i64, end_ms: i64) -> SpanBui
         kind: SpanKind::Internal,
         service: service.to_owned().into(),
         host: format!("{service}-1").into(),
+        resource: Default::default(),
         start_ns: start_ms * MS,
         end_ns: end_ms * MS,
         status: Status::default(),

@@ -616,6 +616,7 @@ fn convert_span(
             kind,
             service,
             host,
+            resource: Default::default(),
             start_ns: 0,
             end_ns: 0,
             status,

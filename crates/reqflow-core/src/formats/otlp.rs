@@ -548,6 +548,7 @@ fn convert_span(
             kind,
             service: service.clone(),
             host: host.clone(),
+            resource: Default::default(),
             start_ns: 0,
             end_ns: 0,
             status,

@@ -11,6 +11,7 @@ fn span(trace: u64, id: u64, parent: Option<u64>, name: &str, kind: SpanKind) ->
         kind,
         service: "frontend".to_owned().into(),
         host: "edge-1".to_owned().into(),
+        resource: Default::default(),
         start_ns: 1_700_000_000_000_000_000,
         end_ns: 1_700_000_000_250_000_000,
         status: Status::default(),
