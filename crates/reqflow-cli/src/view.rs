@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use reqflow_core::analysis::{TimeBasis, analyze};
+use reqflow_core::analysis::{ShiftKind, SkewLimit, TimeBasis, analyze_with};
 use reqflow_core::formats;
 use reqflow_core::waterfall::format_duration;
 
@@ -15,6 +15,11 @@ pub struct ViewArgs {
     /// Correct clock skew between hosts (Jaeger's adjuster) before drawing and analysing.
     #[arg(long)]
     adjust_skew: bool,
+    /// The largest clock-skew shift applied, in milliseconds, as Jaeger's
+    /// `--query.max-clock-skew-adjustment`: a larger shift is not applied and the span is warned
+    /// about. 0 turns adjustment off. Without the flag there is no limit.
+    #[arg(long, value_name = "MS", requires = "adjust_skew", value_parser = parse_skew_limit)]
+    max_skew_adjust: Option<SkewLimit>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ViewFormat::Text)]
     format: ViewFormat,
@@ -31,13 +36,21 @@ enum ViewFormat {
     Json,
 }
 
+/// A maximum adjustment in milliseconds: a finite number ≥ 0.
+fn parse_skew_limit(text: &str) -> Result<SkewLimit, String> {
+    let ms: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of milliseconds"))?;
+    SkewLimit::from_ms(ms)
+        .ok_or_else(|| format!("`{text}`: the maximum adjustment must be 0 or more milliseconds"))
+}
+
 pub fn run(args: ViewArgs) -> anyhow::Result<()> {
     let origin = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {origin}"))?;
     let imported = formats::import(&text, &origin)?;
     let basis = if args.adjust_skew { TimeBasis::Adjusted } else { TimeBasis::Raw };
     let spans = &imported.spans;
-    let analysis = analyze(spans, basis);
+    let limit = args.max_skew_adjust.unwrap_or(SkewLimit::NONE);
+    let analysis = analyze_with(spans, Some(&imported.parents), basis, limit);
     let mut out = std::io::stdout().lock();
     if args.format == ViewFormat::Json {
         let critical_path: Vec<_> = analysis
@@ -60,11 +73,12 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
             .spans
             .iter()
             .zip(spans)
-            .filter(|(shift, _)| shift.shift_ns != 0)
+            .filter(|(shift, _)| shift.shift_ns != 0 || shift.kind == ShiftKind::NotApplied)
             .map(|(shift, span)| {
                 serde_json::json!({
                     "span_id": span.span_id.to_string(),
                     "shift_ns": shift.shift_ns,
+                    "not_applied_ns": shift.refused_ns,
                     "reason": shift.reason,
                 })
             })
@@ -80,6 +94,7 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
                 "kind": warning.kind.as_str(),
                 "message": warning.message,
             })).collect::<Vec<_>>(),
+            "skew_limit": limit.describe(),
             "skew_adjustments": shifted,
             "critical_path": critical_path,
             "bottleneck": analysis.bottleneck_sentence(),
@@ -113,14 +128,26 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
         writeln!(out, "  {:>9}  {} {}", format_duration(segment.duration_ns()), span.service, span.name)?;
     }
     let n_shifted = analysis.skew.n_shifted();
-    if n_shifted > 0 {
+    let n_not_applied = analysis.skew.n_not_applied();
+    if n_shifted > 0 || n_not_applied > 0 {
+        let not_applied = if n_not_applied > 0 {
+            format!(", {n_not_applied} over the limit and not adjusted")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "\nclock skew: {n_shifted} span(s) adjusted{}",
-            if args.adjust_skew { "" } else { " (shown raw: pass --adjust-skew to apply)" }
+            "\nclock skew: {n_shifted} span(s) adjusted{not_applied} ({}){}",
+            limit.describe(),
+            if args.adjust_skew { "" } else { "; shown raw: pass --adjust-skew to apply" }
         )?;
-        for (shift, span) in
-            analysis.skew.spans.iter().zip(spans).filter(|(shift, _)| shift.shift_ns != 0).take(20)
+        for (shift, span) in analysis
+            .skew
+            .spans
+            .iter()
+            .zip(spans)
+            .filter(|(shift, _)| shift.shift_ns != 0 || shift.kind == ShiftKind::NotApplied)
+            .take(20)
         {
             writeln!(out, "  {} {}: {}", span.service, span.name, shift.reason.as_deref().unwrap_or(""))?;
         }

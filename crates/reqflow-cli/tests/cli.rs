@@ -185,6 +185,37 @@ fn view_prints_waterfall_warnings_critical_path_and_bottleneck() {
 }
 
 #[test]
+fn view_max_skew_adjust_refuses_larger_shifts_and_zero_turns_adjustment_off() {
+    let skew = fixture("zipkin/skew.json");
+    let output = reqflow(&["view", &skew, "--adjust-skew", "--max-skew-adjust", "1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        "over the limit and not adjusted (maximum adjustment 1 ms)",
+        "skew not adjusted: ",
+        "which exceeds the maximum adjustment of 1 ms by ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let output = reqflow(&["view", &skew, "--adjust-skew", "--max-skew-adjust", "0", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json report");
+    assert_eq!(report["skew_limit"], "adjustment off (maximum 0)");
+    let adjustments = report["skew_adjustments"].as_array().expect("a list");
+    assert!(!adjustments.is_empty(), "{report}");
+    for adjustment in adjustments {
+        assert_eq!(adjustment["shift_ns"], 0, "nothing moves when adjustment is off: {adjustment}");
+        assert_ne!(adjustment["not_applied_ns"], 0, "{adjustment}");
+    }
+    let output = reqflow(&["view", &skew, "--adjust-skew", "--max-skew-adjust=-5"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("0 or more milliseconds"), "{}", stderr(&output));
+    let output = reqflow(&["view", &skew, "--max-skew-adjust", "5"]);
+    assert!(!output.status.success(), "the limit needs --adjust-skew");
+    assert!(stderr(&output).contains("--adjust-skew"), "{}", stderr(&output));
+}
+
+#[test]
 fn view_explains_a_broken_file() {
     let output = reqflow(&["view", &fixture("otlp/jaeger-ui_otlp2jaeger-in-error.json")]);
     assert!(!output.status.success());

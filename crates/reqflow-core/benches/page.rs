@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use reqflow_core::analysis::{
-    TimeBasis, adjust_clock_skew, analyze, assemble, critical_path, group_by_trace, self_times,
+    SkewLimit, TimeBasis, adjust_clock_skew, analyze, assemble, critical_path, group_by_trace, self_times,
 };
 use reqflow_core::fingerprint::fingerprint;
 use reqflow_core::formats::{self, Format};
@@ -29,8 +29,8 @@ fn bench_page(c: &mut Criterion) {
     group.bench_function("analyze", |b| b.iter(|| analyze(spans, TimeBasis::Adjusted)));
     group.bench_function("analyze/assemble", |b| b.iter(|| assemble(spans)));
     let tree = assemble(spans);
-    group.bench_function("analyze/skew", |b| b.iter(|| adjust_clock_skew(spans, &tree)));
-    let times = adjust_clock_skew(spans, &tree).adjusted_times();
+    group.bench_function("analyze/skew", |b| b.iter(|| adjust_clock_skew(spans, &tree, SkewLimit::NONE)));
+    let times = adjust_clock_skew(spans, &tree, SkewLimit::NONE).adjusted_times();
     group.bench_function("analyze/self-times", |b| b.iter(|| self_times(&tree, &times)));
     group.bench_function("analyze/critical-path", |b| b.iter(|| critical_path(spans, &tree, &times)));
     group.bench_function("group-by-trace", |b| b.iter(|| group_by_trace(spans)));

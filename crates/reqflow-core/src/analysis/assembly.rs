@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Interval, clock_host, intern, is_async_edge};
+use super::{Interval, clock_host, clock_host_label, intern, is_async_edge};
 use crate::ids::{SpanId, TraceId};
 use crate::trace::Span;
 use crate::waterfall::format_duration;
@@ -46,6 +46,9 @@ pub enum WarningKind {
     EndsAfterParent,
     /// The span lies outside its parent and runs on another host: probably clock skew.
     ClockSkew,
+    /// The clock-skew adjuster computed a shift larger than the maximum adjustment (or
+    /// adjustment is off): the shift was not applied.
+    SkewNotAdjusted,
     /// The span starts and ends at the same instant.
     ZeroDuration,
     /// The span ends before it starts.
@@ -65,6 +68,7 @@ impl WarningKind {
             WarningKind::StartsBeforeParent => "starts before parent",
             WarningKind::EndsAfterParent => "ends after parent",
             WarningKind::ClockSkew => "clock skew",
+            WarningKind::SkewNotAdjusted => "skew not adjusted",
             WarningKind::ZeroDuration => "zero duration",
             WarningKind::NegativeDuration => "negative duration",
             WarningKind::Fragment => "fragment",
@@ -153,9 +157,11 @@ impl TraceTree {
         &self.preorder
     }
 
-    /// Whether two spans' times were stamped by the same host's clock ([`clock_host`]).
+    /// Whether two spans' times were stamped by the same host's clock ([`clock_host`]). A span
+    /// whose host is unknown is on no host's clock but its own.
     pub fn same_host(&self, span_a: u32, span_b: u32) -> bool {
-        self.hosts[span_a as usize] == self.hosts[span_b as usize]
+        let host = self.hosts[span_a as usize];
+        host != UNKNOWN_HOST && host == self.hosts[span_b as usize]
     }
 
     /// Nesting depth (roots are 0).
@@ -166,6 +172,16 @@ impl TraceTree {
     /// Every warning, ordered by span index then kind.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// Adds warnings found after assembly (the clock-skew adjuster's), keeping them ordered by
+    /// span.
+    pub(crate) fn add_warnings(&mut self, more: Vec<Warning>) {
+        if more.is_empty() {
+            return;
+        }
+        self.warnings.extend(more);
+        self.warnings.sort_by_key(|warning| (warning.span, warning.kind));
     }
 
     /// The warnings about one span.
@@ -195,7 +211,7 @@ struct HostLabel<'a>(&'a Span);
 
 impl std::fmt::Display for HostLabel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` ({} on {})", self.0.name, self.0.service, clock_host(self.0))
+        write!(f, "`{}` ({} on {})", self.0.name, self.0.service, clock_host_label(self.0))
     }
 }
 
@@ -328,7 +344,7 @@ fn build_tree(spans: &[Span], mut parents: Vec<Option<u32>>, mut warnings: Vec<W
         child_list,
         roots,
         primary_root,
-        hosts: intern(spans.iter().map(clock_host)).0,
+        hosts: host_numbers(spans),
         preorder: Vec::with_capacity(spans.len()),
         depths: vec![0; spans.len()],
         warnings: Vec::new(),
@@ -341,6 +357,21 @@ fn build_tree(spans: &[Span], mut parents: Vec<Option<u32>>, mut warnings: Vec<W
     tree.warnings = warnings;
     tree
 }
+
+/// The number of each span's clock host ([`clock_host`]); [`UNKNOWN_HOST`] for spans without one.
+fn host_numbers(spans: &[Span]) -> Vec<u32> {
+    let hosts: Vec<Option<&str>> = spans.iter().map(clock_host).collect();
+    let (mut numbers, _) = intern(hosts.iter().map(|host| host.unwrap_or("")));
+    for (number, host) in numbers.iter_mut().zip(&hosts) {
+        if host.is_none() {
+            *number = UNKNOWN_HOST;
+        }
+    }
+    numbers
+}
+
+/// The host number of a span whose host is unknown.
+const UNKNOWN_HOST: u32 = u32::MAX;
 
 /// Sorts span indices by (start, span id, index), reading each span once: comparing keys copied
 /// side by side is much faster than reaching into the spans for every comparison.

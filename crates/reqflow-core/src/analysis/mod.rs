@@ -36,14 +36,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::{Span, SpanKind};
+use crate::trace::{AttributeValue, Span, SpanKind};
 
 pub use assembly::{TraceGroup, TraceGroups, TraceTree, Warning, WarningKind, assemble, assemble_linked};
 pub use assembly::{group_by_trace, span_label};
 pub use critical_path::{Bottleneck, CriticalPath, CriticalSegment, ServiceShare};
 pub use critical_path::{critical_path, self_times};
 pub use deps::{DependencyEdge, DependencyGraph, dependencies, dependencies_of_traces, service_calls};
-pub use skew::{ClockSkew, ShiftKind, SpanShift, adjust_clock_skew};
+pub use skew::{ClockSkew, ShiftKind, SkewLimit, SpanShift, adjust_clock_skew};
 
 /// A stretch of time in epoch nanoseconds, `start_ns..end_ns`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -100,10 +100,63 @@ pub fn is_async_edge(parent: &Span, child: &Span) -> bool {
     parent.kind == SpanKind::Producer && child.kind == SpanKind::Consumer
 }
 
-/// The host whose clock stamped the span: `host.name`, or the service name when it is missing
-/// (imported spans often have no host).
-pub fn clock_host(span: &Span) -> &str {
-    if span.host.is_empty() { &span.service } else { &span.host }
+/// The host whose clock stamped the span, the way Jaeger's clock-skew adjuster keys hosts: the
+/// resource's `host.id`, else `host.ip` (a string, or the first element of an array), else the
+/// Jaeger client's `ip` process tag, else `host.name`, else the span's own host (simulated spans,
+/// and importers that found a host name elsewhere). `None` when none of them is there: the host
+/// is unknown, and an unknown host is never taken to be the same as any other (its spans are
+/// compared with their parent, as in Jaeger).
+pub fn clock_host(span: &Span) -> Option<&str> {
+    let resource = &span.resource;
+    if !resource.is_empty() {
+        for key in ["host.id", "host.ip", "ip"] {
+            if let Some(host) = resource.attribute(key).and_then(host_text) {
+                return Some(host);
+            }
+        }
+        if let Some(host) = resource.attribute("host.name").and_then(host_text) {
+            return Some(host);
+        }
+    }
+    if span.host.is_empty() { None } else { Some(&span.host) }
+}
+
+/// The clock host for sentences: the host, or "an unknown host".
+pub fn clock_host_label(span: &Span) -> &str {
+    clock_host(span).unwrap_or("an unknown host")
+}
+
+/// A host key from an attribute value: a non-empty string, or the first string of an array
+/// (arrays are kept as their JSON text, OTLP's `{"values":[{"stringValue":..}]}` or a plain
+/// JSON list).
+fn host_text(value: &AttributeValue) -> Option<&str> {
+    let AttributeValue::Str(text) = value else {
+        return None;
+    };
+    let text = text.as_str().trim();
+    if text.is_empty() {
+        return None;
+    }
+    if !(text.starts_with('[') || text.starts_with('{')) {
+        return Some(text);
+    }
+    first_array_string(text)
+}
+
+/// The first string inside the JSON text of an array value, borrowed from the text. Only the
+/// shapes the importers write are read: `{"values":[{"stringValue":"x"},..]}` and `["x",..]`.
+fn first_array_string(text: &str) -> Option<&str> {
+    let rest = match text.strip_prefix('{') {
+        Some(object) => {
+            let after = &object[object.find("\"stringValue\"")? + "\"stringValue\"".len()..];
+            after.trim_start().strip_prefix(':')?
+        }
+        None => &text[1..],
+    };
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    let host = &rest[..end];
+    (rest.as_bytes()[end] == b'"' && !host.is_empty()).then_some(host)
 }
 
 /// Numbers distinct strings 0, 1, ... in order of first appearance: the number of each value,
@@ -231,16 +284,29 @@ pub struct SpanFacts<'a> {
 /// critical path (from the primary root, see [`TraceTree::primary_root`]), per-service shares and
 /// the bottleneck, on the times `basis` selects.
 pub fn analyze(spans: &[Span], basis: TimeBasis) -> TraceAnalysis {
-    analyze_tree(spans, basis, assemble(spans))
+    analyze_with(spans, None, basis, SkewLimit::NONE)
 }
 
 /// `analyze` for imported spans, with the parents the import found (`Imported::parents`).
 pub fn analyze_linked(spans: &[Span], basis: TimeBasis, parents: &[Option<u32>]) -> TraceAnalysis {
-    analyze_tree(spans, basis, assemble_linked(spans, parents))
+    analyze_with(spans, Some(parents), basis, SkewLimit::NONE)
 }
 
-fn analyze_tree(spans: &[Span], basis: TimeBasis, tree: TraceTree) -> TraceAnalysis {
-    let skew = adjust_clock_skew(spans, &tree);
+/// `analyze` with every setting: the parents the import found (or `None` to link the spans
+/// here), the time basis, and the clock-skew adjuster's maximum adjustment. Shifts over the
+/// limit are not applied and warned about ([`WarningKind::SkewNotAdjusted`]).
+pub fn analyze_with(
+    spans: &[Span],
+    parents: Option<&[Option<u32>]>,
+    basis: TimeBasis,
+    limit: SkewLimit,
+) -> TraceAnalysis {
+    let mut tree = match parents {
+        Some(parents) => assemble_linked(spans, parents),
+        None => assemble(spans),
+    };
+    let skew = adjust_clock_skew(spans, &tree, limit);
+    tree.add_warnings(skew::refusal_warnings(spans, &skew));
     let times: Vec<Interval> = match basis {
         TimeBasis::Raw => spans.iter().map(Interval::of).collect(),
         TimeBasis::Adjusted => skew.adjusted_times(),

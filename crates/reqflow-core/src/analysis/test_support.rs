@@ -56,6 +56,21 @@ impl SpanBuilder {
         self
     }
 
+    /// Gives the span a resource with these string attributes (e.g. `host.id`).
+    pub(crate) fn resource(mut self, attributes: &[(&str, &str)]) -> SpanBuilder {
+        self.0.resource = crate::trace::Resource::new(crate::trace::ResourceData {
+            attributes: attributes
+                .iter()
+                .map(|(key, value)| crate::trace::KeyValue {
+                    key: (*key).to_owned().into(),
+                    value: crate::trace::AttributeValue::Str((*value).to_owned().into()),
+                })
+                .collect(),
+            ..Default::default()
+        });
+        self
+    }
+
     pub(crate) fn name(mut self, name: &str) -> SpanBuilder {
         self.0.name = name.to_owned().into();
         self
