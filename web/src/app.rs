@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
 
-use reqflow_core::analysis::TimeBasis;
+use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::builtins;
 use reqflow_core::formats::{self, Format};
 use reqflow_core::waterfall::format_duration;
@@ -187,6 +187,14 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(Action::DismissMessages))
     };
+    let on_skew_limit = {
+        let state = state.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let limit = select.value().parse().ok().and_then(SkewLimit::from_ms).unwrap_or(SkewLimit::NONE);
+            state.dispatch(Action::SetSkewLimit(limit));
+        })
+    };
 
     let trace = &state.trace;
     let title = match &state.source {
@@ -213,6 +221,9 @@ pub fn app() -> Html {
     let n_matches =
         if state.search.trim().is_empty() { None } else { Some(trace.search(&state.search).len()) };
     let skew_count = trace.analysis.skew.n_shifted();
+    let not_adjusted = trace.analysis.skew.n_not_applied();
+    let skew_limit = trace.skew_limit;
+    let limit_ms = skew_limit.max_adjust_ns.map(|ns| (ns / 1_000_000).to_string()).unwrap_or_default();
     let legend = trace.services.iter().enumerate().take(LEGEND_MAX).map(|(idx, name)| {
         html! { <li><span class="dot" style={format!("background:{}", PALETTE[idx % PALETTE.len()])}></span>{ name }</li> }
     });
@@ -296,10 +307,20 @@ pub fn app() -> Html {
                     { for trace.fragments.iter().map(|sentence| html! {
                         <p class="fragment-note"><span class="insight-label warn">{ "Broken trace" }</span>{ sentence }</p>
                     }) }
-                    if skew_count > 0 {
+                    if skew_count > 0 || not_adjusted > 0 || skew_limit != SkewLimit::NONE {
                         <p class="skew-note"><span class="insight-label warn">{ "Clock skew" }</span>
                             { format!("{skew_count} span(s) do not fit their parent on another host's clock. ") }
-                            { if state.basis == TimeBasis::Adjusted { "Showing adjusted times; switch to Raw to see what the hosts recorded." } else { "Showing raw times as the hosts recorded them; switch to Adjusted to see the correction." } }
+                            if not_adjusted > 0 {
+                                { format!("{not_adjusted} need a shift beyond the {}, so they keep their raw times. ", skew_limit.describe()) }
+                            }
+                            { if state.basis == TimeBasis::Adjusted { "Showing adjusted times; switch to Raw to see what the hosts recorded. " } else { "Showing raw times as the hosts recorded them; switch to Adjusted to see the correction. " } }
+                            <label class="skew-limit">{ "Max adjustment " }
+                                <select aria-label="Maximum clock-skew adjustment" onchange={on_skew_limit}>
+                                    { for [("", "none"), ("1000", "1 s"), ("100", "100 ms"), ("10", "10 ms"), ("1", "1 ms"), ("0", "off")].into_iter().map(|(value, label)| html! {
+                                        <option value={value} selected={value == limit_ms}>{ label }</option>
+                                    }) }
+                                </select>
+                            </label>
                         </p>
                     }
                 </section>

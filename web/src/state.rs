@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use reqflow_core::analysis::TimeBasis;
+use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::fingerprint::fingerprint;
 use reqflow_core::formats::{ImportError, Imported};
 use reqflow_core::knobs::{Knobs, ServiceKnobs};
@@ -72,6 +72,8 @@ pub enum Action {
     SetKnobs(String, ServiceKnobs),
     ResetKnobs,
     SetBasis(TimeBasis),
+    /// The clock-skew adjuster's maximum adjustment (Jaeger's; zero turns adjustment off).
+    SetSkewLimit(SkewLimit),
     Select(Option<u32>),
     OpenDetails(bool),
     ToggleCollapse(u32),
@@ -265,8 +267,10 @@ impl State {
     fn rerun(&self, base: Rc<Scenario>, knobs: Knobs, seed: u64) -> State {
         match State::simulate(base, knobs, seed) {
             Ok(mut next) => {
-                if next.basis != self.basis {
-                    next.trace = Rc::new(next.trace.with_basis(self.basis, Some(&next.scenario())));
+                if next.basis != self.basis || next.trace.skew_limit != self.trace.skew_limit {
+                    let scenario = next.scenario();
+                    next.trace =
+                        Rc::new(next.trace.with_settings(self.basis, self.trace.skew_limit, Some(&scenario)));
                     next.basis = self.basis;
                 }
                 let selected_id = self.selected.map(|idx| self.trace.spans[idx as usize].span_id);
@@ -282,6 +286,14 @@ impl State {
         }
     }
 
+    fn with_skew_limit(&self, limit: SkewLimit) -> State {
+        let scenario = (!self.is_imported()).then(|| self.scenario());
+        State {
+            trace: Rc::new(self.trace.with_settings(self.basis, limit, scenario.as_ref())),
+            ..self.clone()
+        }
+    }
+
     fn with_basis(&self, basis: TimeBasis) -> State {
         let scenario = (!self.is_imported()).then(|| self.scenario());
         State { trace: Rc::new(self.trace.with_basis(basis, scenario.as_ref())), basis, ..self.clone() }
@@ -293,8 +305,9 @@ impl State {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
             }
             Ok(imported) => {
-                let trace =
-                    measure("analyze", || TraceView::imported(imported.spans, imported.parents, self.basis));
+                let trace = measure("analyze", || {
+                    TraceView::imported(imported.spans, imported.parents, self.basis, self.trace.skew_limit)
+                });
                 mark("reqflow:analyzed");
                 let warnings = imported.warnings.iter().map(|warning| warning.to_string()).collect();
                 State {
@@ -346,6 +359,8 @@ impl Reducible for State {
             Action::ResetKnobs => state.rerun(state.base.clone(), Knobs::default(), state.seed),
             Action::SetBasis(basis) if basis != state.basis => state.with_basis(basis),
             Action::SetBasis(_) => state.clone(),
+            Action::SetSkewLimit(limit) if limit != state.trace.skew_limit => state.with_skew_limit(limit),
+            Action::SetSkewLimit(_) => state.clone(),
             Action::Select(selected) => State { selected, ..state.clone() },
             Action::OpenDetails(open) => {
                 State { details_open: open && state.selected.is_some(), ..state.clone() }
@@ -520,6 +535,20 @@ mod tests {
         let raw = state.clone().reduce(Action::SetBasis(TimeBasis::Raw));
         assert_eq!(raw.trace.analysis.times[auth].start_ns, raw.trace.spans[auth].start_ns);
         assert_ne!(adjusted.start_ns, raw.trace.analysis.times[auth].start_ns, "the adjuster moved auth");
+    }
+
+    #[test]
+    fn a_maximum_skew_adjustment_keeps_larger_shifts_out_and_survives_a_new_request() {
+        let state = Rc::new(State::from_hash("#scenario=clock-skew&seed=4"));
+        let auth = state.trace.spans.iter().position(|span| span.service == "auth").expect("auth");
+        assert_ne!(state.trace.analysis.skew.spans[auth].shift_ns, 0, "auth is shifted with no limit");
+        let limit = SkewLimit::from_ms(1.0).expect("a limit");
+        let limited = state.reduce(Action::SetSkewLimit(limit));
+        let shift = &limited.trace.analysis.skew.spans[auth];
+        assert_eq!((shift.shift_ns, shift.kind), (0, reqflow_core::analysis::ShiftKind::NotApplied));
+        assert_eq!(limited.trace.analysis.times[auth].start_ns, limited.trace.spans[auth].start_ns);
+        let next = limited.reduce(Action::SendRequest);
+        assert_eq!(next.trace.skew_limit, limit, "a new request keeps the limit");
     }
 
     #[test]

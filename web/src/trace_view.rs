@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use reqflow_core::Span;
 use reqflow_core::analysis::{
-    TimeBasis, TraceAnalysis, WarningKind, analyze, analyze_linked, group_by_trace, service_calls,
+    SkewLimit, TimeBasis, TraceAnalysis, WarningKind, analyze_with, group_by_trace, service_calls,
     service_numbers,
 };
 use reqflow_core::replay::Replay;
@@ -53,34 +53,49 @@ pub struct TraceView {
     /// For imported traces, each span's parent as the import found it: analysing again (another
     /// time basis) starts from these instead of matching the ids again.
     parents: Option<Vec<Option<u32>>>,
+    /// The clock-skew adjuster's maximum adjustment this view was analysed with.
+    pub skew_limit: SkewLimit,
 }
 
 impl TraceView {
     /// Analyses `spans`; `scenario` (for simulated traces) explains fragments in words.
     pub fn new(spans: Vec<Span>, basis: TimeBasis, scenario: Option<&Scenario>) -> TraceView {
-        TraceView::build(spans, None, basis, scenario)
+        TraceView::build(spans, None, basis, SkewLimit::NONE, scenario)
     }
 
     /// Analyses imported spans with the parents their import found (`Imported::parents`).
-    pub fn imported(spans: Vec<Span>, parents: Vec<Option<u32>>, basis: TimeBasis) -> TraceView {
-        TraceView::build(spans, Some(parents), basis, None)
+    pub fn imported(
+        spans: Vec<Span>,
+        parents: Vec<Option<u32>>,
+        basis: TimeBasis,
+        skew_limit: SkewLimit,
+    ) -> TraceView {
+        TraceView::build(spans, Some(parents), basis, skew_limit, None)
+    }
+
+    /// The same spans analysed on another time basis or with another maximum skew adjustment.
+    pub fn with_settings(
+        &self,
+        basis: TimeBasis,
+        skew_limit: SkewLimit,
+        scenario: Option<&Scenario>,
+    ) -> TraceView {
+        TraceView::build(self.spans.clone(), self.parents.clone(), basis, skew_limit, scenario)
     }
 
     /// The same spans analysed on another time basis.
     pub fn with_basis(&self, basis: TimeBasis, scenario: Option<&Scenario>) -> TraceView {
-        TraceView::build(self.spans.clone(), self.parents.clone(), basis, scenario)
+        self.with_settings(basis, self.skew_limit, scenario)
     }
 
     fn build(
         spans: Vec<Span>,
         parents: Option<Vec<Option<u32>>>,
         basis: TimeBasis,
+        skew_limit: SkewLimit,
         scenario: Option<&Scenario>,
     ) -> TraceView {
-        let analysis = match &parents {
-            Some(parents) => analyze_linked(&spans, basis, parents),
-            None => analyze(&spans, basis),
-        };
+        let analysis = analyze_with(&spans, parents.as_deref(), basis, skew_limit);
         let order = analysis.tree.preorder().to_vec();
         let mut subtree_len = vec![0u32; spans.len()];
         // Walk the preorder backwards: a span's subtree is itself plus its children's subtrees.
@@ -142,6 +157,7 @@ impl TraceView {
             fragment_roots,
             parents,
             service_calls,
+            skew_limit,
         }
     }
 
@@ -309,7 +325,12 @@ mod tests {
         let spans = view("netflix-fanout", 1).spans;
         let text = reqflow_core::formats::export(&spans, reqflow_core::formats::Format::Zipkin);
         let imported = reqflow_core::formats::import(&text, "netflix.json").expect("imports");
-        let linked = TraceView::imported(imported.spans.clone(), imported.parents, TimeBasis::Adjusted);
+        let linked = TraceView::imported(
+            imported.spans.clone(),
+            imported.parents,
+            TimeBasis::Adjusted,
+            SkewLimit::NONE,
+        );
         let found = TraceView::new(imported.spans, TimeBasis::Adjusted, None);
         assert_eq!(linked.analysis, found.analysis);
         assert_eq!(linked.service_calls, found.service_calls);

@@ -7,7 +7,7 @@
 //! small trace a few times, in idle moments after the page is up, does that work early: the user's
 //! first import then starts on compiled, mostly optimised code.
 
-use reqflow_core::analysis::TimeBasis;
+use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::formats::{self, Format, ImportStream};
 use reqflow_core::{Simulation, builtins};
 
@@ -54,7 +54,9 @@ impl WarmUp {
         }
         match stream.finish().unwrap_or_else(|| formats::import(text, "warm-up.json")) {
             Ok(imported) => {
-                TraceView::imported(imported.spans, imported.parents, TimeBasis::Adjusted).spans.len()
+                TraceView::imported(imported.spans, imported.parents, TimeBasis::Adjusted, SkewLimit::NONE)
+                    .spans
+                    .len()
             }
             Err(_) => 0,
         }
