@@ -97,6 +97,11 @@ pub fn app() -> Html {
         let state = state.clone();
         let readers = readers.clone();
         Callback::from(move |file: web_sys::File| {
+            // Refused from its size alone, before a byte is read; the trace on screen stays.
+            if let Err(error) = formats::limits::check_file_size(&file.name(), file.size() as u64) {
+                state.dispatch(Action::Fail(error.to_string()));
+                return;
+            }
             mark("reqflow:import-start");
             // Shown while the browser reads the file (the page stays responsive until then).
             state.dispatch(Action::Opening(file.name(), file.size()));

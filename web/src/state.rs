@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::fingerprint::fingerprint;
-use reqflow_core::formats::{ImportError, Imported};
+use reqflow_core::formats::{ImportError, Imported, limits};
 use reqflow_core::knobs::{Knobs, ServiceKnobs};
 use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
@@ -303,6 +303,10 @@ impl State {
         match imported {
             Ok(imported) if imported.spans.is_empty() => {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
+            }
+            Ok(imported) if imported.spans.len() > limits::MAX_SPANS => {
+                let error = limits::check_span_count(&file, imported.spans.len()).err();
+                State { error: error.map(|error| error.to_string()), ..self.clone() }
             }
             Ok(imported) => {
                 let trace = measure("analyze", || {

@@ -45,8 +45,10 @@ fn parse_skew_limit(text: &str) -> Result<SkewLimit, String> {
 
 pub fn run(args: ViewArgs) -> anyhow::Result<()> {
     let origin = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {origin}"))?;
-    let imported = formats::import(&text, &origin)?;
+    let size = std::fs::metadata(&args.file).with_context(|| format!("cannot read {origin}"))?.len();
+    formats::limits::check_file_size(&origin, size)?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {origin}"))?;
+    let imported = formats::import_bytes(bytes, &origin)?;
     let basis = if args.adjust_skew { TimeBasis::Adjusted } else { TimeBasis::Raw };
     let spans = &imported.spans;
     let limit = args.max_skew_adjust.unwrap_or(SkewLimit::NONE);

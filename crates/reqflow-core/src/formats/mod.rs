@@ -37,6 +37,7 @@
 mod common;
 pub mod jaeger;
 mod json_out;
+pub mod limits;
 pub mod otlp;
 pub mod zipkin;
 
@@ -250,6 +251,9 @@ pub enum ImportError {
     /// The file is not UTF-8 text from byte `offset` on.
     #[error("{origin}: not a text file: the bytes at offset {offset} are not UTF-8")]
     NotText { origin: String, offset: usize },
+    /// Beyond the import's limits ([`limits`]): the message states the limit.
+    #[error("{origin}: too large: {message}")]
+    TooLarge { origin: String, message: String },
 }
 
 impl ImportError {
