@@ -305,6 +305,71 @@ const tests = [
     },
   },
   {
+    name: "hostile files: too large, invalid UTF-8, deep nesting, numbers past 2^64 and a parent cycle; the trace stays, no panic",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      const rowsBefore = await page.$$eval(".waterfall .row", (rows) => rows.length);
+      const traceIdBefore = await page.textContent(".summary .wide dd");
+      const refused = async (name, buffer, expected) => {
+        await page.setInputFiles('input[type="file"]', { name, mimeType: "application/json", buffer });
+        await page.waitForFunction((name) => document.querySelector(".error-box")?.textContent.includes(name), name);
+        const error = await page.textContent(".error-box");
+        assert(expected.test(error), `${name}: ${error}`);
+        assertEqual(await page.$$eval(".waterfall .row", (rows) => rows.length), rowsBefore, `${name}: the previous trace stays`);
+        assertEqual(await page.textContent(".summary .wide dd"), traceIdBefore, `${name}: same trace id`);
+      };
+      // Larger than the limit: refused from its size, before it is read (the bytes are never touched).
+      await page.evaluate(() => {
+        const file = new File([new Uint8Array(512 * 1024 * 1024 + 1)], "huge.json", { type: "application/json" });
+        const transfer = new DataTransfer();
+        transfer.items.add(file);
+        document.querySelector(".page").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      });
+      await page.waitForFunction(() => document.querySelector(".error-box")?.textContent.includes("huge.json"));
+      const tooLarge = await page.textContent(".error-box");
+      assert(/too large: .*larger than the 512 MiB limit/.test(tooLarge), tooLarge);
+      assertEqual(await page.locator(".notice.opening").count(), 0, "no 'Opening…' notice for a refused file");
+      const zipkin = (id, parentId, timestamp) => ({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", id, parentId, name: `op-${id.slice(-2)}`,
+        timestamp, duration: 1500, localEndpoint: { serviceName: "svc" } });
+      const notUtf8 = Buffer.concat([Buffer.from('[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","id":"00f067aa0ba902b7","name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]')]);
+      await refused("latin1.json", notUtf8, /not a text file: the bytes at offset \d+ are not UTF-8/);
+      const deep = `{"resourceSpans":[],"extra":${"[".repeat(300)}${"]".repeat(300)}}`;
+      await refused("deep.json", Buffer.from(deep), /deep\.json:1:\d+: recursion limit exceeded/);
+      // Loads, with a note: a time beyond 2^64 is treated as missing, and says so.
+      const big = JSON.stringify([zipkin("00000000000000b1", undefined, 1700000000000000), zipkin("00000000000000b2", "00000000000000b1", 1)])
+        .replace('"timestamp":1,', '"timestamp":123456789012345678901234567890,');
+      await page.setInputFiles('input[type="file"]', { name: "bignum.json", mimeType: "application/json", buffer: Buffer.from(big) });
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "bignum.json");
+      const notes = await page.textContent(".import-notes");
+      assert(/timestamp 1234\d+ is out of range: treated as missing/.test(notes), `a note names the value and what was done: ${notes}`);
+      // Loads, with the loop cut and said: two spans naming each other as parents.
+      const cycle = JSON.stringify([zipkin("00000000000000a1", "00000000000000a2", 1700000000000000), zipkin("00000000000000a2", "00000000000000a1", 1700000000000100)]);
+      await page.setInputFiles('input[type="file"]', { name: "cycle.json", mimeType: "application/json", buffer: Buffer.from(cycle) });
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "cycle.json");
+      assertEqual(await page.$$eval(".waterfall .row", (rows) => rows.length), 2, "both spans of the loop are shown");
+      await page.locator(".waterfall .row .op").first().click();
+      await page.waitForSelector(".details");
+      const details = await page.textContent(".details");
+      assert(/loop of 2 spans that name each other as parents/.test(details), `the cut is explained: ${details.slice(0, 600)}`);
+      assertEqual(await page.locator(".panic-banner").count(), 0, "no panic banner");
+      await page.screenshot({ path: join(ARTIFACTS, "hostile-files.png"), fullPage: true });
+    },
+  },
+  {
+    name: "clock skew: a maximum adjustment leaves larger shifts unapplied and says so",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, `${url}#scenario=clock-skew&seed=4`);
+      await page.waitForSelector(".skew-note");
+      await page.getByLabel("Maximum clock-skew adjustment").selectOption("1");
+      await page.waitForFunction(() => /beyond the maximum adjustment 1 ms, so they keep their raw times/.test(document.querySelector(".skew-note")?.textContent ?? ""));
+      await page.getByLabel("Maximum clock-skew adjustment").selectOption("");
+      await page.waitForFunction(() => !/keep their raw times/.test(document.querySelector(".skew-note")?.textContent ?? ""));
+      await page.getByLabel("Maximum clock-skew adjustment").selectOption("0");
+      await page.waitForFunction(() => /adjustment off/.test(document.querySelector(".skew-note")?.textContent ?? ""));
+      await page.screenshot({ path: join(ARTIFACTS, "skew-limit.png") });
+    },
+  },
+  {
     name: "works at 360 px and at 1920 px",
     viewport: { width: 360, height: 740 },
     fn: async (page, { url }) => {
