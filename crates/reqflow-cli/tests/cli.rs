@@ -217,13 +217,11 @@ fn view_max_skew_adjust_refuses_larger_shifts_and_zero_turns_adjustment_off() {
 
 #[test]
 fn view_explains_a_broken_file() {
+    // A resource without service.name is no error: it loads as the OpenTelemetry SDK names it.
     let output = reqflow(&["view", &fixture("otlp/jaeger-ui_otlp2jaeger-in-error.json")]);
-    assert!(!output.status.success());
-    let message = stderr(&output);
-    assert!(
-        message.contains("jaeger-ui_otlp2jaeger-in-error.json") && message.contains("service.name"),
-        "{message}"
-    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("no service name: attributed to \"unknown_service\""), "{text}");
     let dir = std::env::temp_dir().join(format!("reqflow-view-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("cut.json");

@@ -147,7 +147,9 @@ impl TraceTree {
     }
 
     /// The root the trace is read from (the critical path starts there): the earliest span
-    /// without a parent id, or when every span has one (the root was lost), the earliest root.
+    /// without a parent id, or when every span has one (the root was lost), the earliest root;
+    /// a span that lasts no time (e.g. an incomplete span without a timestamp or duration) only
+    /// when no root lasts some time.
     pub fn primary_root(&self) -> Option<u32> {
         self.primary_root
     }
@@ -332,11 +334,7 @@ fn build_tree(spans: &[Span], mut parents: Vec<Option<u32>>, mut warnings: Vec<W
         sort_by_start(&mut child_list[from..to], spans, &mut scratch);
     }
     sort_by_start(&mut roots, spans, &mut scratch);
-    let primary_root = roots
-        .iter()
-        .copied()
-        .find(|root| !has_parent_id(&spans[*root as usize]))
-        .or_else(|| roots.first().copied());
+    let primary_root = primary_root(spans, &roots);
 
     let mut tree = TraceTree {
         parents,
@@ -356,6 +354,22 @@ fn build_tree(spans: &[Span], mut parents: Vec<Option<u32>>, mut warnings: Vec<W
     warnings.sort_by_key(|warning| (warning.span, warning.kind));
     tree.warnings = warnings;
     tree
+}
+
+/// The root the trace is read from ([`TraceTree::primary_root`]), of `roots` sorted by start: the
+/// earliest true root (no parent id) that lasts some time; else the earliest root that does (an
+/// orphan: the true root was lost, or was reported without times); else the earliest true
+/// root; else the earliest root. A span that lasts no time (an instant event, or an incomplete
+/// span reported without a timestamp or duration, which the import places next to its relatives
+/// with zero duration) gives no critical path, so it is the root only when no span can be.
+fn primary_root(spans: &[Span], roots: &[u32]) -> Option<u32> {
+    let lasts = |root: &u32| Interval::of(&spans[*root as usize]).duration_ns() > 0;
+    let true_root = |root: &u32| !has_parent_id(&spans[*root as usize]);
+    let find = |wanted: &dyn Fn(&u32) -> bool| roots.iter().copied().find(|root| wanted(root));
+    find(&|root| true_root(root) && lasts(root))
+        .or_else(|| find(&lasts))
+        .or_else(|| find(&true_root))
+        .or_else(|| roots.first().copied())
 }
 
 /// The number of each span's clock host ([`clock_host`]); [`UNKNOWN_HOST`] for spans without one.
@@ -544,9 +558,16 @@ fn warn_other_roots(spans: &[Span], tree: &TraceTree, warnings: &mut Vec<Warning
                 span.trace_id, primary_span.trace_id
             )
         };
+        let which = if has_parent_id(primary_span) {
+            "the earliest span that lasts some time"
+        } else if Interval::of(span).duration_ns() <= 0 && Interval::of(primary_span).duration_ns() > 0 {
+            "the earliest of them that lasts some time"
+        } else {
+            "the earliest of them"
+        };
         warn(warnings, spans, *root, WarningKind::MultipleRoots).say(format!(
-            "{} is one of {n_true_roots} spans without a parent: the trace is read from the \
-             earliest of them, {}{other_trace}",
+            "{} is one of {n_true_roots} spans without a parent: the trace is read from {which}, \
+             {}{other_trace}",
             Label(span),
             Label(primary_span),
         ));
@@ -803,6 +824,33 @@ mod tests {
         let other_trace = [span(1, "a", 0, 100).build(), span(2, "b", 5, 50).trace(2).build()];
         let tree = assemble(&other_trace);
         assert!(tree.warnings()[0].message.contains("it belongs to trace"), "{:?}", tree.warnings());
+    }
+
+    #[test]
+    fn a_root_that_lasts_no_time_is_never_the_primary_root_while_another_can_be() {
+        // An incomplete span (no timestamp, no duration, no parent) as an import places it: at
+        // the trace's earliest start, with zero duration. Its id sorts first.
+        let spans = [
+            span(1, "late", 0, 0).build(),
+            span(5, "a", 0, 100).build(),
+            span(6, "a", 10, 20).parent(5).build(),
+        ];
+        let tree = assemble(&spans);
+        assert_eq!(tree.primary_root(), Some(1), "{:?}", tree.warnings());
+        let other = tree.warnings_for(0);
+        assert_eq!(other[0].kind, WarningKind::MultipleRoots);
+        assert!(
+            other[0].message.contains("the earliest of them that lasts some time"),
+            "{}",
+            other[0].message
+        );
+        // A true root without time loses to an orphan that has some.
+        let spans = [span(1, "late", 0, 0).build(), span(5, "a", 2, 100).parent(99).build()];
+        assert_eq!(assemble(&spans).primary_root(), Some(1));
+        // When nothing lasts, the earliest true root, as before.
+        let spans =
+            [span(5, "a", 3, 3).parent(99).build(), span(7, "b", 4, 4).build(), span(6, "c", 4, 4).build()];
+        assert_eq!(assemble(&spans).primary_root(), Some(2));
     }
 
     #[test]

@@ -518,6 +518,26 @@ mod tests {
     }
 
     #[test]
+    fn an_incomplete_root_without_time_does_not_empty_the_path() {
+        // A span reported without a timestamp or duration and without a parent, placed at the
+        // trace's start with zero duration (as the importers do): the path is the real root's.
+        check(
+            &[
+                span(1, "late", 0, 0).build(),
+                span(2, "gateway", 0, 100).build(),
+                span(3, "auth", 20, 30).parent(2).build(),
+            ],
+            "
+            2 0-20
+            3 20-30
+            2 30-100
+            gateway: 90
+            auth: 10
+            ",
+        );
+    }
+
+    #[test]
     fn self_time_subtracts_the_union_of_clipped_children() {
         let spans = [
             span(1, "a", 0, 100).build(),

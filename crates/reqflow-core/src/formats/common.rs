@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, IgnoredAny, Unexpected, Visitor};
 use super::{Format, IdField, ImportError, ImportWarning, WarningKind};
 use crate::ids::{SpanId, TraceId, hash_str, mix_all};
 use crate::text::Text;
-use crate::trace::{AttributeValue, Span};
+use crate::trace::{AttributeValue, KeyValue, Resource, ResourceData, Span, SpanKind};
 
 /// The text without a leading byte order mark (serde_json rejects it).
 pub(crate) fn strip_bom(text: &str) -> &str {
@@ -276,6 +276,40 @@ impl Site {
     }
 }
 
+/// Which field, below a [`Site`], a warning is about: `.parentSpanId`, `.links[2].spanId`,
+/// `.tags`, or none (the span as a whole). Formatted only when a warning is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Field {
+    list: &'static str,
+    index: Option<usize>,
+    name: &'static str,
+}
+
+impl Field {
+    /// The span (or resource) itself.
+    pub(crate) const NONE: Field = Field { list: "", index: None, name: "" };
+
+    /// A member: `Field::new(".parentSpanId")`.
+    pub(crate) const fn new(name: &'static str) -> Field {
+        Field { list: "", index: None, name }
+    }
+
+    /// A member of the `index`-th element of a list: `Field::item(".links", 2, ".spanId")`.
+    pub(crate) const fn item(list: &'static str, index: usize, name: &'static str) -> Field {
+        Field { list, index: Some(index), name }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.list)?;
+        if let Some(index) = self.index {
+            write!(f, "[{index}]")?;
+        }
+        f.write_str(self.name)
+    }
+}
+
 /// Collects warnings in the order they are found.
 #[derive(Debug, Default)]
 pub(crate) struct Warnings {
@@ -283,97 +317,190 @@ pub(crate) struct Warnings {
 }
 
 impl Warnings {
-    pub(crate) fn push(&mut self, site: &Site, kind: WarningKind) {
-        self.list.push(ImportWarning { path: site.path(), span_id: site.span_id(), kind });
-    }
-
-    pub(crate) fn push_at(&mut self, path: &str, kind: WarningKind) {
-        self.list.push(ImportWarning { path: path.to_owned(), span_id: None, kind });
+    /// A warning about `field` of the thing at `site` (its path is the site's, then the field's).
+    pub(crate) fn push(&mut self, site: &Site, field: Field, kind: WarningKind) {
+        let mut path = site.path();
+        if field != Field::NONE {
+            use std::fmt::Write as _;
+            write!(path, "{field}").ok();
+        }
+        self.list.push(ImportWarning { path, span_id: site.span_id(), kind });
     }
 }
 
 /// Turns ids as written into [`TraceId`]/[`SpanId`], warning once per distinct written id.
+///
+/// Hex is what every format writes, and wins whenever the text is hex: of the right length it is
+/// read silently; shorter (leading zeros stripped, as older Jaeger did) it is left-padded; longer
+/// only by leading zeros, they are dropped. Text that is not hex but decodes as base64 (what
+/// protobuf's standard JSON mapping writes for `bytes` fields, e.g. a Jaeger API or a
+/// hand-made OTLP file) to exactly the id's bytes is decoded. Anything else (empty, all zeros,
+/// too long, `span-1`) is mapped to an id by a stable hash of its text, so references written
+/// the same way still match. Every case but the first is a warning that says what was done.
 #[derive(Debug, Default)]
 pub(crate) struct IdParser {
     reported: BTreeSet<(IdField, String)>,
 }
 
+/// How an id's text was read.
+#[derive(Debug, PartialEq, Eq)]
 enum Normalized {
     Exact,
-    Padded { n_digits: u32 },
-    Hashed,
+    /// Fewer hex digits than the id has: left-padded.
+    Padded {
+        n_digits: u32,
+    },
+    /// More hex digits than the id has, the extra ones leading zeros: dropped.
+    Trimmed {
+        n_digits: u32,
+    },
+    /// Base64 of the id's bytes.
+    Base64,
+    /// An id of zeros (hex or base64): no id.
+    Zero,
+    /// Not an id: hashed.
+    Invalid,
 }
 
 impl IdParser {
-    pub(crate) fn trace_id(&mut self, written: &str, site: &Site, warnings: &mut Warnings) -> TraceId {
+    pub(crate) fn trace_id(
+        &mut self,
+        written: &str,
+        site: &Site,
+        field: Field,
+        warnings: &mut Warnings,
+    ) -> TraceId {
         let mut bytes = [0u8; 16];
-        let how = normalize_hex(written, &mut bytes, &[16, 32]);
+        let how = normalize_id(written, &mut bytes, &[16, 32]);
         let trace_id = match how {
-            Normalized::Hashed => {
+            Normalized::Zero | Normalized::Invalid => {
                 let hash = hash_str(written);
                 TraceId::from_u64_pair(mix_all(&[hash, 0x0074_7261_6365]), mix_all(&[hash, 0x0074_7261_6366]))
             }
             _ => TraceId(bytes),
         };
-        self.report(IdField::Trace, written, &how, || trace_id.to_string(), site, warnings);
+        self.report(IdField::Trace, written, &how, || trace_id.to_string(), site, field, warnings);
         trace_id
     }
 
-    pub(crate) fn span_id(&mut self, written: &str, site: &Site, warnings: &mut Warnings) -> SpanId {
+    pub(crate) fn span_id(
+        &mut self,
+        written: &str,
+        site: &Site,
+        field: Field,
+        warnings: &mut Warnings,
+    ) -> SpanId {
         let mut bytes = [0u8; 8];
-        let how = normalize_hex(written, &mut bytes, &[16]);
+        let how = normalize_id(written, &mut bytes, &[16]);
         let span_id = match how {
-            Normalized::Hashed => SpanId::from_u64(mix_all(&[hash_str(written), 0x7370_616e]).max(1)),
+            Normalized::Zero | Normalized::Invalid => {
+                SpanId::from_u64(mix_all(&[hash_str(written), 0x7370_616e]).max(1))
+            }
             _ => SpanId(bytes),
         };
-        self.report(IdField::Span, written, &how, || span_id.to_string(), site, warnings);
+        self.report(IdField::Span, written, &how, || span_id.to_string(), site, field, warnings);
         span_id
     }
 
-    /// A reference to a parent: absent, empty or all zeros means none.
+    /// A reference to a parent: absent, empty or all zeros (in hex or base64) means none.
     pub(crate) fn parent_span_id(
         &mut self,
         written: Option<&str>,
         site: &Site,
+        field: Field,
         warnings: &mut Warnings,
     ) -> Option<SpanId> {
         let written = written?.trim();
         if written.is_empty() || written.bytes().all(|b| b == b'0') {
             return None;
         }
-        Some(self.span_id(written, site, warnings))
+        let mut bytes = [0u8; 8];
+        if normalize_id(written, &mut bytes, &[16]) == Normalized::Zero {
+            return None;
+        }
+        Some(self.span_id(written, site, field, warnings))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &mut self,
-        field: IdField,
+        id_field: IdField,
         written: &str,
         how: &Normalized,
         id: impl FnOnce() -> String,
         site: &Site,
+        field: Field,
         warnings: &mut Warnings,
     ) {
+        let field_kind = id_field;
         let kind = match *how {
             Normalized::Exact => return,
             Normalized::Padded { n_digits } => {
-                WarningKind::PaddedId { field, written: written.to_owned(), n_digits, id: id() }
+                WarningKind::PaddedId { field: field_kind, written: written.to_owned(), n_digits, id: id() }
             }
-            Normalized::Hashed => WarningKind::HashedId { field, written: written.to_owned(), id: id() },
+            Normalized::Trimmed { n_digits } => {
+                WarningKind::TrimmedId { field: field_kind, written: written.to_owned(), n_digits, id: id() }
+            }
+            Normalized::Base64 => {
+                WarningKind::Base64Id { field: field_kind, written: written.to_owned(), id: id() }
+            }
+            Normalized::Zero | Normalized::Invalid => {
+                WarningKind::HashedId { field: field_kind, written: written.to_owned(), id: id() }
+            }
         };
-        if self.reported.insert((field, written.to_owned())) {
-            warnings.push(site, kind);
+        if self.reported.insert((id_field, written.to_owned())) {
+            warnings.push(site, field, kind);
         }
     }
 }
 
-/// Decodes hex digits right-aligned into `out` (left-padding with zeros). Lengths in `silent` pad
-/// without a warning. Empty, non-hex, too long or all-zero ids are `Hashed`.
-fn normalize_hex(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
+/// Reads an id's text into `out` (see [`IdParser`]). Hex lengths in `silent` pad without a
+/// warning.
+fn normalize_id(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
     let digits = written.as_bytes();
     let max_digits = out.len() * 2;
-    if digits.is_empty() || digits.len() > max_digits {
-        return Normalized::Hashed;
+    if digits.is_empty() {
+        return Normalized::Invalid;
     }
+    if digits.len() <= max_digits {
+        match decode_hex(digits, out) {
+            Some(0) => return Normalized::Zero,
+            Some(_) if digits.len() == max_digits || silent.contains(&digits.len()) => {
+                return Normalized::Exact;
+            }
+            Some(_) => return Normalized::Padded { n_digits: digits.len() as u32 },
+            None => {}
+        }
+    } else {
+        let (extra, rest) = digits.split_at(digits.len() - max_digits);
+        let hex = |digits: &[u8]| digits.iter().all(|&digit| HEX_VALUE[usize::from(digit)] != NOT_HEX);
+        if hex(digits) {
+            if !extra.iter().all(|&digit| digit == b'0') {
+                return Normalized::Invalid;
+            }
+            return match decode_hex(rest, out) {
+                Some(0) => Normalized::Zero,
+                _ => Normalized::Trimmed { n_digits: digits.len() as u32 },
+            };
+        }
+    }
+    // Not hex: base64 of exactly the id's bytes (a 64-bit trace id right-aligned)?
+    let mut decoded = [0u8; 16];
+    match decode_base64(digits, &mut decoded) {
+        Some(len) if len == out.len() || (out.len() == 16 && len == 8) => {
+            out.fill(0);
+            let at = out.len() - len;
+            out[at..].copy_from_slice(&decoded[..len]);
+            if out.iter().all(|&byte| byte == 0) { Normalized::Zero } else { Normalized::Base64 }
+        }
+        _ => Normalized::Invalid,
+    }
+}
+
+/// Decodes hex digits right-aligned into `out` (left-padding with zeros; at most two digits per
+/// byte of `out`): the OR of the bytes (0 for an id of zeros), or `None` when a digit is not
+/// hex.
+fn decode_hex(digits: &[u8], out: &mut [u8]) -> Option<u8> {
     // Right-aligned, two digits per byte from the end; one pass decodes and validates.
     out.fill(0);
     let mut any_set = 0u8;
@@ -384,19 +511,41 @@ fn normalize_hex(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized 
             _ => unreachable!("rchunks(2) yields one or two digits"),
         };
         if high > 15 || low > 15 {
-            return Normalized::Hashed;
+            return None;
         }
         *byte = (high << 4) | low;
         any_set |= *byte;
     }
-    if any_set == 0 {
-        return Normalized::Hashed;
+    Some(any_set)
+}
+
+/// Decodes base64 (the standard or the URL-safe alphabet, padded or not) into `out`: the number
+/// of bytes, or `None` when the text is not base64 or decodes to more than `out` holds.
+fn decode_base64(text: &[u8], out: &mut [u8]) -> Option<usize> {
+    let text = text.strip_suffix(b"==").or_else(|| text.strip_suffix(b"=")).unwrap_or(text);
+    if text.len() % 4 == 1 || text.len() / 4 * 3 + (text.len() % 4).saturating_sub(1) > out.len() {
+        return None;
     }
-    if digits.len() == max_digits || silent.contains(&digits.len()) {
-        Normalized::Exact
-    } else {
-        Normalized::Padded { n_digits: digits.len() as u32 }
+    let value = |char: u8| match char {
+        b'A'..=b'Z' => Some(char - b'A'),
+        b'a'..=b'z' => Some(char - b'a' + 26),
+        b'0'..=b'9' => Some(char - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    };
+    let mut len = 0;
+    for chunk in text.chunks(4) {
+        let mut bits = 0u32;
+        for (idx, &char) in chunk.iter().enumerate() {
+            bits |= u32::from(value(char)?) << (18 - 6 * idx);
+        }
+        for byte_idx in 0..chunk.len() - 1 {
+            out[len] = (bits >> (16 - 8 * byte_idx)) as u8;
+            len += 1;
+        }
     }
+    Some(len)
 }
 
 /// Marks a byte that is not a hex digit in [`HEX_VALUE`].
@@ -426,7 +575,12 @@ pub(crate) struct Draft {
     pub site: Site,
     pub start_ns: Option<i64>,
     pub duration_ns: Option<i64>,
+    /// Which of its references named the parent ([`SpanFields::parent_ref`]), or [`NO_REF`].
+    pub parent_ref: u32,
 }
+
+/// [`Draft::parent_ref`] when the parent comes from the format's own parent field.
+pub(crate) const NO_REF: u32 = u32::MAX;
 
 /// What [`finish`] still needs about a span besides the span itself.
 #[derive(Debug)]
@@ -434,6 +588,30 @@ pub(crate) struct Mark {
     pub site: Site,
     pub start_ns: Option<i64>,
     pub duration_ns: Option<i64>,
+    pub parent_ref: u32,
+}
+
+/// The fields of a span in a format, as warnings name them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SpanFields {
+    pub span_id: Field,
+    pub parent: Field,
+    /// A list of references whose `n`-th may name the parent (Jaeger's `references[n].spanID`).
+    pub parent_ref: Option<(&'static str, &'static str)>,
+    pub start: Field,
+    /// The end time or the duration.
+    pub end: Field,
+}
+
+impl SpanFields {
+    fn parent_of(&self, mark: &Mark) -> Field {
+        match self.parent_ref {
+            Some((list, name)) if mark.parent_ref != NO_REF => {
+                Field::item(list, mark.parent_ref as usize, name)
+            }
+            _ => self.parent,
+        }
+    }
 }
 
 /// The drafts of a file: the spans in one list and their marks in another, so that [`finish`]
@@ -451,9 +629,9 @@ impl Drafts {
     }
 
     pub(crate) fn push(&mut self, draft: Draft) {
-        let Draft { span, site, start_ns, duration_ns } = draft;
+        let Draft { span, site, start_ns, duration_ns, parent_ref } = draft;
         self.spans.push(span);
-        self.marks.push(Mark { site, start_ns, duration_ns });
+        self.marks.push(Mark { site, start_ns, duration_ns, parent_ref });
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -530,8 +708,13 @@ fn number_traces(spans: &[Span]) -> Vec<u32> {
 }
 
 /// The last pass of every importer: gives duplicate span ids fresh ids, reports missing parents,
-/// and places spans without times. Returns the spans and each one's parent (by index).
-pub(crate) fn finish(drafts: Drafts, warnings: &mut Warnings) -> (Vec<Span>, Vec<Option<u32>>) {
+/// and places spans without times. Returns the spans and each one's parent (by index). `fields`
+/// names the span's fields in the format, for the warnings.
+pub(crate) fn finish(
+    drafts: Drafts,
+    warnings: &mut Warnings,
+    fields: &SpanFields,
+) -> (Vec<Span>, Vec<Option<u32>>) {
     let Drafts { mut spans, mut marks } = drafts;
     // Each span as one 128-bit key (trace number, span id, index), sorted: equal ids are
     // neighbours, the first copy first. Sorting flat integer keys is much faster than a map of
@@ -575,6 +758,7 @@ pub(crate) fn finish(drafts: Drafts, warnings: &mut Warnings) -> (Vec<Span>, Vec
             span.span_id = fresh;
             warnings.push(
                 &marks[span_idx].site,
+                fields.span_id,
                 WarningKind::DuplicateSpanId { written: key.1.to_string(), id: fresh.to_string() },
             );
         }
@@ -610,29 +794,48 @@ pub(crate) fn finish(drafts: Drafts, warnings: &mut Warnings) -> (Vec<Span>, Vec
         let Some(parent) = span.parent_span_id else {
             continue;
         };
+        let mark = &marks[span_idx];
         if parent == span.span_id {
             span.parent_span_id = None;
-            warnings.push(&marks[span_idx].site, WarningKind::SelfParent);
+            warnings.push(&mark.site, fields.parent_of(mark), WarningKind::SelfParent);
         } else if parent_of[span_idx].is_none() {
-            warnings.push(&marks[span_idx].site, WarningKind::MissingParent { parent: parent.to_string() });
+            warnings.push(
+                &mark.site,
+                fields.parent_of(mark),
+                WarningKind::MissingParent { parent: parent.to_string() },
+            );
         }
     }
 
-    place_missing_starts(&spans, &mut marks, &parent_of, warnings);
+    let incomplete = marks.iter().any(|mark| mark.start_ns.is_none() || mark.duration_ns.is_none());
+    let children = if incomplete { children_of(&parent_of) } else { Vec::new() };
+    if marks.iter().any(|mark| mark.start_ns.is_none()) {
+        place_missing_starts(&spans, &mut marks, &parent_of, &children, warnings, fields);
+    }
+    let ends = if incomplete { ends_of_timeless(&spans, &marks, &children) } else { Vec::new() };
 
     let parents = parent_of.iter().map(|parent| parent.map(|parent| parent as u32)).collect();
-    for (span, mark) in spans.iter_mut().zip(&marks) {
+    for (span_idx, (span, mark)) in spans.iter_mut().zip(&marks).enumerate() {
         let start_ns = mark.start_ns.unwrap_or(0);
         let duration_ns = match mark.duration_ns {
             Some(duration_ns) if duration_ns < 0 => {
-                warnings
-                    .push(&mark.site, WarningKind::NegativeDuration { by_ns: duration_ns.saturating_neg() });
+                warnings.push(
+                    &mark.site,
+                    fields.end,
+                    WarningKind::NegativeDuration { by_ns: duration_ns.saturating_neg() },
+                );
                 0
             }
             Some(duration_ns) => duration_ns,
             None => {
-                warnings.push(&mark.site, WarningKind::MissingDuration);
-                0
+                let until_children = ends[span_idx].map_or(0, |end| end.saturating_sub(start_ns).max(0));
+                let shown = if until_children > 0 {
+                    "shown ending when its last child ends"
+                } else {
+                    "shown with zero duration"
+                };
+                warnings.push(&mark.site, fields.end, WarningKind::MissingDuration { shown });
+                until_children
             }
         };
         span.start_ns = start_ns;
@@ -641,24 +844,27 @@ pub(crate) fn finish(drafts: Drafts, warnings: &mut Warnings) -> (Vec<Span>, Vec
     (spans, parents)
 }
 
+/// Each span's children, by index.
+fn children_of(parent_of: &[Option<usize>]) -> Vec<Vec<usize>> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); parent_of.len()];
+    for (span_idx, parent) in parent_of.iter().enumerate() {
+        if let Some(parent_idx) = parent {
+            children[*parent_idx].push(span_idx);
+        }
+    }
+    children
+}
+
 /// Spans without a start go to their parent's start, else their earliest child's, else the
 /// trace's earliest start.
 fn place_missing_starts(
     spans: &[Span],
     marks: &mut [Mark],
     parent_of: &[Option<usize>],
+    children: &[Vec<usize>],
     warnings: &mut Warnings,
+    fields: &SpanFields,
 ) {
-    let n_missing = marks.iter().filter(|mark| mark.start_ns.is_none()).count();
-    if n_missing == 0 {
-        return;
-    }
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); marks.len()];
-    for (span_idx, parent) in parent_of.iter().enumerate() {
-        if let Some(parent_idx) = parent {
-            children[*parent_idx].push(span_idx);
-        }
-    }
     let mut placed: Vec<Option<(i64, &'static str)>> = vec![None; marks.len()];
     // Each round places at least one span or stops; chains of unplaced spans resolve in turn.
     loop {
@@ -709,9 +915,60 @@ fn place_missing_starts(
     }
     for (mark, choice) in marks.iter().zip(placed) {
         if let Some((placed_at_ns, reason)) = choice {
-            warnings.push(&mark.site, WarningKind::MissingStart { placed_at_ns, reason });
+            warnings.push(&mark.site, fields.start, WarningKind::MissingStart { placed_at_ns, reason });
         }
     }
+}
+
+/// For each span without a duration, when its children (those it waits for: not the consumers
+/// of a message it produced) end: the latest end among them, theirs found the same way when
+/// they have no duration either. A span waits for its children, so it ended no earlier; drawn
+/// that way, a span reported without its end (Zipkin's late or partial reports) still covers
+/// its subtree, and a trace whose root lacks a duration keeps a critical path. `None` for
+/// spans with a duration, and for those without children that end later than they start.
+fn ends_of_timeless(spans: &[Span], marks: &[Mark], children: &[Vec<usize>]) -> Vec<Option<i64>> {
+    const UNSEEN: u8 = 0;
+    const OPEN: u8 = 1;
+    const DONE: u8 = 2;
+    let own_end = |span_idx: usize| -> Option<i64> {
+        let mark = &marks[span_idx];
+        let start = mark.start_ns.unwrap_or(0);
+        mark.duration_ns.map(|duration| start.saturating_add(duration.max(0)))
+    };
+    let mut ends: Vec<Option<i64>> = vec![None; marks.len()];
+    let mut state = vec![UNSEEN; marks.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for first in 0..marks.len() {
+        if marks[first].duration_ns.is_some() || state[first] != UNSEEN {
+            continue;
+        }
+        // Depth first, without recursion: a span is finished once its children are (a loop of
+        // parents is cut where it closes).
+        stack.push(first);
+        while let Some(&span_idx) = stack.last() {
+            if state[span_idx] == UNSEEN {
+                state[span_idx] = OPEN;
+                for &child in &children[span_idx] {
+                    if marks[child].duration_ns.is_none() && state[child] == UNSEEN {
+                        stack.push(child);
+                    }
+                }
+                continue;
+            }
+            stack.pop();
+            if state[span_idx] == DONE {
+                continue;
+            }
+            state[span_idx] = DONE;
+            let producer = spans[span_idx].kind == SpanKind::Producer;
+            ends[span_idx] = children[span_idx]
+                .iter()
+                .filter(|&&child| !(producer && spans[child].kind == SpanKind::Consumer))
+                .filter_map(|&child| own_end(child).or(ends[child]).or(marks[child].start_ns))
+                .max();
+        }
+    }
+    ends
 }
 
 /// A JSON value (Jaeger tag/field value without a usable type) as an attribute value.
@@ -719,8 +976,13 @@ pub(crate) fn attribute_from_json(
     key: &str,
     value: &serde_json::Value,
     site: &Site,
+    field: Field,
     warnings: &mut Warnings,
 ) -> AttributeValue {
+    let mut as_text = |what: &'static str, text: String| {
+        warnings.push(site, field, WarningKind::AttributeAsText { key: key.to_owned(), what });
+        AttributeValue::Str(text.into())
+    };
     match value {
         serde_json::Value::Bool(flag) => AttributeValue::Bool(*flag),
         serde_json::Value::String(text) => AttributeValue::Str(text.clone().into()),
@@ -728,28 +990,14 @@ pub(crate) fn attribute_from_json(
             if let Some(int) = number.as_i64() {
                 AttributeValue::Int(int)
             } else if number.is_u64() {
-                warnings.push(
-                    site,
-                    WarningKind::AttributeAsText {
-                        key: key.to_owned(),
-                        what: "an integer beyond the int64 range",
-                    },
-                );
-                AttributeValue::Str(number.to_string().into())
+                as_text("an integer beyond the int64 range", number.to_string())
             } else {
                 AttributeValue::Float(number.as_f64().unwrap_or(f64::NAN))
             }
         }
-        serde_json::Value::Null => {
-            warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what: "null" });
-            AttributeValue::Str(String::new().into())
-        }
+        serde_json::Value::Null => as_text("null", String::new()),
         serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-            warnings.push(
-                site,
-                WarningKind::AttributeAsText { key: key.to_owned(), what: "a JSON array or object" },
-            );
-            AttributeValue::Str(value.to_string().into())
+            as_text("a JSON array or object", value.to_string())
         }
     }
 }
@@ -759,16 +1007,106 @@ pub(crate) fn attribute_text(value: &AttributeValue) -> String {
     value.to_string()
 }
 
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+/// The service of a resource without `service.name`: what the OpenTelemetry SDK falls back to,
+/// `unknown_service`, or `unknown_service:` and the `process.executable.name` attribute when the
+/// resource has one.
+pub(crate) fn unknown_service(attributes: &[KeyValue]) -> String {
+    let executable = attributes.iter().find_map(|kv| match &kv.value {
+        AttributeValue::Str(name) if kv.key == "process.executable.name" && !name.is_empty() => Some(name),
+        _ => None,
+    });
+    match executable {
+        Some(name) => format!("{UNKNOWN_SERVICE}:{name}"),
+        None => UNKNOWN_SERVICE.to_owned(),
+    }
+}
+
+/// The service name of spans whose resource has none (see [`unknown_service`]).
+pub(crate) const UNKNOWN_SERVICE: &str = "unknown_service";
+
+/// The scope keys Jaeger and Zipkin carry as span tags: `otel.scope.name` and `.version`, as
+/// OpenTelemetry's Jaeger and Zipkin mappings write them (and the older `otel.library.*`).
+pub(crate) const SCOPE_NAME_TAGS: [&str; 2] = ["otel.scope.name", "otel.library.name"];
+pub(crate) const SCOPE_VERSION_TAGS: [&str; 2] = ["otel.scope.version", "otel.library.version"];
+
+/// Takes the scope tags out of a span's attributes: (name, version).
+pub(crate) fn take_scope_tags(attributes: &mut Vec<KeyValue>) -> (Text, Text) {
+    if !attributes.iter().any(|kv| kv.key.starts_with("otel.")) {
+        return (Text::default(), Text::default());
+    }
+    let mut take = |keys: [&str; 2]| {
+        let mut found = Text::default();
+        attributes.retain(|kv| {
+            if !keys.contains(&kv.key.as_str()) {
+                return true;
+            }
+            if found.is_empty() {
+                found = match &kv.value {
+                    AttributeValue::Str(text) => text.clone(),
+                    other => Text::from(other.to_string()),
+                };
+            }
+            false
+        });
+        found
+    };
+    let name = take(SCOPE_NAME_TAGS);
+    let version = take(SCOPE_VERSION_TAGS);
+    (name, version)
+}
+
+/// Hands out one [`Resource`] per distinct contents, so that spans of one process share one
+/// allocation (a Jaeger process, a Zipkin local endpoint).
+#[derive(Debug, Default)]
+pub(crate) struct Resources {
+    by_hash: BTreeMap<u64, Vec<Resource>>,
+}
+
+impl Resources {
+    pub(crate) fn get(&mut self, data: ResourceData) -> Resource {
+        if data.is_empty() {
+            return Resource::default();
+        }
+        let same = self.by_hash.entry(hash_resource(&data)).or_default();
+        if let Some(found) = same.iter().find(|resource| *resource.data() == data) {
+            return found.clone();
+        }
+        let resource = Resource::new(data);
+        same.push(resource.clone());
+        resource
+    }
+}
+
+fn hash_resource(data: &ResourceData) -> u64 {
+    let hash_value = |value: &AttributeValue| match value {
+        AttributeValue::Str(text) => hash_str(text),
+        AttributeValue::Int(int) => *int as u64,
+        AttributeValue::Bool(flag) => u64::from(*flag) + 2,
+        AttributeValue::Float(float) => float.to_bits(),
+    };
+    let mut hash = mix_all(&[hash_str(&data.scope_name), hash_str(&data.scope_version)]);
+    for kv in data.attributes.iter().chain(&data.scope_attributes) {
+        hash = mix_all(&[hash, hash_str(&kv.key), hash_value(&kv.value)]);
+    }
+    hash
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn decode(written: &str) -> (String, [u8; 8]) {
         let mut out = [0u8; 8];
-        let how = match normalize_hex(written, &mut out, &[16]) {
+        let how = match normalize_id(written, &mut out, &[16]) {
             Normalized::Exact => "exact".to_owned(),
             Normalized::Padded { n_digits } => format!("padded {n_digits}"),
-            Normalized::Hashed => "hashed".to_owned(),
+            Normalized::Trimmed { n_digits } => format!("trimmed {n_digits}"),
+            Normalized::Base64 => "base64".to_owned(),
+            Normalized::Zero => "zero".to_owned(),
+            Normalized::Invalid => "hashed".to_owned(),
         };
         (how, out)
     }
@@ -795,16 +1133,48 @@ mod tests {
         assert_eq!(decode("00F067AA0BA902B7").1, decode("00f067aa0ba902b7").1);
         assert_eq!(decode("abc"), ("padded 3".to_owned(), [0, 0, 0, 0, 0, 0, 0x0a, 0xbc]));
         assert_eq!(decode("1"), ("padded 1".to_owned(), [0, 0, 0, 0, 0, 0, 0, 1]));
-        for hashed in ["", "0000", "12g4", "00f067aa0ba902b7a", "-1", "é1"] {
+        for hashed in ["", "12g4", "10f067aa0ba902b7a", "-1", "é1", "span-1", "trace-123"] {
             assert_eq!(decode(hashed).0, "hashed", "{hashed:?}");
         }
+        for zero in ["0000", "0000000000000000", "AAAAAAAAAAA=", "000000000000000000000"] {
+            assert_eq!(decode(zero).0, "zero", "{zero:?}");
+        }
         let mut trace = [0u8; 16];
-        assert!(matches!(
-            normalize_hex("4bf92f3577b34da6a3ce929d0e0e4736", &mut trace, &[16, 32]),
+        assert_eq!(
+            normalize_id("4bf92f3577b34da6a3ce929d0e0e4736", &mut trace, &[16, 32]),
             Normalized::Exact
-        ));
+        );
         assert_eq!(TraceId(trace).to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert!(matches!(normalize_hex("a3ce929d0e0e4736", &mut trace, &[16, 32]), Normalized::Exact));
+        assert_eq!(normalize_id("a3ce929d0e0e4736", &mut trace, &[16, 32]), Normalized::Exact);
         assert_eq!(TraceId(trace).to_string(), "0000000000000000a3ce929d0e0e4736");
+    }
+
+    #[test]
+    fn longer_ids_lose_only_leading_zeros() {
+        assert_eq!(decode("0000f067aa0ba902b7"), ("trimmed 18".to_owned(), decode("f067aa0ba902b7").1));
+        assert_eq!(decode("00000000000000000000000000000001").0, "trimmed 32");
+        assert_eq!(decode("10000000000000001").0, "hashed", "a significant digit would be lost");
+    }
+
+    #[test]
+    fn base64_ids_decode_to_their_bytes_and_hex_wins() {
+        // protobuf's JSON mapping: 8 bytes as 12 characters, 16 as 24 (padded), or unpadded.
+        let span = [0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74];
+        assert_eq!(decode("7uGbfsPBsXQ="), ("base64".to_owned(), span));
+        assert_eq!(decode("7uGbfsPBsXQ"), ("base64".to_owned(), span));
+        let mut trace = [0u8; 16];
+        assert_eq!(normalize_id("W47/95gDgQPSabYzgT/GDA==", &mut trace, &[16, 32]), Normalized::Base64);
+        assert_eq!(TraceId(trace).to_string(), "5b8efff798038103d269b633813fc60c");
+        assert_eq!(normalize_id("W47_95gDgQPSabYzgT_GDA", &mut trace, &[16, 32]), Normalized::Base64);
+        assert_eq!(TraceId(trace).to_string(), "5b8efff798038103d269b633813fc60c");
+        // A 64-bit trace id in base64 is right-aligned, like 16 hex digits.
+        assert_eq!(normalize_id("7uGbfsPBsXQ=", &mut trace, &[16, 32]), Normalized::Base64);
+        assert_eq!(TraceId(trace).to_string(), "0000000000000000eee19b7ec3c1b174");
+        // Hex text is hex even where it would also be base64; base64 of the wrong length is not
+        // an id.
+        assert_eq!(decode("deadbeefdeadbeef").0, "exact");
+        assert_eq!(decode("deadbee").0, "padded 7");
+        assert_eq!(decode("AAECAwQFBgcICQ==").0, "hashed", "10 bytes");
+        assert_eq!(decode("7uGbfsPBsX=Q").0, "hashed");
     }
 }

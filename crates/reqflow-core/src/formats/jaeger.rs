@@ -9,14 +9,17 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::common::{
-    Draft, Drafts, IdParser, JsonInt, Site, Warnings, attribute_from_json, finish, ns_to_us, parse,
-    parse_float_text, parse_int_text, us_to_ns,
+    Draft, Drafts, Field, IdParser, JsonInt, NO_REF, Resources, Site, SpanFields, Warnings,
+    attribute_from_json, finish, ns_to_us, parse, parse_float_text, parse_int_text, take_scope_tags,
+    unknown_service, us_to_ns,
 };
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::text::Text;
-use crate::trace::{AttributeValue, Event, KeyValue, Link, Span, SpanKind, Status, StatusCode};
+use crate::trace::{
+    AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
+};
 
 /// The link attribute that records an OpenTracing reference type (`child_of`, `follows_from`).
 pub const REF_TYPE_ATTRIBUTE: &str = "opentracing.ref_type";
@@ -99,6 +102,13 @@ fn write_span(out: &mut JsonOut, span: &Span, process_number: usize) {
     for kv in &span.attributes {
         write_tag(out, &kv.key, &kv.value);
     }
+    let resource = span.resource.data();
+    if !resource.scope_name.is_empty() {
+        write_str_tag(out, "otel.scope.name", &resource.scope_name);
+    }
+    if !resource.scope_version.is_empty() {
+        write_str_tag(out, "otel.scope.version", &resource.scope_version);
+    }
     write_str_tag(out, "span.kind", span.kind.as_str());
     match span.status.code {
         StatusCode::Unset => {}
@@ -130,12 +140,38 @@ fn write_span(out: &mut JsonOut, span: &Span, process_number: usize) {
     out.close(b'}');
 }
 
+/// Whether two spans run in the same process: service, host and resource attributes.
+fn same_process(a: &Span, b: &Span) -> bool {
+    a.service == b.service
+        && a.host == b.host
+        && (a.resource.same_allocation(&b.resource) || a.resource.attributes() == b.resource.attributes())
+}
+
+/// A process's tags: `host.name` (unless a `hostname` tag, as Jaeger clients write it, says the
+/// same), then the resource attributes.
+fn write_process_tags(out: &mut JsonOut, span: &Span) {
+    out.key("tags");
+    out.open(b'[');
+    let attributes = span.resource.attributes();
+    let named = attributes.iter().any(|kv| {
+        kv.key == "hostname" && matches!(&kv.value, AttributeValue::Str(host) if *host == span.host)
+    });
+    if !span.host.is_empty() && !named {
+        write_str_tag(out, "host.name", &span.host);
+    }
+    for kv in attributes {
+        write_tag(out, &kv.key, &kv.value);
+    }
+    out.close(b']');
+}
+
 /// Writes Jaeger JSON as the UI's "Download JSON" does: `{"data":[...]}` with one entry per trace
-/// id (in order of first appearance), processes `p1`, `p2`... per (service, host), times in
-/// microseconds (rounded down). Links become `FOLLOWS_FROM` references (`CHILD_OF` when their
-/// `opentracing.ref_type` attribute says `child_of`); references carry no attributes. A root span
-/// with a link into its own trace comes back with that link as its parent: Jaeger has no other
-/// way to tell them apart.
+/// id (in order of first appearance), processes `p1`, `p2`... per (service, host, resource
+/// attributes), the instrumentation scope as the span tags `otel.scope.name` and
+/// `otel.scope.version`, times in microseconds (rounded down). Links become `FOLLOWS_FROM`
+/// references (`CHILD_OF` when their `opentracing.ref_type` attribute says `child_of`);
+/// references carry no attributes. A root span with a link into its own trace comes back with
+/// that link as its parent: Jaeger has no other way to tell them apart.
 pub fn export(spans: &[Span]) -> String {
     let mut traces: Vec<(TraceId, Vec<&Span>)> = Vec::new();
     for span in spans {
@@ -155,32 +191,33 @@ pub fn export(spans: &[Span]) -> String {
         out.text(trace_id);
         out.key("spans");
         out.open(b'[');
-        let mut processes: Vec<(&str, &str)> = Vec::new();
+        // One span of each process, in order of first appearance.
+        let mut processes: Vec<&Span> = Vec::new();
+        let mut last = 0;
         for span in members {
-            let key = (span.service.as_str(), span.host.as_str());
-            let process_idx = match processes.iter().position(|process| *process == key) {
-                Some(process_idx) => process_idx,
-                None => {
-                    processes.push(key);
-                    processes.len() - 1
+            let process_idx = if processes.get(last).is_some_and(|process| same_process(process, span)) {
+                last
+            } else {
+                match processes.iter().position(|process| same_process(process, span)) {
+                    Some(process_idx) => process_idx,
+                    None => {
+                        processes.push(span);
+                        processes.len() - 1
+                    }
                 }
             };
+            last = process_idx;
             write_span(&mut out, span, process_idx + 1);
         }
         out.close(b']');
         out.key("processes");
         out.open(b'{');
-        for (process_idx, (service, host)) in processes.into_iter().enumerate() {
+        for (process_idx, process) in processes.into_iter().enumerate() {
             out.key(&format!("p{}", process_idx + 1));
             out.open(b'{');
             out.key("serviceName");
-            out.string(service);
-            out.key("tags");
-            out.open(b'[');
-            if !host.is_empty() {
-                write_str_tag(&mut out, "host.name", host);
-            }
-            out.close(b']');
+            out.string(&process.service);
+            write_process_tags(&mut out, process);
             out.close(b'}');
         }
         out.close(b'}');
@@ -294,12 +331,9 @@ struct ProcessIn {
     tags: Option<Vec<TagIn>>,
 }
 
-/// Service name used when a span's process is unknown.
-const UNKNOWN_SERVICE: &str = "unknown_service";
-
 /// A tag as a typed attribute, honouring the declared `type` and Jaeger's quirks (int64 as a
 /// string, bools as strings, binary as base64).
-fn convert_tag(tag: TagIn, site: &Site, warnings: &mut Warnings) -> KeyValue {
+fn convert_tag(tag: TagIn, site: &Site, field: Field, warnings: &mut Warnings) -> KeyValue {
     let key = tag.key.unwrap_or_default();
     let declared = tag.value_type.map(|declared| declared.to_ascii_lowercase());
     let value = tag.value;
@@ -320,12 +354,16 @@ fn convert_tag(tag: TagIn, site: &Site, warnings: &mut Warnings) -> KeyValue {
             parse_float_text(text).map(AttributeValue::Float)
         }
         (Some("binary"), serde_json::Value::String(base64)) => {
-            warnings.push(site, WarningKind::AttributeAsText { key: key.clone(), what: "binary (base64)" });
+            warnings.push(
+                site,
+                field,
+                WarningKind::AttributeAsText { key: key.clone(), what: "binary (base64)" },
+            );
             Some(AttributeValue::Str(base64.clone().into()))
         }
         (Some("string" | "bool" | "int64" | "float64" | "binary"), _) => None,
         // No type, or one Jaeger does not define: go by the JSON value.
-        _ => Some(attribute_from_json(&key, &value, site, warnings)),
+        _ => Some(attribute_from_json(&key, &value, site, field, warnings)),
     };
     let value = converted.unwrap_or_else(|| {
         let text = match &value {
@@ -334,6 +372,7 @@ fn convert_tag(tag: TagIn, site: &Site, warnings: &mut Warnings) -> KeyValue {
         };
         warnings.push(
             site,
+            field,
             WarningKind::AttributeTypeMismatch {
                 key: key.clone(),
                 declared: declared.unwrap_or_default(),
@@ -365,7 +404,7 @@ fn kind_and_status(
             "consumer" => SpanKind::Consumer,
             "internal" => SpanKind::Internal,
             _ => {
-                warnings.push(site, WarningKind::UnknownSpanKind { written: value.to_string() });
+                warnings.push(site, TAGS, WarningKind::UnknownSpanKind { written: value.to_string() });
                 SpanKind::Internal
             }
         },
@@ -391,7 +430,7 @@ fn kind_and_status(
             "OK" => code = StatusCode::Ok,
             "ERROR" => code = StatusCode::Error,
             "UNSET" => {}
-            _ => warnings.push(site, WarningKind::UnknownStatusCode { written: written.to_string() }),
+            _ => warnings.push(site, TAGS, WarningKind::UnknownStatusCode { written: written.to_string() }),
         }
     }
     let message =
@@ -399,36 +438,93 @@ fn kind_and_status(
     (kind, Status { code, message: message.into() })
 }
 
-/// Service, host and the attribute keys that have no place, of a process.
+/// A span's (or a process's) tags, in warnings.
+const TAGS: Field = Field::new(".tags");
+
+/// A process: its service (if it names one), host (`host.name` or the Jaeger clients'
+/// `hostname` tag) and the rest of its tags (`hostname` among them), and the span resources made
+/// of it so far, by scope.
+#[derive(Default)]
 struct Process {
-    service: Option<String>,
-    host: String,
-    dropped: Vec<String>,
+    service: Option<Text>,
+    host: Text,
+    attributes: Vec<KeyValue>,
+    resources: Vec<(Text, Text, Resource)>,
+}
+
+impl Process {
+    /// The resource of this process's spans of the scope `(name, version)`.
+    fn resource(&mut self, scope: (Text, Text)) -> Resource {
+        if let Some((_, _, resource)) =
+            self.resources.iter().find(|(name, version, _)| (name, version) == (&scope.0, &scope.1))
+        {
+            return resource.clone();
+        }
+        let resource = Resource::new(ResourceData {
+            attributes: self.attributes.clone(),
+            scope_name: scope.0.clone(),
+            scope_version: scope.1.clone(),
+            scope_attributes: Vec::new(),
+        });
+        self.resources.push((scope.0, scope.1, resource.clone()));
+        resource
+    }
 }
 
 fn convert_process(process: ProcessIn, site: &Site, warnings: &mut Warnings) -> Process {
-    let mut host = String::new();
-    let mut dropped = Vec::new();
-    for tag in process.tags.into_iter().flatten() {
-        let kv = convert_tag(tag, site, warnings);
+    let mut host = Text::default();
+    let mut attributes = Vec::new();
+    for (tag_idx, tag) in process.tags.into_iter().flatten().enumerate() {
+        let kv = convert_tag(tag, site, Field::item(".tags", tag_idx, ""), warnings);
         match kv.key.as_str() {
-            "host.name" | "hostname" if host.is_empty() => host = kv.value.to_string(),
-            _ => dropped.push(kv.key.to_string()),
+            "host.name" if host.is_empty() => host = Text::from(kv.value.to_string()),
+            "hostname" => {
+                if host.is_empty() {
+                    host = Text::from(kv.value.to_string());
+                }
+                attributes.push(kv);
+            }
+            _ => attributes.push(kv),
         }
     }
-    Process { service: process.service_name.filter(|service| !service.is_empty()), host, dropped }
+    let service = process.service_name.filter(|service| !service.is_empty()).map(Text::from);
+    Process { service, host, attributes, resources: Vec::new() }
 }
 
-fn file_warnings(written: Option<Vec<serde_json::Value>>, site: &Site, warnings: &mut Warnings, error: bool) {
-    for value in written.into_iter().flatten() {
+/// A process without a service name gets `unknown_service` (with a warning at `site`/`field`).
+fn name_service(process: &mut Process, site: &Site, field: Field, warnings: &mut Warnings) {
+    if process.service.is_none() {
+        let service = unknown_service(&process.attributes);
+        warnings.push(site, field, WarningKind::MissingServiceName { service: service.clone() });
+        process.service = Some(Text::from(service));
+    }
+}
+
+fn file_warnings(
+    written: Option<Vec<serde_json::Value>>,
+    site: &Site,
+    list: &'static str,
+    warnings: &mut Warnings,
+    error: bool,
+) {
+    for (idx, value) in written.into_iter().flatten().enumerate() {
         let text = match value {
             serde_json::Value::String(text) => text,
             other => other.to_string(),
         };
         let kind = if error { WarningKind::ErrorInFile { text } } else { WarningKind::InFile { text } };
-        warnings.push(site, kind);
+        warnings.push(site, Field::item(list, idx, ""), kind);
     }
 }
+
+/// The names of a span's fields in Jaeger JSON, for warnings.
+const SPAN_FIELDS: SpanFields = SpanFields {
+    span_id: Field::new(".spanID"),
+    parent: Field::new(".parentSpanID"),
+    parent_ref: Some((".references", ".spanID")),
+    start: Field::new(".startTime"),
+    end: Field::new(".duration"),
+};
 
 /// Reads Jaeger JSON: the query API / UI download envelope `{"data":[trace...]}` or a bare trace
 /// object `{traceID, spans, processes}`.
@@ -439,21 +535,14 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let mut drafts = Drafts::default();
     let traces: Vec<(String, TraceIn)> = match document.data {
         Some(data) => {
-            for (error_idx, error) in document.errors.into_iter().flatten().enumerate() {
-                file_warnings(
-                    Some(vec![error]),
-                    &Site::new(format!("$.errors[{error_idx}]"), None),
-                    &mut warnings,
-                    true,
-                );
-            }
+            file_warnings(document.errors, &Site::new("$".to_owned(), None), ".errors", &mut warnings, true);
             data.into_iter()
                 .enumerate()
                 .map(|(trace_idx, trace)| (format!("$.data[{trace_idx}]"), trace))
                 .collect()
         }
         None => {
-            file_warnings(document.errors, &Site::new("$.errors".to_owned(), None), &mut warnings, true);
+            file_warnings(document.errors, &Site::new("$".to_owned(), None), ".errors", &mut warnings, true);
             vec![(
                 "$".to_owned(),
                 TraceIn {
@@ -465,10 +554,11 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
             )]
         }
     };
+    let mut resources = Resources::default();
     for (trace_path, trace) in traces {
-        import_trace(trace, &trace_path, &mut ids, &mut warnings, &mut drafts);
+        import_trace(trace, &trace_path, &mut ids, &mut resources, &mut warnings, &mut drafts);
     }
-    let (spans, parents) = finish(drafts, &mut warnings);
+    let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
     Ok(Imported { format: Format::Jaeger, spans, warnings: warnings.list, parents })
 }
 
@@ -476,20 +566,20 @@ fn import_trace(
     trace: TraceIn,
     trace_path: &str,
     ids: &mut IdParser,
+    resources: &mut Resources,
     warnings: &mut Warnings,
     drafts: &mut Drafts,
 ) {
     let trace_site = Site::new(trace_path.to_owned(), None);
-    file_warnings(trace.warnings, &trace_site, warnings, false);
-    // Service and host as shared text: every span of a process clones them without copying.
-    let mut processes: BTreeMap<String, (Option<Text>, Text)> = BTreeMap::new();
+    file_warnings(trace.warnings, &trace_site, ".warnings", warnings, false);
+    // Service, host and resource as shared values: every span of a process clones them without
+    // copying.
+    let mut processes: BTreeMap<String, Process> = BTreeMap::new();
     for (process_id, process) in trace.processes.unwrap_or_default() {
         let site = Site::new(format!("{trace_path}.processes.{process_id}"), None);
-        let process = convert_process(process, &site, warnings);
-        if !process.dropped.is_empty() {
-            warnings.push(&site, WarningKind::DroppedResourceAttributes { keys: process.dropped.clone() });
-        }
-        processes.insert(process_id, (process.service.map(Text::from), Text::from(process.host)));
+        let mut process = convert_process(process, &site, warnings);
+        name_service(&mut process, &site, Field::new(".serviceName"), warnings);
+        processes.insert(process_id, process);
     }
     let spans_prefix = Text::new(trace_path);
     let trace_level_id = trace.trace_id.unwrap_or_default();
@@ -497,35 +587,38 @@ fn import_trace(
         let written_id = span.span_id.clone().unwrap_or_default();
         let site = Site::item(&spans_prefix, ".spans", span_idx, &written_id);
         let written_trace_id = span.trace_id.clone().unwrap_or_else(|| trace_level_id.clone());
-        let trace_id = ids.trace_id(&written_trace_id, &site, warnings);
-        let span_id = ids.span_id(&written_id, &site, warnings);
-        let process = match span.process_id.as_ref().and_then(|process_id| processes.get(process_id)) {
-            Some((service, host)) => Some((service.clone(), host.clone())),
-            None => span.process.take().map(|embedded| {
-                let process = convert_process(embedded, &site, warnings);
-                (process.service.map(Text::from), Text::from(process.host))
-            }),
+        let trace_id = ids.trace_id(&written_trace_id, &site, Field::new(".traceID"), warnings);
+        let span_id = ids.span_id(&written_id, &site, SPAN_FIELDS.span_id, warnings);
+        let mut embedded = None;
+        let process = match span.process_id.as_ref().and_then(|process_id| processes.get_mut(process_id)) {
+            Some(process) => process,
+            None => {
+                // The UI embeds the process in the span; without one, the service is unknown.
+                let field = if span.process.is_some() { ".process.serviceName" } else { ".processID" };
+                let mut process = match span.process.take() {
+                    Some(written) => convert_process(written, &site, warnings),
+                    None => Process::default(),
+                };
+                name_service(&mut process, &site, Field::new(field), warnings);
+                embedded.insert(process)
+            }
         };
-        let (service, host) = match process {
-            Some((Some(service), host)) => (service, host),
-            Some((None, host)) => (missing_service(&site, warnings), host),
-            None => (missing_service(&site, warnings), Text::default()),
-        };
-        drafts.push(convert_span(span, site, trace_id, span_id, service, host, ids, warnings));
+        drafts.push(convert_span(span, site, trace_id, span_id, process, resources, ids, warnings));
     }
 }
 
-fn missing_service(site: &Site, warnings: &mut Warnings) -> Text {
-    warnings.push(site, WarningKind::MissingServiceName { service: UNKNOWN_SERVICE.to_owned() });
-    Text::from_static(UNKNOWN_SERVICE)
-}
-
 /// A time in microseconds as nanoseconds, `None` (with a warning) when it does not fit.
-fn micros(value: Option<JsonInt>, what: &'static str, site: &Site, warnings: &mut Warnings) -> Option<i64> {
+fn micros(
+    value: Option<JsonInt>,
+    what: &'static str,
+    site: &Site,
+    field: Field,
+    warnings: &mut Warnings,
+) -> Option<i64> {
     let JsonInt(us) = value?;
     let ns = us_to_ns(us);
     if ns.is_none() {
-        warnings.push(site, WarningKind::TimeOutOfRange { what, written: us.to_string() });
+        warnings.push(site, field, WarningKind::TimeOutOfRange { what, written: us.to_string() });
     }
     ns
 }
@@ -536,8 +629,8 @@ fn convert_span(
     site: Site,
     trace_id: TraceId,
     span_id: SpanId,
-    service: Text,
-    host: Text,
+    process: &mut Process,
+    resources: &mut Resources,
     ids: &mut IdParser,
     warnings: &mut Warnings,
 ) -> Draft {
@@ -552,10 +645,18 @@ fn convert_span(
         .references
         .unwrap_or_default()
         .into_iter()
-        .map(|reference| Reference {
+        .enumerate()
+        .map(|(ref_idx, reference)| Reference {
             ref_type: reference.ref_type.unwrap_or_default().to_ascii_lowercase(),
-            trace_id: reference.trace_id.map_or(trace_id, |written| ids.trace_id(&written, &site, warnings)),
-            span_id: ids.span_id(reference.span_id.as_deref().unwrap_or(""), &site, warnings),
+            trace_id: reference.trace_id.map_or(trace_id, |written| {
+                ids.trace_id(&written, &site, Field::item(".references", ref_idx, ".traceID"), warnings)
+            }),
+            span_id: ids.span_id(
+                reference.span_id.as_deref().unwrap_or(""),
+                &site,
+                Field::item(".references", ref_idx, ".spanID"),
+                warnings,
+            ),
         })
         .collect();
     let parent_idx = ["child_of", "follows_from"].iter().find_map(|wanted| {
@@ -565,15 +666,21 @@ fn convert_span(
     });
     let mut parent_span_id = parent_idx.map(|ref_idx| references[ref_idx].span_id);
     if references.is_empty() {
-        parent_span_id = ids.parent_span_id(span.parent_span_id.as_deref(), &site, warnings);
+        parent_span_id =
+            ids.parent_span_id(span.parent_span_id.as_deref(), &site, SPAN_FIELDS.parent, warnings);
     }
+    let parent_ref = parent_idx.map_or(NO_REF, |ref_idx| ref_idx as u32);
     let mut links = Vec::new();
     for (ref_idx, reference) in references.into_iter().enumerate() {
         if Some(ref_idx) == parent_idx {
             continue;
         }
         if !matches!(reference.ref_type.as_str(), "child_of" | "follows_from") {
-            warnings.push(&site, WarningKind::UnknownReferenceType { written: reference.ref_type.clone() });
+            warnings.push(
+                &site,
+                Field::item(".references", ref_idx, ".refType"),
+                WarningKind::UnknownReferenceType { written: reference.ref_type.clone() },
+            );
         }
         links.push(Link {
             trace_id: reference.trace_id,
@@ -582,31 +689,52 @@ fn convert_span(
         });
     }
 
-    let mut attributes: Vec<KeyValue> =
-        span.tags.unwrap_or_default().into_iter().map(|tag| convert_tag(tag, &site, warnings)).collect();
+    let mut attributes: Vec<KeyValue> = span
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(tag_idx, tag)| convert_tag(tag, &site, Field::item(".tags", tag_idx, ""), warnings))
+        .collect();
     let (kind, status) = kind_and_status(&mut attributes, &site, warnings);
-    let start_ns = micros(span.start_time, "start time", &site, warnings);
-    let duration_ns = micros(span.duration, "duration", &site, warnings);
+    let scope = take_scope_tags(&mut attributes);
+    let resource = if process.resources.len() < 8 {
+        process.resource(scope)
+    } else {
+        // Many scopes in one process: shared through the file-wide table instead.
+        resources.get(ResourceData {
+            attributes: process.attributes.clone(),
+            scope_name: scope.0,
+            scope_version: scope.1,
+            scope_attributes: Vec::new(),
+        })
+    };
+    let start_ns = micros(span.start_time, "start time", &site, SPAN_FIELDS.start, warnings);
+    let duration_ns = micros(span.duration, "duration", &site, SPAN_FIELDS.end, warnings);
     let events = span
         .logs
         .unwrap_or_default()
         .into_iter()
-        .map(|log| {
+        .enumerate()
+        .map(|(log_idx, log)| {
             let mut fields: Vec<KeyValue> = log
                 .fields
                 .unwrap_or_default()
                 .into_iter()
-                .map(|tag| convert_tag(tag, &site, warnings))
+                .map(|tag| convert_tag(tag, &site, Field::item(".logs", log_idx, ".fields"), warnings))
                 .collect();
             let name = take(&mut fields, "event").map(|value| value.to_string()).unwrap_or_default();
-            Event {
-                time_ns: micros(log.timestamp, "log timestamp", &site, warnings).or(start_ns).unwrap_or(0),
-                name: name.into(),
-                attributes: fields,
-            }
+            let time = micros(
+                log.timestamp,
+                "log timestamp",
+                &site,
+                Field::item(".logs", log_idx, ".timestamp"),
+                warnings,
+            );
+            Event { time_ns: time.or(start_ns).unwrap_or(0), name: name.into(), attributes: fields }
         })
         .collect();
-    file_warnings(span.warnings, &site, warnings, false);
+    file_warnings(span.warnings, &site, ".warnings", warnings, false);
     Draft {
         span: Span {
             trace_id,
@@ -614,9 +742,9 @@ fn convert_span(
             parent_span_id,
             name: span.operation_name.unwrap_or_default().into(),
             kind,
-            service,
-            host,
-            resource: Default::default(),
+            service: process.service.clone().unwrap_or_default(),
+            host: process.host.clone(),
+            resource,
             start_ns: 0,
             end_ns: 0,
             status,
@@ -629,5 +757,6 @@ fn convert_span(
         site,
         start_ns,
         duration_ns,
+        parent_ref,
     }
 }

@@ -171,8 +171,16 @@ pub enum WarningKind {
     /// An id had fewer hex digits than it should (older Jaeger stripped leading zeros).
     #[error("{field} {written:?} has {n_digits} hex digits: left-padded with zeros to {id}")]
     PaddedId { field: IdField, written: String, n_digits: u32, id: String },
-    /// An id that is not usable as written ('span-1', empty, all zeros, too long), mapped to an
-    /// id by a stable hash of its text.
+    /// An id with more hex digits than it should have, the extra ones leading zeros: dropped.
+    #[error("{field} {written:?} has {n_digits} hex digits: its leading zeros dropped, read as {id}")]
+    TrimmedId { field: IdField, written: String, n_digits: u32, id: String },
+    /// An id written in base64 (what protobuf's standard JSON mapping writes for bytes fields)
+    /// rather than hex: decoded to its bytes.
+    #[error("{field} {written:?} is base64, not hex (protobuf's JSON mapping of bytes): decoded to {id}")]
+    Base64Id { field: IdField, written: String, id: String },
+    /// An id that is neither hex nor base64 of the right length ('span-1', empty, all zeros,
+    /// significant digits beyond the id's length), mapped to an id by a stable hash of its text:
+    /// every reference written the same way still matches.
     #[error("{field} {written:?} is not a valid hex id: mapped to {id} by a stable hash")]
     HashedId { field: IdField, written: String, id: String },
     /// Another span earlier in the file has the same trace and span id.
@@ -189,12 +197,15 @@ pub enum WarningKind {
     /// The parent span is not in the file; the span is shown as a root.
     #[error("parent span {parent} is not in the file")]
     MissingParent { parent: String },
-    /// No start time: the span was placed at `placed_at_ns`.
-    #[error("span has no start time: placed at {placed_at_ns} ns ({reason})")]
+    /// No start time (an incomplete span, e.g. a late or partial Zipkin report): the span was
+    /// placed at `placed_at_ns`.
+    #[error("incomplete span: no start time, placed at {placed_at_ns} ns ({reason})")]
     MissingStart { placed_at_ns: i64, reason: &'static str },
-    /// No duration (or no end time): the span was given zero duration.
-    #[error("span has no duration: shown with zero duration")]
-    MissingDuration,
+    /// No duration or end time (an incomplete span): `shown` says how it is drawn (ending when
+    /// its last child ends, or with zero duration). It never becomes the trace's root while a
+    /// span with a duration can.
+    #[error("incomplete span: no duration, {shown}")]
+    MissingDuration { shown: &'static str },
     /// The span ends before it starts: its end was moved to its start.
     #[error("span ends {by_ns} ns before it starts: shown with zero duration")]
     NegativeDuration { by_ns: i64 },
@@ -213,12 +224,17 @@ pub enum WarningKind {
     /// A Jaeger reference type other than CHILD_OF / FOLLOWS_FROM; kept as a link.
     #[error("unknown reference type {written:?}: kept as a link")]
     UnknownReferenceType { written: String },
-    /// No service name; the span is attributed to `unknown_service`.
-    #[error("no service name: attributed to {service:?}")]
+    /// No service name; the span is attributed to `unknown_service`, as the OpenTelemetry SDK
+    /// does (`unknown_service:` and the executable's name when the resource gives it).
+    #[error("no service name: attributed to {service:?}, as the OpenTelemetry SDK does")]
     MissingServiceName { service: String },
-    /// Resource (OTLP) or process (Jaeger) attributes without a place in the span model.
-    #[error("attributes not kept (only service.name and host.name are): {}", keys.join(", "))]
-    DroppedResourceAttributes { keys: Vec<String> },
+    /// Zipkin: pieces of one span (same trace id, span id and `shared` flag, reported
+    /// separately) merged into one, as Zipkin does; `others` are the paths of the later pieces.
+    #[error(
+        "{n_pieces} pieces of this span (same trace id, span id and shared flag) merged into one, as Zipkin does: the others are at {}",
+        others.join(", ")
+    )]
+    MergedPieces { n_pieces: usize, others: Vec<String> },
     /// A time that does not fit nanoseconds since the epoch in an i64.
     #[error("{what} {written} is out of range: treated as missing")]
     TimeOutOfRange { what: &'static str, written: String },
@@ -241,9 +257,6 @@ pub enum ImportError {
         "{origin}: not a trace file: {found}; expected OTLP/JSON (an object with resourceSpans), Jaeger JSON (an object with data, or with traceID and spans) or Zipkin v2 JSON (an array of spans)"
     )]
     UnknownFormat { origin: String, found: String },
-    /// An OTLP resource without the `service.name` attribute, which every resource must have.
-    #[error("{origin}: {path}: resource has no service.name attribute (every OTLP resource needs one)")]
-    MissingServiceName { origin: String, path: String },
     /// A value of the right JSON type that cannot be used (an unparsable number, an unsupported
     /// variant of a format).
     #[error("{origin}: {path}: {message}")]
@@ -326,7 +339,7 @@ impl ImportStream {
             bytes: Vec::new(),
             dropped: 0,
             len: 0,
-            otlp: otlp::Stream::new(origin, size_hint, true),
+            otlp: otlp::Stream::new(size_hint, true),
         }
     }
 

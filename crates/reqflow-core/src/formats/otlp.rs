@@ -9,11 +9,16 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::common::{Draft, IdParser, JsonFloat, JsonInt, Site, Warnings, finish, strip_bom};
+use super::common::{
+    Draft, Field, IdParser, JsonFloat, JsonInt, NO_REF, Site, SpanFields, Warnings, finish, strip_bom,
+    unknown_service,
+};
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::text::{Interner, Text};
-use crate::trace::{AttributeValue, Event, KeyValue, Link, Span, SpanKind, Status, StatusCode};
+use crate::trace::{
+    AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
+};
 
 mod scan;
 
@@ -137,28 +142,80 @@ fn write_span(out: &mut JsonOut, span: &Span) {
     out.close(b'}');
 }
 
-/// Writes an OTLP/JSON `ExportTraceServiceRequest`: one `resourceSpans` entry per
-/// (`service.name`, `host.name`) in order of first appearance, each with one scope
-/// ([`SCOPE_NAME`], [`SCOPE_VERSION`]) holding its spans in the given order. Times are uint64 in
-/// OTLP: a time before the epoch is written as 0.
-pub fn export(spans: &[Span]) -> String {
-    let mut resources: Vec<((&str, &str), Vec<&Span>)> = Vec::new();
-    for span in spans {
-        let key = (span.service.as_str(), span.host.as_str());
-        match resources.iter_mut().find(|(group, _)| *group == key) {
-            Some((_, members)) => members.push(span),
-            None => resources.push((key, vec![span])),
-        }
+/// Whether two spans come from the same resource (service, host and the other attributes).
+fn same_resource(a: &Span, b: &Span) -> bool {
+    a.service == b.service
+        && a.host == b.host
+        && (a.resource.same_allocation(&b.resource) || a.resource.attributes() == b.resource.attributes())
+}
+
+/// Whether two spans of one resource come from the same instrumentation scope.
+fn same_scope(a: &Span, b: &Span) -> bool {
+    if a.resource.same_allocation(&b.resource) {
+        return true;
     }
+    let (a, b) = (a.resource.data(), b.resource.data());
+    a.scope_name == b.scope_name
+        && a.scope_version == b.scope_version
+        && a.scope_attributes == b.scope_attributes
+}
+
+/// Spans grouped by resource, then by scope, each in order of first appearance.
+type Groups<'a> = Vec<Vec<Vec<&'a Span>>>;
+
+fn group(spans: &[Span]) -> Groups<'_> {
+    let mut groups: Groups<'_> = Vec::new();
+    // Neighbouring spans mostly share their resource and scope: try the last group first.
+    let mut last: Option<(usize, usize)> = None;
+    for span in spans {
+        if let Some((resource_idx, scope_idx)) = last {
+            let members = &mut groups[resource_idx][scope_idx];
+            if same_resource(members[0], span) && same_scope(members[0], span) {
+                members.push(span);
+                continue;
+            }
+        }
+        let resource_idx = match groups.iter().position(|scopes| same_resource(scopes[0][0], span)) {
+            Some(resource_idx) => resource_idx,
+            None => {
+                groups.push(Vec::new());
+                groups.len() - 1
+            }
+        };
+        let scopes = &mut groups[resource_idx];
+        let scope_idx = match scopes.iter().position(|members| same_scope(members[0], span)) {
+            Some(scope_idx) => {
+                scopes[scope_idx].push(span);
+                scope_idx
+            }
+            None => {
+                scopes.push(vec![span]);
+                scopes.len() - 1
+            }
+        };
+        last = Some((resource_idx, scope_idx));
+    }
+    groups
+}
+
+/// Writes an OTLP/JSON `ExportTraceServiceRequest`: one `resourceSpans` entry per resource
+/// (`service.name`, `host.name` and the span's other resource attributes) in order of first
+/// appearance, and in it one `scopeSpans` entry per instrumentation scope holding its spans in
+/// the given order. Spans without a resource (simulated ones) are written under the scope
+/// [`SCOPE_NAME`], [`SCOPE_VERSION`]. Times are uint64 in OTLP: a time before the epoch is written
+/// as 0.
+pub fn export(spans: &[Span]) -> String {
     let mut out = JsonOut::pretty();
     out.open(b'{');
     out.key("resourceSpans");
     out.open(b'[');
-    for ((service, host), members) in resources {
-        let mut attributes = vec![KeyValue::new("service.name", service.to_owned())];
-        if !host.is_empty() {
-            attributes.push(KeyValue::new("host.name", host.to_owned()));
+    for scopes in group(spans) {
+        let first = scopes[0][0];
+        let mut attributes = vec![KeyValue::new("service.name", first.service.clone())];
+        if !first.host.is_empty() {
+            attributes.push(KeyValue::new("host.name", first.host.clone()));
         }
+        attributes.extend_from_slice(first.resource.attributes());
         out.item();
         out.open(b'{');
         out.key("resource");
@@ -167,23 +224,35 @@ pub fn export(spans: &[Span]) -> String {
         out.close(b'}');
         out.key("scopeSpans");
         out.open(b'[');
-        out.item();
-        out.open(b'{');
-        out.key("scope");
-        out.open(b'{');
-        out.key("name");
-        out.string(SCOPE_NAME);
-        out.key("version");
-        out.string(SCOPE_VERSION);
-        out.close(b'}');
-        out.key("spans");
-        out.open(b'[');
-        for span in members {
+        for members in scopes {
             out.item();
-            write_span(&mut out, span);
+            out.open(b'{');
+            out.key("scope");
+            out.open(b'{');
+            let resource = &members[0].resource;
+            let data = resource.data();
+            let (name, version) = if resource.is_empty() {
+                (SCOPE_NAME, SCOPE_VERSION)
+            } else {
+                (data.scope_name.as_str(), data.scope_version.as_str())
+            };
+            for (key, value) in [("name", name), ("version", version)] {
+                if !value.is_empty() {
+                    out.key(key);
+                    out.string(value);
+                }
+            }
+            write_attributes(&mut out, "attributes", &data.scope_attributes, false);
+            out.close(b'}');
+            out.key("spans");
+            out.open(b'[');
+            for span in members {
+                out.item();
+                write_span(&mut out, span);
+            }
+            out.close(b']');
+            out.close(b'}');
         }
-        out.close(b']');
-        out.close(b'}');
         out.close(b']');
         out.close(b'}');
     }
@@ -205,6 +274,13 @@ type KeyValuesIn = Range<usize>;
 
 #[derive(Default)]
 struct ResourceIn {
+    attributes: Option<KeyValuesIn>,
+}
+
+#[derive(Default)]
+struct ScopeIn<'a> {
+    name: Option<Cow<'a, str>>,
+    version: Option<Cow<'a, str>>,
     attributes: Option<KeyValuesIn>,
 }
 
@@ -310,10 +386,10 @@ impl Reader {
         text.map_or_else(Text::default, |text| self.texts.intern(&text))
     }
 
-    fn value(&mut self, key: &str, value: ValueIn<'_>, site: &Site) -> AttributeValue {
+    fn value(&mut self, key: &str, value: ValueIn<'_>, site: &Site, field: Field) -> AttributeValue {
         let warnings = &mut self.warnings;
         let mut as_text = |what: &'static str, text: String| {
-            warnings.push(site, WarningKind::AttributeAsText { key: key.to_owned(), what });
+            warnings.push(site, field, WarningKind::AttributeAsText { key: key.to_owned(), what });
             AttributeValue::Str(Text::from(text))
         };
         let value = match value {
@@ -345,12 +421,13 @@ impl Reader {
         }
     }
 
-    /// The attributes at `list` in `kvs` (taken from there).
+    /// The attributes at `list` in `kvs` (taken from there); `field` names the list in warnings.
     fn attributes(
         &mut self,
         list: Option<KeyValuesIn>,
         kvs: &mut [KeyValueIn<'_>],
         site: &Site,
+        field: Field,
     ) -> Vec<KeyValue> {
         let Some(range) = list else { return Vec::new() };
         if self.recent.len() < range.len() {
@@ -367,7 +444,7 @@ impl Reader {
                 };
                 let value = match std::mem::take(&mut kv.value) {
                     ValueIn::Str(text) => AttributeValue::Str(self.texts.intern_like(&text, recent_value)),
-                    other => self.value(&key, other, site),
+                    other => self.value(&key, other, site, field),
                 };
                 KeyValue { key, value }
             })
@@ -399,7 +476,11 @@ fn convert_kind(kind: Option<&serde_json::Value>, site: &Site, warnings: &mut Wa
         Some(4) => SpanKind::Producer,
         Some(5) => SpanKind::Consumer,
         _ => {
-            warnings.push(site, WarningKind::UnknownSpanKind { written: kind.to_string() });
+            warnings.push(
+                site,
+                Field::new(".kind"),
+                WarningKind::UnknownSpanKind { written: kind.to_string() },
+            );
             SpanKind::Internal
         }
     }
@@ -428,7 +509,11 @@ fn convert_status(status: Option<StatusIn<'_>>, site: &Site, reader: &mut Reader
                 Some(1) => StatusCode::Ok,
                 Some(2) => StatusCode::Error,
                 _ => {
-                    warnings.push(site, WarningKind::UnknownStatusCode { written: code.to_string() });
+                    warnings.push(
+                        site,
+                        Field::new(".status.code"),
+                        WarningKind::UnknownStatusCode { written: code.to_string() },
+                    );
                     StatusCode::Unset
                 }
             }
@@ -442,6 +527,7 @@ fn convert_time(
     time: Option<JsonInt>,
     what: &'static str,
     site: &Site,
+    field: Field,
     warnings: &mut Warnings,
 ) -> Option<i64> {
     let JsonInt(ns) = time?;
@@ -451,91 +537,186 @@ fn convert_time(
     match i64::try_from(ns) {
         Ok(ns) if ns > 0 => Some(ns),
         _ => {
-            warnings.push(site, WarningKind::TimeOutOfRange { what, written: ns.to_string() });
+            warnings.push(site, field, WarningKind::TimeOutOfRange { what, written: ns.to_string() });
             None
         }
     }
 }
 
-/// Reads OTLP/JSON (`ExportTraceServiceRequest` / `TracesData`). Every resource must have a
-/// `service.name` attribute.
+/// The names of a span's fields in OTLP/JSON, for warnings.
+pub(crate) const SPAN_FIELDS: SpanFields = SpanFields {
+    span_id: Field::new(".spanId"),
+    parent: Field::new(".parentSpanId"),
+    parent_ref: None,
+    start: Field::new(".startTimeUnixNano"),
+    end: Field::new(".endTimeUnixNano"),
+};
+
+/// Reads OTLP/JSON (`ExportTraceServiceRequest` / `TracesData`). A resource without
+/// `service.name` is attributed to `unknown_service` with a warning, as the OpenTelemetry SDK
+/// does.
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let (reader, drafts) = scan::read(strip_bom(text), origin)?;
     let mut warnings = reader.warnings;
-    let (spans, parents) = finish(drafts, &mut warnings);
+    let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
     Ok(Imported { format: Format::Otlp, spans, warnings: warnings.list, parents })
 }
 
-/// `service.name` (required) and `host.name` of a resource; other attributes are reported.
+/// A resource as read: `service.name` and `host.name` (the span's service and host), and its
+/// other attributes.
+#[derive(Clone, Debug, Default)]
+struct Identity {
+    service: Text,
+    host: Text,
+    attributes: Vec<KeyValue>,
+}
+
+/// An instrumentation scope as read.
+#[derive(Clone, Debug, Default)]
+struct ScopeData {
+    name: Text,
+    version: Text,
+    attributes: Vec<KeyValue>,
+}
+
+impl Identity {
+    /// The span resource of this resource's spans in `scope`.
+    fn resource(&self, scope: Option<&ScopeData>) -> Resource {
+        let scope = scope.cloned().unwrap_or_default();
+        Resource::new(ResourceData {
+            attributes: self.attributes.clone(),
+            scope_name: scope.name,
+            scope_version: scope.version,
+            scope_attributes: scope.attributes,
+        })
+    }
+}
+
+/// `service.name` and `host.name` of a resource, and the rest of its attributes. Without a
+/// `service.name`, the service is `unknown_service` (with a warning).
 fn resource_identity(
     resource: Option<ResourceIn>,
     kvs: &mut [KeyValueIn<'_>],
     path: &str,
-    origin: &str,
     reader: &mut Reader,
-) -> Result<(Text, Text), ImportError> {
-    let resource_path = format!("{path}.resource");
-    let site = Site::new(resource_path.clone(), None);
-    let attributes = reader.attributes(resource.and_then(|resource| resource.attributes), kvs, &site);
+) -> Identity {
+    let site = Site::new(format!("{path}.resource"), None);
+    let given = resource.is_some();
+    let list = resource.and_then(|resource| resource.attributes);
+    let mut attributes = reader.attributes(list, kvs, &site, Field::new(".attributes"));
     let mut service = None;
     let mut host = Text::default();
-    let mut dropped = Vec::new();
-    for kv in attributes {
-        match kv.key.as_str() {
-            "service.name" if service.is_none() => service = Some(reader.texts.intern(&kv.value.to_string())),
-            "host.name" if host.is_empty() => host = reader.texts.intern(&kv.value.to_string()),
-            _ => dropped.push(kv.key.to_string()),
+    attributes.retain(|kv| match kv.key.as_str() {
+        "service.name" if service.is_none() => {
+            service = Some(reader.texts.intern(&kv.value.to_string()));
+            false
         }
-    }
-    let service = service.filter(|service| !service.is_empty()).ok_or_else(|| {
-        ImportError::MissingServiceName { origin: origin.to_owned(), path: resource_path.clone() }
-    })?;
-    if !dropped.is_empty() {
-        reader.warnings.push_at(&resource_path, WarningKind::DroppedResourceAttributes { keys: dropped });
-    }
-    Ok((service, host))
+        "host.name" if host.is_empty() => {
+            host = reader.texts.intern(&kv.value.to_string());
+            false
+        }
+        _ => true,
+    });
+    let service = match service.filter(|service| !service.is_empty()) {
+        Some(service) => service,
+        None => {
+            let fallback = unknown_service(&attributes);
+            let (site, field) = if given {
+                (site, Field::new(".attributes"))
+            } else {
+                (Site::new(path.to_owned(), None), Field::new(".resource"))
+            };
+            reader.warnings.push(&site, field, WarningKind::MissingServiceName { service: fallback.clone() });
+            reader.texts.intern(&fallback)
+        }
+    };
+    Identity { service, host, attributes }
+}
+
+/// An instrumentation scope (`scope` of a `ScopeSpans`), at `path`. The scope Reqflow's export
+/// writes for spans without one ([`SCOPE_NAME`]) reads as none, so that its spans come back as
+/// they were.
+fn scope_data(scope: ScopeIn<'_>, kvs: &mut [KeyValueIn<'_>], path: &str, reader: &mut Reader) -> ScopeData {
+    let site = Site::new(format!("{path}.scope"), None);
+    let data = ScopeData {
+        name: reader.text(scope.name),
+        version: reader.text(scope.version),
+        attributes: reader.attributes(scope.attributes, kvs, &site, Field::new(".attributes")),
+    };
+    if data.name == SCOPE_NAME && data.attributes.is_empty() { ScopeData::default() } else { data }
 }
 
 fn convert_span(
     span: SpanIn<'_>,
     kvs: &mut [KeyValueIn<'_>],
     site: Site,
-    service: &Text,
-    host: &Text,
+    identity: &Identity,
+    resource: Resource,
     reader: &mut Reader,
 ) -> Draft {
-    let trace_id = reader.ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, &mut reader.warnings);
-    let span_id = reader.ids.span_id(span.span_id.as_deref().unwrap_or(""), &site, &mut reader.warnings);
-    let parent_span_id =
-        reader.ids.parent_span_id(span.parent_span_id.as_deref(), &site, &mut reader.warnings);
-    let kind = convert_kind(span.kind.as_ref(), &site, &mut reader.warnings);
-    let start_ns = convert_time(span.start_time_unix_nano, "start time", &site, &mut reader.warnings);
-    let end_ns = convert_time(span.end_time_unix_nano, "end time", &site, &mut reader.warnings);
-    let attributes = reader.attributes(span.attributes, kvs, &site);
+    let warnings = &mut reader.warnings;
+    let trace_id =
+        reader.ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, Field::new(".traceId"), warnings);
+    let span_id =
+        reader.ids.span_id(span.span_id.as_deref().unwrap_or(""), &site, Field::new(".spanId"), warnings);
+    let parent_span_id = reader.ids.parent_span_id(
+        span.parent_span_id.as_deref(),
+        &site,
+        Field::new(".parentSpanId"),
+        warnings,
+    );
+    let kind = convert_kind(span.kind.as_ref(), &site, warnings);
+    let start_ns = convert_time(span.start_time_unix_nano, "start time", &site, SPAN_FIELDS.start, warnings);
+    let end_ns = convert_time(span.end_time_unix_nano, "end time", &site, SPAN_FIELDS.end, warnings);
+    let attributes = reader.attributes(span.attributes, kvs, &site, Field::new(".attributes"));
     let events = span
         .events
         .unwrap_or_default()
         .into_iter()
-        .map(|event| Event {
-            time_ns: convert_time(event.time_unix_nano, "event time", &site, &mut reader.warnings)
-                .or(start_ns)
-                .unwrap_or(0),
+        .enumerate()
+        .map(|(event_idx, event)| Event {
+            time_ns: convert_time(
+                event.time_unix_nano,
+                "event time",
+                &site,
+                Field::item(".events", event_idx, ".timeUnixNano"),
+                &mut reader.warnings,
+            )
+            .or(start_ns)
+            .unwrap_or(0),
             name: reader.text(event.name),
-            attributes: reader.attributes(event.attributes, kvs, &site),
+            attributes: reader.attributes(
+                event.attributes,
+                kvs,
+                &site,
+                Field::item(".events", event_idx, ".attributes"),
+            ),
         })
         .collect();
     let links = span
         .links
         .unwrap_or_default()
         .into_iter()
-        .map(|link| Link {
+        .enumerate()
+        .map(|(link_idx, link)| Link {
             trace_id: reader.ids.trace_id(
                 link.trace_id.as_deref().unwrap_or(""),
                 &site,
+                Field::item(".links", link_idx, ".traceId"),
                 &mut reader.warnings,
             ),
-            span_id: reader.ids.span_id(link.span_id.as_deref().unwrap_or(""), &site, &mut reader.warnings),
-            attributes: reader.attributes(link.attributes, kvs, &site),
+            span_id: reader.ids.span_id(
+                link.span_id.as_deref().unwrap_or(""),
+                &site,
+                Field::item(".links", link_idx, ".spanId"),
+                &mut reader.warnings,
+            ),
+            attributes: reader.attributes(
+                link.attributes,
+                kvs,
+                &site,
+                Field::item(".links", link_idx, ".attributes"),
+            ),
         })
         .collect();
     let status = convert_status(span.status, &site, reader);
@@ -546,9 +727,9 @@ fn convert_span(
             parent_span_id,
             name: reader.text(span.name),
             kind,
-            service: service.clone(),
-            host: host.clone(),
-            resource: Default::default(),
+            service: identity.service.clone(),
+            host: identity.host.clone(),
+            resource,
             start_ns: 0,
             end_ns: 0,
             status,
@@ -561,5 +742,6 @@ fn convert_span(
         site,
         start_ns,
         duration_ns: start_ns.zip(end_ns).map(|(start, end)| end - start),
+        parent_ref: NO_REF,
     }
 }

@@ -13,14 +13,14 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::common::{
-    Draft, IdAllocator, IdParser, JsonInt, Seen, Site, Warnings, attribute_from_json, attribute_text, finish,
-    ns_to_us, parse, us_to_ns,
+    Draft, Field, IdAllocator, IdParser, JsonInt, NO_REF, Resources, Seen, Site, SpanFields, Warnings,
+    attribute_from_json, attribute_text, finish, ns_to_us, parse, take_scope_tags, unknown_service, us_to_ns,
 };
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
 use crate::text::Text;
-use crate::trace::{AttributeValue, Event, KeyValue, Span, SpanKind, Status, StatusCode};
+use crate::trace::{AttributeValue, Event, KeyValue, ResourceData, Span, SpanKind, Status, StatusCode};
 
 // ---------------------------------------------------------------------------------------------
 // Export
@@ -49,6 +49,34 @@ impl Endpoint<'_> {
         }
         out.close(b'}');
     }
+}
+
+/// The local endpoint: the service, and the address and port the span's resource keeps as
+/// `host.ip` (one address, or a list of them: the first IPv4 and the first IPv6 one are written)
+/// and `host.port`.
+fn local_endpoint(span: &Span) -> Endpoint<'_> {
+    let mut endpoint = Endpoint { service_name: Some(&span.service), ..Endpoint::default() };
+    if let Some(AttributeValue::Str(ips)) = span.resource.attribute(HOST_IP) {
+        // A list is kept as JSON text: its addresses are the quoted strings.
+        let quoted = ips.contains('"');
+        for (piece_idx, piece) in ips.split('"').enumerate() {
+            let address = piece.trim();
+            if quoted && piece_idx % 2 == 0 {
+                continue;
+            }
+            if endpoint.ipv4.is_none() && address.parse::<std::net::Ipv4Addr>().is_ok() {
+                endpoint.ipv4 = Some(address);
+            } else if endpoint.ipv6.is_none() && address.parse::<std::net::Ipv6Addr>().is_ok() {
+                endpoint.ipv6 = Some(address);
+            }
+        }
+    }
+    endpoint.port = match span.resource.attribute(HOST_PORT) {
+        Some(AttributeValue::Int(port)) => u16::try_from(*port).ok(),
+        Some(AttributeValue::Str(port)) => port.parse().ok(),
+        _ => None,
+    };
+    endpoint
 }
 
 /// Attributes that name the remote service, by the OpenTelemetry → Zipkin ranking.
@@ -95,6 +123,13 @@ fn write_span(out: &mut JsonOut, span: &Span) {
     if !span.host.is_empty() {
         set_tag(&mut tags, "host.name", span.host.to_string());
     }
+    let resource = span.resource.data();
+    if !resource.scope_name.is_empty() {
+        set_tag(&mut tags, "otel.scope.name", resource.scope_name.to_string());
+    }
+    if !resource.scope_version.is_empty() {
+        set_tag(&mut tags, "otel.scope.version", resource.scope_version.to_string());
+    }
     match span.status.code {
         StatusCode::Unset => {}
         StatusCode::Ok => set_tag(&mut tags, "otel.status_code", "OK".to_owned()),
@@ -136,7 +171,7 @@ fn write_span(out: &mut JsonOut, span: &Span) {
         out.raw(duration_us);
     }
     out.key("localEndpoint");
-    Endpoint { service_name: Some(&span.service), ..Endpoint::default() }.write(out);
+    local_endpoint(span).write(out);
     if let Some(remote) = remote_endpoint(span) {
         out.key("remoteEndpoint");
         remote.write(out);
@@ -279,10 +314,36 @@ impl<'de> Deserialize<'de> for Pairs {
     }
 }
 
-/// Service name used when a span has no `localEndpoint.serviceName`.
-const UNKNOWN_SERVICE: &str = "unknown_service";
-
 const SHARED_SALT: u64 = 0x7368_6172_6564;
+
+/// The names of a span's fields in Zipkin v2 JSON, for warnings.
+const SPAN_FIELDS: SpanFields = SpanFields {
+    span_id: Field::new(".id"),
+    parent: Field::new(".parentId"),
+    parent_ref: None,
+    start: Field::new(".timestamp"),
+    end: Field::new(".duration"),
+};
+
+const TAGS: Field = Field::new(".tags");
+
+/// One piece of a span as read: Zipkin reporters may send one span in several pieces (one with
+/// the endpoint, one with annotations...), merged before the spans are made.
+struct Piece {
+    site: Site,
+    trace_id: TraceId,
+    span_id: SpanId,
+    parent_span_id: Option<SpanId>,
+    name: String,
+    kind: Option<SpanKind>,
+    start_ns: Option<i64>,
+    duration_ns: Option<i64>,
+    local: EndpointIn,
+    remote: Option<EndpointIn>,
+    tags: Vec<KeyValue>,
+    events: Vec<Event>,
+    shared: bool,
+}
 
 struct Pending {
     draft: Draft,
@@ -290,29 +351,171 @@ struct Pending {
     local: EndpointIn,
 }
 
-/// Reads Zipkin v2 JSON. Shared spans (a SERVER span reusing its CLIENT's id) get a derived id
+/// Reads Zipkin v2 JSON. Pieces of one span (same trace id, span id and `shared` flag) are merged
+/// as Zipkin merges them; shared spans (a SERVER span reusing its CLIENT's id) get a derived id
 /// and become children of the client span; spans below the server side are re-attached to it
 /// (matching by local endpoint, then by service name, as Zipkin does).
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
     let spans_in: Vec<SpanIn> = parse(text, origin)?;
     let mut warnings = Warnings::default();
     let mut ids = IdParser::default();
-    let mut pending = Vec::with_capacity(spans_in.len());
+    let mut pieces = Vec::with_capacity(spans_in.len());
     let root = Text::from_static("$");
     for (span_idx, span) in spans_in.into_iter().enumerate() {
         if span.binary_annotations.0 {
             return Err(ImportError::invalid(
                 origin,
-                format!("$[{span_idx}]"),
+                format!("$[{span_idx}].binaryAnnotations"),
                 "this is Zipkin v1 JSON (binaryAnnotations); only Zipkin v2 is supported",
             ));
         }
-        pending.push(convert_span(span, &root, span_idx, &mut ids, &mut warnings));
+        pieces.push(read_piece(span, &root, span_idx, &mut ids, &mut warnings));
     }
+    let pieces = merge_pieces(pieces, &mut warnings);
+    let mut resources = Resources::default();
+    let mut pending: Vec<Pending> =
+        pieces.into_iter().map(|piece| convert_piece(piece, &mut resources, &mut warnings)).collect();
     resolve_shared_spans(&mut pending, &mut warnings);
     let drafts = pending.into_iter().map(|pending| pending.draft).collect();
-    let (spans, parents) = finish(drafts, &mut warnings);
+    let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
     Ok(Imported { format: Format::Zipkin, spans, warnings: warnings.list, parents })
+}
+
+/// Whether `next`'s local endpoint can be the same as `merged`'s (no field differs where both
+/// have one), as Zipkin decides whether two pieces come from the same host; if so, `merged`
+/// takes the fields it lacked.
+fn merge_endpoint(merged: &mut EndpointIn, next: &EndpointIn) -> bool {
+    fn clash<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+        matches!((a, b), (Some(a), Some(b)) if a != b)
+    }
+    let port = |endpoint: &EndpointIn| endpoint.port.filter(|port| port.0 != 0);
+    if clash(&merged.service_name, &next.service_name)
+        || clash(&merged.ipv4, &next.ipv4)
+        || clash(&merged.ipv6, &next.ipv6)
+        || clash(&port(merged), &port(next))
+    {
+        return false;
+    }
+    fill(merged, next);
+    true
+}
+
+/// The fields `merged` lacks, from `next`.
+fn fill(merged: &mut EndpointIn, next: &EndpointIn) {
+    if merged.service_name.as_deref().is_none_or(str::is_empty) {
+        merged.service_name.clone_from(&next.service_name);
+    }
+    if merged.ipv4.is_none() {
+        merged.ipv4.clone_from(&next.ipv4);
+    }
+    if merged.ipv6.is_none() {
+        merged.ipv6.clone_from(&next.ipv6);
+    }
+    if merged.port.is_none_or(|port| port.0 == 0) {
+        merged.port = next.port;
+    }
+}
+
+/// Merges the pieces of each span the way Zipkin's span merger does: pieces with the same trace
+/// id, span id and `shared` flag whose local endpoints do not contradict each other become one,
+/// with the earliest timestamp, the longest duration, the union of tags (a later piece's value
+/// wins) and of annotations, the endpoints' fields from whichever piece has them, and the name,
+/// kind and parent from a piece that has one. One difference: pieces of two different kinds
+/// (a CLIENT and a SERVER without the `shared` flag) are not merged, but told apart like shared
+/// spans. The merged span is where its first piece was, with one warning naming the others.
+fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
+    let mut sorted: Vec<(TraceId, SpanId, bool, usize)> = pieces
+        .iter()
+        .enumerate()
+        .map(|(idx, piece)| (piece.trace_id, piece.span_id, piece.shared, idx))
+        .collect();
+    sorted.sort_unstable();
+    if !sorted.windows(2).any(|pair| (pair[0].0, pair[0].1, pair[0].2) == (pair[1].0, pair[1].1, pair[1].2)) {
+        return pieces;
+    }
+    let mut slots: Vec<Option<Piece>> = pieces.into_iter().map(Some).collect();
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        while end < sorted.len()
+            && (sorted[end].0, sorted[end].1, sorted[end].2)
+                == (sorted[start].0, sorted[start].1, sorted[start].2)
+        {
+            end += 1;
+        }
+        // In file order: the first piece left takes every later one that fits it.
+        let members: Vec<usize> = sorted[start..end].iter().map(|entry| entry.3).collect();
+        let mut taken = vec![false; members.len()];
+        for first in 0..members.len() {
+            if taken[first] {
+                continue;
+            }
+            taken[first] = true;
+            let Some(mut merged) = slots[members[first]].take() else { continue };
+            let mut others = Vec::new();
+            for next in first + 1..members.len() {
+                if taken[next] {
+                    continue;
+                }
+                let Some(piece) = slots[members[next]].as_ref() else { continue };
+                let kinds_clash = matches!((merged.kind, piece.kind), (Some(a), Some(b)) if a != b);
+                if kinds_clash || !merge_endpoint(&mut merged.local.clone(), &piece.local) {
+                    continue;
+                }
+                taken[next] = true;
+                if let Some(piece) = slots[members[next]].take() {
+                    others.push(piece.site.path());
+                    merge_into(&mut merged, piece);
+                }
+            }
+            if !others.is_empty() {
+                warnings.push(
+                    &merged.site,
+                    Field::NONE,
+                    WarningKind::MergedPieces { n_pieces: others.len() + 1, others },
+                );
+            }
+            slots[members[first]] = Some(merged);
+        }
+        start = end;
+    }
+    slots.into_iter().flatten().collect()
+}
+
+fn merge_into(merged: &mut Piece, piece: Piece) {
+    merge_endpoint(&mut merged.local, &piece.local);
+    match (&mut merged.remote, piece.remote) {
+        (Some(remote), Some(next)) => fill(remote, &next),
+        (remote @ None, next) => *remote = next,
+        (Some(_), None) => {}
+    }
+    merged.start_ns = match (merged.start_ns, piece.start_ns) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    merged.duration_ns = match (merged.duration_ns, piece.duration_ns) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    if merged.name.is_empty() {
+        merged.name = piece.name;
+    }
+    merged.kind = merged.kind.or(piece.kind);
+    merged.parent_span_id = merged.parent_span_id.or(piece.parent_span_id);
+    for tag in piece.tags {
+        match merged.tags.iter_mut().find(|kv| kv.key == tag.key) {
+            Some(existing) => existing.value = tag.value,
+            None => merged.tags.push(tag),
+        }
+    }
+    if !piece.events.is_empty() {
+        for event in piece.events {
+            if !merged.events.contains(&event) {
+                merged.events.push(event);
+            }
+        }
+        merged.events.sort_by(|a, b| (a.time_ns, &a.name).cmp(&(b.time_ns, &b.name)));
+    }
 }
 
 fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
@@ -347,6 +550,7 @@ fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
             draft.span.parent_span_id = Some(*span_id);
             warnings.push(
                 &draft.site,
+                SPAN_FIELDS.span_id,
                 WarningKind::SharedSpanId { written: span_id.to_string(), id: fresh.to_string() },
             );
             servers.entry((*trace_id, *span_id)).or_default().push(member);
@@ -381,7 +585,13 @@ fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
     }
 }
 
-fn micros(value: Option<JsonInt>, what: &'static str, site: &Site, warnings: &mut Warnings) -> Option<i64> {
+fn micros(
+    value: Option<JsonInt>,
+    what: &'static str,
+    site: &Site,
+    field: Field,
+    warnings: &mut Warnings,
+) -> Option<i64> {
     let JsonInt(us) = value?;
     // Zipkin treats 0 as absent.
     if us == 0 {
@@ -389,7 +599,7 @@ fn micros(value: Option<JsonInt>, what: &'static str, site: &Site, warnings: &mu
     }
     let ns = us_to_ns(us);
     if ns.is_none() {
-        warnings.push(site, WarningKind::TimeOutOfRange { what, written: us.to_string() });
+        warnings.push(site, field, WarningKind::TimeOutOfRange { what, written: us.to_string() });
     }
     ns
 }
@@ -409,8 +619,11 @@ fn status_from_tags(attributes: &mut Vec<KeyValue>, site: &Site, warnings: &mut 
         Some("ERROR") => StatusCode::Error,
         Some("UNSET") => StatusCode::Unset,
         Some(_) => {
-            warnings
-                .push(site, WarningKind::UnknownStatusCode { written: code_tag.clone().unwrap_or_default() });
+            warnings.push(
+                site,
+                TAGS,
+                WarningKind::UnknownStatusCode { written: code_tag.clone().unwrap_or_default() },
+            );
             if error_set { StatusCode::Error } else { StatusCode::Unset }
         }
         None if error_set => StatusCode::Error,
@@ -427,7 +640,12 @@ fn status_from_tags(attributes: &mut Vec<KeyValue>, site: &Site, warnings: &mut 
 }
 
 /// Parses an annotation written as `"name": {attributes}`; other values are plain names.
-fn parse_annotation(value: &str, site: &Site, warnings: &mut Warnings) -> (String, Vec<KeyValue>) {
+fn parse_annotation(
+    value: &str,
+    site: &Site,
+    field: Field,
+    warnings: &mut Warnings,
+) -> (String, Vec<KeyValue>) {
     if value.starts_with('"') && value.ends_with('}') {
         if let Ok(serde_json::Value::Object(object)) =
             serde_json::from_str::<serde_json::Value>(&format!("{{{value}}}"))
@@ -438,7 +656,7 @@ fn parse_annotation(value: &str, site: &Site, warnings: &mut Warnings) -> (Strin
                         .iter()
                         .map(|(key, value)| KeyValue {
                             key: key.clone().into(),
-                            value: attribute_from_json(key, value, site, warnings),
+                            value: attribute_from_json(key, value, site, field, warnings),
                         })
                         .collect();
                     return (name.clone(), attributes);
@@ -449,31 +667,35 @@ fn parse_annotation(value: &str, site: &Site, warnings: &mut Warnings) -> (Strin
     (value.to_owned(), Vec::new())
 }
 
-fn convert_span(
+fn read_piece(
     span: SpanIn,
     root: &Text,
     span_idx: usize,
     ids: &mut IdParser,
     warnings: &mut Warnings,
-) -> Pending {
+) -> Piece {
     let written_id = span.id.unwrap_or_default();
     let site = Site::item(root, "", span_idx, &written_id);
-    let trace_id = ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, warnings);
-    let span_id = ids.span_id(&written_id, &site, warnings);
-    let parent_span_id = ids.parent_span_id(span.parent_id.as_deref(), &site, warnings);
+    let trace_id =
+        ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, Field::new(".traceId"), warnings);
+    let span_id = ids.span_id(&written_id, &site, SPAN_FIELDS.span_id, warnings);
+    let parent_span_id = ids.parent_span_id(span.parent_id.as_deref(), &site, SPAN_FIELDS.parent, warnings);
     let kind = match span.kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        None => SpanKind::Internal,
-        Some("CLIENT") => SpanKind::Client,
-        Some("SERVER") => SpanKind::Server,
-        Some("PRODUCER") => SpanKind::Producer,
-        Some("CONSUMER") => SpanKind::Consumer,
+        None => None,
+        Some("CLIENT") => Some(SpanKind::Client),
+        Some("SERVER") => Some(SpanKind::Server),
+        Some("PRODUCER") => Some(SpanKind::Producer),
+        Some("CONSUMER") => Some(SpanKind::Consumer),
         Some(_) => {
-            warnings
-                .push(&site, WarningKind::UnknownSpanKind { written: span.kind.clone().unwrap_or_default() });
-            SpanKind::Internal
+            warnings.push(
+                &site,
+                Field::new(".kind"),
+                WarningKind::UnknownSpanKind { written: span.kind.clone().unwrap_or_default() },
+            );
+            Some(SpanKind::Internal)
         }
     };
-    let mut attributes: Vec<KeyValue> = span
+    let tags: Vec<KeyValue> = span
         .tags
         .map(|pairs| pairs.0)
         .unwrap_or_default()
@@ -481,26 +703,96 @@ fn convert_span(
         .map(|(key, value)| {
             let value = match value {
                 serde_json::Value::String(text) => AttributeValue::Str(text.into()),
-                other => attribute_from_json(&key, &other, &site, warnings),
+                other => attribute_from_json(&key, &other, &site, TAGS, warnings),
             };
             KeyValue { key: key.into(), value }
         })
         .collect();
-    let status = status_from_tags(&mut attributes, &site, warnings);
-    let host = match take(&mut attributes, "host.name") {
+    let start_ns = micros(span.timestamp, "timestamp", &site, SPAN_FIELDS.start, warnings);
+    let duration_ns = micros(span.duration, "duration", &site, SPAN_FIELDS.end, warnings);
+    let events = span
+        .annotations
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(annotation_idx, annotation)| {
+            let value = annotation.value.as_deref().unwrap_or("");
+            let field = Field::item(".annotations", annotation_idx, ".value");
+            let (name, attributes) = parse_annotation(value, &site, field, warnings);
+            let field = Field::item(".annotations", annotation_idx, ".timestamp");
+            let time = micros(annotation.timestamp, "annotation timestamp", &site, field, warnings);
+            Event { time_ns: time.or(start_ns).unwrap_or(0), name: name.into(), attributes }
+        })
+        .collect();
+    Piece {
+        site,
+        trace_id,
+        span_id,
+        parent_span_id,
+        name: span.name.unwrap_or_default(),
+        kind,
+        start_ns,
+        duration_ns,
+        local: span.local_endpoint.unwrap_or_default(),
+        remote: span.remote_endpoint,
+        tags,
+        events,
+        shared: span.shared.unwrap_or(false),
+    }
+}
+
+/// A local endpoint's address and port as resource attributes: `host.ip` (the IPv4 address, or
+/// the IPv6 one; both as a JSON list `["ipv4","ipv6"]` when both are given) and `host.port`.
+fn endpoint_attributes(endpoint: &EndpointIn) -> Vec<KeyValue> {
+    let mut attributes = Vec::new();
+    let ip = match (&endpoint.ipv4, &endpoint.ipv6) {
+        (Some(ipv4), Some(ipv6)) => Some(serde_json::json!([ipv4, ipv6]).to_string()),
+        (Some(ip), None) | (None, Some(ip)) => Some(ip.clone()),
+        (None, None) => None,
+    };
+    if let Some(ip) = ip {
+        attributes.push(KeyValue::new(HOST_IP, ip));
+    }
+    if let Some(port) =
+        endpoint.port.and_then(|JsonInt(port)| i64::try_from(port).ok()).filter(|&port| port != 0)
+    {
+        attributes.push(KeyValue::new(HOST_PORT, port));
+    }
+    attributes
+}
+
+/// The resource attributes Zipkin's local endpoint is kept as.
+const HOST_IP: &str = "host.ip";
+const HOST_PORT: &str = "host.port";
+
+fn convert_piece(piece: Piece, resources: &mut Resources, warnings: &mut Warnings) -> Pending {
+    let Piece { site, mut tags, local, remote, .. } = piece;
+    let status = status_from_tags(&mut tags, &site, warnings);
+    let host = match take(&mut tags, "host.name") {
         Some(value) => value.to_string(),
         None => String::new(),
     };
-    let local = span.local_endpoint.unwrap_or_default();
+    let (scope_name, scope_version) = take_scope_tags(&mut tags);
+    let resource = resources.get(ResourceData {
+        attributes: endpoint_attributes(&local),
+        scope_name,
+        scope_version,
+        scope_attributes: Vec::new(),
+    });
     let service = match local.service_name.as_deref() {
         Some(service) if !service.is_empty() => service.to_owned(),
         _ => {
-            warnings.push(&site, WarningKind::MissingServiceName { service: UNKNOWN_SERVICE.to_owned() });
-            UNKNOWN_SERVICE.to_owned()
+            let service = unknown_service(&[]);
+            warnings.push(
+                &site,
+                Field::new(".localEndpoint.serviceName"),
+                WarningKind::MissingServiceName { service: service.clone() },
+            );
+            service
         }
     };
-    push_endpoint(&mut attributes, &local, "network.local");
-    if let Some(remote) = &span.remote_endpoint {
+    let mut attributes = tags;
+    if let Some(remote) = &remote {
         if let Some(remote_service) = remote.service_name.as_deref().filter(|name| !name.is_empty()) {
             let named = attributes.iter().any(|kv| {
                 kv.key == "peer.service"
@@ -513,60 +805,51 @@ fn convert_span(
         }
         push_endpoint(&mut attributes, remote, "network.peer");
     }
-    let start_ns = micros(span.timestamp, "timestamp", &site, warnings);
-    let duration_ns = micros(span.duration, "duration", &site, warnings);
-    let events = span
-        .annotations
-        .unwrap_or_default()
-        .into_iter()
-        .map(|annotation| {
-            let (name, attributes) =
-                parse_annotation(annotation.value.as_deref().unwrap_or(""), &site, warnings);
-            Event {
-                time_ns: micros(annotation.timestamp, "annotation timestamp", &site, warnings)
-                    .or(start_ns)
-                    .unwrap_or(0),
-                name: name.into(),
-                attributes,
-            }
-        })
-        .collect();
     Pending {
         draft: Draft {
             span: Span {
-                trace_id,
-                span_id,
-                parent_span_id,
-                name: span.name.unwrap_or_default().into(),
-                kind,
+                trace_id: piece.trace_id,
+                span_id: piece.span_id,
+                parent_span_id: piece.parent_span_id,
+                name: piece.name.into(),
+                kind: piece.kind.unwrap_or(SpanKind::Internal),
                 service: service.into(),
                 host: host.into(),
-                resource: Default::default(),
+                resource,
                 start_ns: 0,
                 end_ns: 0,
                 status,
                 attributes,
-                events,
+                events: piece.events,
                 links: Vec::new(),
                 traceparent: None,
                 truth: None,
             },
             site,
-            start_ns,
-            duration_ns,
+            start_ns: piece.start_ns,
+            duration_ns: piece.duration_ns,
+            parent_ref: NO_REF,
         },
-        shared: span.shared.unwrap_or(false),
+        shared: piece.shared,
         local,
     }
 }
 
-/// Endpoint address and port as `{prefix}.address` / `{prefix}.port` attributes.
+/// A remote endpoint's address and port as `{prefix}.address` / `{prefix}.port` attributes
+/// (unless the tags already give them).
 fn push_endpoint(attributes: &mut Vec<KeyValue>, endpoint: &EndpointIn, prefix: &str) {
+    let mut set = |key: String, value: AttributeValue| {
+        if !attributes.iter().any(|kv| kv.key == key) {
+            attributes.push(KeyValue { key: key.into(), value });
+        }
+    };
     if let Some(address) = endpoint.ipv4.as_ref().or(endpoint.ipv6.as_ref()) {
-        attributes.push(KeyValue::new(format!("{prefix}.address"), Text::new(address)));
+        set(format!("{prefix}.address"), AttributeValue::Str(Text::new(address)));
     }
-    if let Some(port) = endpoint.port.and_then(|JsonInt(port)| i64::try_from(port).ok()) {
-        attributes.push(KeyValue::new(format!("{prefix}.port"), port));
+    if let Some(port) =
+        endpoint.port.and_then(|JsonInt(port)| i64::try_from(port).ok()).filter(|&port| port != 0)
+    {
+        set(format!("{prefix}.port"), AttributeValue::Int(port));
     }
 }
 
@@ -592,7 +875,7 @@ mod tests {
         assert_eq!(imported.spans.len(), 3);
         let no_times = &imported.spans[1];
         assert_eq!(no_times.start_ns, 1_000_000, "placed at its parent's start");
-        assert_eq!(no_times.end_ns, no_times.start_ns);
+        assert_eq!(no_times.end_ns, 1_200_000, "it waited for its child, which started then");
         let grandchild = &imported.spans[2];
         assert_eq!(grandchild.start_ns, 1_200_000);
         assert_eq!(grandchild.end_ns, 1_200_000);
@@ -601,7 +884,22 @@ mod tests {
             placed_at_ns: 1_000_000,
             reason: "at its parent's start",
         }));
-        assert_eq!(kinds.iter().filter(|kind| ***kind == WarningKind::MissingDuration).count(), 2);
+        let durations: Vec<(&str, &WarningKind)> = imported
+            .warnings
+            .iter()
+            .filter(|warning| matches!(warning.kind, WarningKind::MissingDuration { .. }))
+            .map(|warning| (warning.path.as_str(), &warning.kind))
+            .collect();
+        assert_eq!(
+            durations,
+            [
+                (
+                    "$[1].duration",
+                    &WarningKind::MissingDuration { shown: "shown ending when its last child ends" }
+                ),
+                ("$[2].duration", &WarningKind::MissingDuration { shown: "shown with zero duration" }),
+            ]
+        );
     }
 
     #[test]
@@ -616,7 +914,7 @@ mod tests {
         assert_eq!(imported.spans[0].start_ns, 7_000);
         assert!(imported.warnings.iter().any(|warning| warning.kind
             == WarningKind::MissingStart { placed_at_ns: 7_000, reason: "at its earliest child's start" }
-            && warning.path == "$[0]"
+            && warning.path == "$[0].timestamp"
             && warning.span_id.as_deref() == Some("000000000000000a")));
     }
 
@@ -671,7 +969,8 @@ mod tests {
         assert_eq!(span.attribute("count"), Some(&AttributeValue::Int(3)));
         assert_eq!(span.attribute("peer.service"), Some(&AttributeValue::from("b")));
         assert_eq!(span.attribute("network.peer.port"), Some(&AttributeValue::Int(8080)));
-        assert_eq!(span.attribute("network.local.address"), Some(&AttributeValue::from("10.0.0.1")));
+        assert_eq!(span.attribute("network.local.address"), None, "the local endpoint is the resource's");
+        assert_eq!(span.resource.attribute("host.ip"), Some(&AttributeValue::from("10.0.0.1")));
         assert_eq!(span.events[0].name, "ws");
         assert_eq!(span.events[1].name, "retry");
         assert_eq!(span.events[1].attributes, vec![KeyValue::new("attempt", 2)]);
@@ -683,7 +982,7 @@ mod tests {
                         "binaryAnnotations":[]}]"#;
         let error = import(text, "v1.json").expect_err("v1 is not v2");
         let message = error.to_string();
-        assert!(message.starts_with("v1.json: $[0]: "), "{message}");
+        assert!(message.starts_with("v1.json: $[0].binaryAnnotations: "), "{message}");
         assert!(message.contains("Zipkin v1"), "{message}");
     }
 

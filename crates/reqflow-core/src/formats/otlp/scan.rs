@@ -14,7 +14,8 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::{
-    AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, SpanIn, StatusIn, ValueIn,
+    AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, ScopeIn, SpanIn, StatusIn,
+    ValueIn,
 };
 use crate::formats::ImportError;
 use crate::formats::common::{Drafts, JsonFloat, JsonInt, parse_float_text, parse_int_text, whole_f64};
@@ -28,8 +29,6 @@ enum Stop {
     Json { at: usize, message: Cow<'static, str> },
     /// A value of the wrong kind or range, at which byte, for which field (the innermost one).
     Value { at: usize, message: String, field: Option<Key> },
-    /// Well-formed, but not a usable trace (a resource without `service.name`).
-    Import(ImportError),
 }
 
 type Scan<T> = Result<T, Stop>;
@@ -40,13 +39,12 @@ const MAX_DEPTH: usize = 128;
 
 /// Reads a whole OTLP/JSON document (without byte order mark) into converted spans.
 pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Drafts), ImportError> {
-    let mut stream = stream::Stream::new(origin, text.len(), false);
+    let mut stream = stream::Stream::new(text.len(), false);
     match stream.read_text(text, true) {
         // (Given the whole text, the reader stops only at the document's end or at an error.)
         Ok(()) => stream
             .into_parts()
             .ok_or_else(|| json_error(text, origin, text.len(), "EOF while parsing a value".to_owned())),
-        Err(Stop::Import(error)) => Err(error),
         Err(Stop::Json { at, message }) => Err(json_error(text, origin, at, message.into_owned())),
         Err(Stop::Value { at, message, field }) => {
             let message = match field {
@@ -165,6 +163,8 @@ macro_rules! keys {
 keys! {
     RESOURCE_SPANS = "resourceSpans";
     RESOURCE = "resource";
+    SCOPE = "scope";
+    VERSION = "version";
     SCOPE_SPANS = "scopeSpans";
     INSTRUMENTATION_LIBRARY_SPANS = "instrumentationLibrarySpans";
     SPANS = "spans";
@@ -232,6 +232,24 @@ impl<'a> Scanner<'a> {
             _ => scanner.skip(),
         })?;
         Ok(Some(resource))
+    }
+
+    fn scope(&mut self) -> Scan<Option<ScopeIn<'a>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut scope = ScopeIn::default();
+        let mut seen = Seen::default();
+        self.object("an InstrumentationScope object", &mut |scanner, key| {
+            let at = scanner.pos;
+            match key {
+                NAME => field!(seen, 0, key, at, scope.name => scanner.text()),
+                VERSION => field!(seen, 1, key, at, scope.version => scanner.text()),
+                ATTRIBUTES => field!(seen, 2, key, at, scope.attributes => scanner.key_values()),
+                _ => scanner.skip(),
+            }
+        })?;
+        Ok(Some(scope))
     }
 
     fn span(&mut self) -> Scan<SpanIn<'a>> {

@@ -13,13 +13,16 @@
 //! doubled, so a long wait costs little). Only once the file is complete is a failure an error.
 
 use super::{
-    INSTRUMENTATION_LIBRARY_SPANS, Key, RESOURCE, RESOURCE_SPANS, SCOPE_SPANS, SPANS, Scan, Scanner, Seen,
-    Stop,
+    INSTRUMENTATION_LIBRARY_SPANS, Key, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPANS, Scan, Scanner,
+    Seen,
 };
 use crate::formats::common::{Drafts, Site, finish};
-use crate::formats::otlp::{Reader, convert_span, resource_identity};
+use crate::formats::otlp::{
+    Identity, Reader, SPAN_FIELDS, ScopeData, convert_span, resource_identity, scope_data,
+};
 use crate::formats::{Format, Imported};
 use crate::text::Text;
+use crate::trace::Resource;
 
 /// Where the reader is in the document: what the next step reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +69,6 @@ impl At {
 
 /// The OTLP/JSON reader: [`Stream::read`] as the file arrives, [`Stream::finish`] at the end.
 pub(crate) struct Stream {
-    origin: String,
     reader: Reader,
     drafts: Drafts,
     /// Where the next step starts, in the bytes [`Stream::read`] is given (see
@@ -84,13 +86,22 @@ pub(crate) struct Stream {
     doc_seen: Seen,
     resource_seen: Seen,
     scope_seen: Seen,
-    /// The `ResourceSpans` being read: its index, JSON path, service and host once its resource
-    /// is read, its first span, and whether spans came before the resource.
+    /// The `ResourceSpans` being read: its index, JSON path, service, host and attributes once
+    /// its resource is read, its first span, whether spans came before the resource, and the
+    /// spans and scope of each of its `ScopeSpans` read so far (to give them the resource once it
+    /// is read).
     resource_idx: usize,
     path: String,
-    identity: Option<(Text, Text)>,
+    identity: Option<Identity>,
     first_draft: usize,
     spans_before_resource: bool,
+    scopes: Vec<(usize, usize, Option<ScopeData>)>,
+    /// The `ScopeSpans` being read: its scope once read, the span resource its spans share
+    /// (made at its first span), its first span, and whether spans came before the scope.
+    scope: Option<ScopeData>,
+    current: Option<Resource>,
+    scope_first_draft: usize,
+    spans_before_scope: bool,
     /// The key its `ScopeSpans` list was given under (`scopeSpans`, or the older
     /// `instrumentationLibrarySpans`).
     scopes_key: Key,
@@ -102,9 +113,8 @@ pub(crate) struct Stream {
 
 impl Stream {
     /// `size_hint`: the file's size, if known (to reserve room for its spans).
-    pub(crate) fn new(origin: &str, size_hint: usize, streaming: bool) -> Stream {
+    pub(crate) fn new(size_hint: usize, streaming: bool) -> Stream {
         Stream {
-            origin: origin.to_owned(),
             reader: Reader::default(),
             // Compact OTLP/JSON takes 400–500 bytes per span: reserving for that many spans up
             // front saves moving 100,000 converted spans as the list grows.
@@ -122,6 +132,11 @@ impl Stream {
             identity: None,
             first_draft: 0,
             spans_before_resource: false,
+            scopes: Vec::new(),
+            scope: None,
+            current: None,
+            scope_first_draft: 0,
+            spans_before_scope: false,
             scopes_key: SCOPE_SPANS,
             scope_idx: 0,
             scope_prefix: Text::default(),
@@ -208,7 +223,7 @@ impl Stream {
     pub(crate) fn finish(self) -> Option<Imported> {
         let (reader, drafts) = self.into_parts()?;
         let mut warnings = reader.warnings;
-        let (spans, parents) = finish(drafts, &mut warnings);
+        let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
         Some(Imported { format: Format::Otlp, spans, warnings: warnings.list, parents })
     }
 
@@ -283,14 +298,21 @@ impl Stream {
                 self.resource_seen = Seen::default();
                 self.first_draft = self.drafts.len();
                 self.spans_before_resource = false;
+                self.scopes.clear();
                 self.scope_idx = 0;
                 if more { At::ResourceKey } else { self.resource_end(scanner)? }
             }
             At::Scope => {
                 let more = scanner.open(b'{', b'}', "a ScopeSpans object")?;
                 ahead(scanner, complete)?;
-                self.scope_prefix = Text::from(format!("{}.scopeSpans[{}]", self.path, self.scope_idx));
+                let list =
+                    if self.scopes_key == SCOPE_SPANS { "scopeSpans" } else { "instrumentationLibrarySpans" };
+                self.scope_prefix = Text::from(format!("{}.{list}[{}]", self.path, self.scope_idx));
                 self.scope_seen = Seen::default();
+                self.scope = None;
+                self.current = None;
+                self.scope_first_draft = self.drafts.len();
+                self.spans_before_scope = false;
                 self.span_idx = 0;
                 if more { At::ScopeKey } else { self.scope_end() }
             }
@@ -300,12 +322,17 @@ impl Stream {
                 ahead(scanner, complete)?;
                 let written_id = span.span_id.as_deref().unwrap_or("");
                 let site = Site::item(&self.scope_prefix, ".spans", self.span_idx, written_id);
-                let unknown = Text::default();
-                let (service, host) = match &self.identity {
-                    Some((service, host)) => (service, host),
-                    None => (&unknown, &unknown),
+                let unknown = Identity::default();
+                let identity = self.identity.as_ref().unwrap_or(&unknown);
+                let resource = match &self.current {
+                    Some(resource) => resource.clone(),
+                    None => {
+                        let resource = identity.resource(self.scope.as_ref());
+                        self.current = Some(resource.clone());
+                        resource
+                    }
                 };
-                let draft = convert_span(span, &mut scanner.kvs, site, service, host, &mut self.reader);
+                let draft = convert_span(span, &mut scanner.kvs, site, identity, resource, &mut self.reader);
                 self.drafts.push(draft);
                 scanner.kvs.clear();
                 self.span_idx += 1;
@@ -334,11 +361,22 @@ impl Stream {
                 self.resource_seen.first(0, key, at)?;
                 let resource = scanner.resource().map_err(|stop| stop.in_field(key))?;
                 ahead(scanner, complete)?;
-                let found =
-                    resource_identity(resource, &mut scanner.kvs, &self.path, &self.origin, &mut self.reader);
+                let found = resource_identity(resource, &mut scanner.kvs, &self.path, &mut self.reader);
                 scanner.kvs.clear();
-                self.identity = Some(found.map_err(Stop::Import)?);
+                self.identity = Some(found);
                 return Ok(At::ResourceNext);
+            }
+            (At::ScopeKey, SCOPE) => {
+                self.scope_seen.first(1, key, at)?;
+                let scope = scanner.scope().map_err(|stop| stop.in_field(key))?;
+                ahead(scanner, complete)?;
+                let found = scope
+                    .map(|scope| scope_data(scope, &mut scanner.kvs, &self.scope_prefix, &mut self.reader));
+                scanner.kvs.clear();
+                self.scope = Some(found.unwrap_or_default());
+                self.current = None;
+                self.spans_before_scope = self.drafts.len() > self.scope_first_draft;
+                return Ok(At::ScopeNext);
             }
             (At::ResourceKey, SCOPE_SPANS | INSTRUMENTATION_LIBRARY_SPANS) => {
                 (&mut self.resource_seen, 1, "a list of ScopeSpans")
@@ -370,26 +408,39 @@ impl Stream {
         })
     }
 
-    /// The end of a `ResourceSpans`: it must have had a resource, whose service its spans get.
+    /// The end of a `ResourceSpans`: its spans get its service, host and attributes (a missing
+    /// resource is reported as one without `service.name`).
     fn resource_end(&mut self, scanner: &mut Scanner<'_>) -> Scan<At> {
-        let (service, host) = match self.identity.take() {
+        let identity = match self.identity.take() {
             Some(found) => found,
-            // No resource at all: that is an error, reported as for an empty one.
-            None => resource_identity(None, &mut scanner.kvs, &self.path, &self.origin, &mut self.reader)
-                .map_err(Stop::Import)?,
+            None => resource_identity(None, &mut scanner.kvs, &self.path, &mut self.reader),
         };
         if self.spans_before_resource {
-            for span in &mut self.drafts.spans[self.first_draft..] {
-                span.service = service.clone();
-                span.host = host.clone();
+            for (from, to, scope) in self.scopes.drain(..) {
+                let resource = identity.resource(scope.as_ref());
+                for span in &mut self.drafts.spans[from..to] {
+                    span.service = identity.service.clone();
+                    span.host = identity.host.clone();
+                    span.resource = resource.clone();
+                }
             }
         }
+        self.scopes.clear();
         self.resource_idx += 1;
         Ok(At::ResourcesNext)
     }
 
-    /// The end of a `ScopeSpans`.
+    /// The end of a `ScopeSpans`: spans read before its scope get it.
     fn scope_end(&mut self) -> At {
+        if self.spans_before_scope {
+            let unknown = Identity::default();
+            let resource = self.identity.as_ref().unwrap_or(&unknown).resource(self.scope.as_ref());
+            for span in &mut self.drafts.spans[self.scope_first_draft..] {
+                span.resource = resource.clone();
+            }
+        }
+        self.scopes.push((self.scope_first_draft, self.drafts.len(), self.scope.take()));
+        self.current = None;
         self.scope_idx += 1;
         At::ScopesNext
     }
@@ -558,7 +609,7 @@ mod tests {
     fn spans_are_read_as_the_file_arrives() {
         let text = &exports()[0].1;
         let bytes = text.as_bytes();
-        let mut stream = Stream::new("t.json", bytes.len(), true);
+        let mut stream = Stream::new(bytes.len(), true);
         stream.read(&bytes[..bytes.len() / 2], false).then_some(()).expect("no error before the end");
         let halfway = stream.drafts.len();
         let read = stream.take_read();
