@@ -1,7 +1,6 @@
 //! The top component: the "Try it" page. It wires state to components and side effects (URL,
 //! files, downloads, performance marks); the components only render.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
@@ -21,16 +20,21 @@ use crate::components::waterfall::Waterfall;
 use crate::io;
 use crate::state::{Action, Source, State};
 use crate::timing::mark;
-use crate::trace_view::PALETTE;
-use crate::warm_up::WarmUp;
+use crate::trace_view::{PALETTE, TraceView};
 
 /// How many services the legend names (more would crowd the page; the rest are counted).
 const LEGEND_MAX: usize = 24;
 
-/// When the import path is warmed up: after the first paint, a step every so often, done before
-/// a person has had time to pick a file.
+/// When the worker starts and warms up: after the first paint, before a person has had time to
+/// pick a file.
 const WARM_UP_AFTER_MS: u32 = 300;
-const WARM_UP_EVERY_MS: u32 = 60;
+
+/// The warm-up trace: 60 requests of the default scenario (≈ 300 spans).
+fn warm_up_spans() -> Vec<reqflow_core::Span> {
+    let Some(scenario) = builtins::load(builtins::DEFAULT) else { return Vec::new() };
+    let Ok(simulation) = reqflow_core::Simulation::new(&scenario) else { return Vec::new() };
+    (1..=60).filter_map(|seed| simulation.simulate_one(seed).ok()).flat_map(|trace| trace.spans).collect()
+}
 
 /// Replay clock period: 25 frames a second is smooth and leaves the main thread free.
 const TICK_MS: u32 = 40;
@@ -59,19 +63,18 @@ pub fn app() -> Html {
         });
     }
 
-    // Once the page is up and idle, run the import path on a small trace so the first real
-    // import does not pay for compiling it (see warm_up.rs): a step per task.
+    // Once the page is up and idle, start the worker that imports files and let it run its
+    // reader on a small trace, so that the first real import does not pay for compiling it; the
+    // analysis of an imported trace, here, runs once on the same trace.
     use_effect_with((), |_| {
-        let warm_up = Rc::new(RefCell::new(WarmUp::default()));
-        let steps: Vec<Timeout> = (0..WarmUp::STEPS as u32)
-            .map(|step| {
-                let warm_up = warm_up.clone();
-                Timeout::new(WARM_UP_AFTER_MS + step * WARM_UP_EVERY_MS, move || {
-                    crate::timing::measure("warm-up", || warm_up.borrow_mut().step());
-                })
-            })
-            .collect();
-        move || drop(steps)
+        let warm_up = Timeout::new(WARM_UP_AFTER_MS, || {
+            crate::timing::measure("warm-up", || {
+                let spans = warm_up_spans();
+                io::start_worker(&spans);
+                TraceView::new(spans, TimeBasis::Adjusted, None).spans.len()
+            });
+        });
+        move || drop(warm_up)
     });
 
     // The replay clock: ticks while playing. With reduced motion it steps from moment to moment
@@ -104,12 +107,17 @@ pub fn app() -> Html {
             }
             mark("reqflow:import-start");
             // Shown while the browser reads the file (the page stays responsive until then).
-            state.dispatch(Action::Opening(file.name(), file.size()));
-            let state = state.clone();
-            let reader = io::read_file(file, move |result| match result {
-                Ok((name, text)) => state.dispatch(Action::Import(name, text)),
-                Err(error) => state.dispatch(Action::Fail(error)),
-            });
+            state.dispatch(Action::Opening(file.name(), file.size(), 0.0));
+            let (progress, state) = (state.clone(), state.clone());
+            let (name, size) = (file.name(), file.size());
+            let reader = io::read_file(
+                file,
+                move |read| progress.dispatch(Action::Opening(name.clone(), size, read)),
+                move |result| match result {
+                    Ok((name, imported)) => state.dispatch(Action::Import(name, Ok(imported))),
+                    Err(error) => state.dispatch(Action::Import(String::new(), Err(error))),
+                },
+            );
             let mut readers = readers.borrow_mut();
             readers.clear();
             readers.push(reader);
@@ -140,16 +148,18 @@ pub fn app() -> Html {
     let on_export = |format: Format| {
         let state = state.clone();
         Callback::from(move |_| {
-            let text = formats::export(&state.trace.spans, format);
             let name = match &state.source {
                 Source::Simulated { .. } => {
                     format!("reqflow-{}-seed{}-{}.json", state.base.name, state.seed, format.as_str())
                 }
                 Source::Imported { .. } => format!("reqflow-trace-{}.json", format.as_str()),
             };
-            if let Err(error) = io::download(&name, "application/json", &text) {
-                state.dispatch(Action::Fail(format!("Download failed: {error}")));
-            }
+            let (trace, state) = (state.trace.clone(), state.clone());
+            io::export(&trace.spans, format, move |text| {
+                if let Err(error) = text.and_then(|text| io::download(&name, "application/json", &text)) {
+                    state.dispatch(Action::Fail(format!("Download failed: {error}")));
+                }
+            });
         })
     };
     let on_copy_link = {

@@ -1,153 +1,252 @@
-//! Browser side effects: reading a dropped or picked file, downloading text, the URL hash,
-//! the clipboard. Called from event handlers and effects, never from `reduce`.
+//! Browser side effects: the worker that reads, imports and exports files, downloading text,
+//! the URL hash, the clipboard. Called from event handlers and effects, never from `reduce`.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 
-use js_sys::{Promise, Reflect, Uint8Array};
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, ReadableStreamDefaultReader, Url};
+use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, MessageEvent, Url, Worker};
 
-use reqflow_core::formats::{self, ImportError, ImportStream, Imported};
+use reqflow_core::Span;
+use reqflow_core::formats::Format;
+use reqflow_core::wire::{self, WireImport};
 
-/// What reading a file gives: its name and what importing it gave, or why it could not be read.
-pub type FileRead = Result<(String, Result<Imported, ImportError>), String>;
+/// What reading a file gives: its name and what importing it gave, or why it could not be read
+/// or imported (the message names the file, and the position and field where there is one).
+pub type FileRead = Result<(String, WireImport), String>;
 
-type Done = Box<dyn FnOnce(FileRead)>;
+/// The worker's loader script (Trunk writes it next to the page; see `worker.rs`).
+const WORKER_URL: &str = "./reqflow-worker_loader.js";
 
-/// A file being read. Dropping it stops the reading (`done` is then never called).
-pub struct Reading(Rc<RefCell<Stream>>);
-
-/// A file read as a stream of chunks, each copied into wasm memory and its spans read as it
-/// arrives ([`ImportStream`]): most of the parsing is done by the time the last chunk comes, and
-/// the browser never holds the whole file as one more 50 MB buffer.
-struct Stream {
-    name: String,
-    reader: ReadableStreamDefaultReader,
-    import: Option<ImportStream>,
-    /// The chunks as the browser gave them (references, not copies): if the import has to read
-    /// the file again, whole, it is put together from these.
-    chunks: Vec<Uint8Array>,
-    /// Called with each `read()` result, and with a failed read.
-    on_chunk: Closure<dyn FnMut(JsValue)>,
-    on_error: Closure<dyn FnMut(JsValue)>,
-    /// Whether a `read()` is waiting for its promise (see `Drop for Reading`).
-    waiting: bool,
-    done: Option<Done>,
+/// A request waiting for the worker's answer.
+enum Pending {
+    Import { name: String, progress: Box<dyn Fn(f64)>, done: Box<dyn FnOnce(FileRead)> },
+    Export { done: Box<dyn FnOnce(Result<String, String>)> },
 }
+
+/// The page's worker (`worker.rs`): it reads, imports and exports files, so the importers and
+/// exporters are not part of the page's first download and a big file never blocks the page.
+/// Started when the page is idle ([`start_worker`]) or on the first request.
+struct Link {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+    pending: BTreeMap<u32, Pending>,
+    /// Whether the worker said it is ready. Until then messages wait here: a message that
+    /// arrives while the worker is still compiling its wasm would find no handler and be lost.
+    ready: bool,
+    queue: Vec<(Object, Option<JsValue>)>,
+}
+
+impl Link {
+    fn post(&mut self, message: Object, transfer: Option<JsValue>) -> bool {
+        if !self.ready {
+            self.queue.push((message, transfer));
+            return true;
+        }
+        let posted = match transfer {
+            Some(buffer) => self.worker.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer)),
+            None => self.worker.post_message(&message),
+        };
+        posted.is_ok()
+    }
+}
+
+thread_local! {
+    static LINK: RefCell<Option<Link>> = const { RefCell::new(None) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn request(kind: &str, id: u32, fields: &[(&str, &JsValue)]) -> Object {
+    let object = Object::new();
+    Reflect::set(&object, &"kind".into(), &kind.into()).ok();
+    Reflect::set(&object, &"id".into(), &JsValue::from(id)).ok();
+    for (key, value) in fields {
+        Reflect::set(&object, &(*key).into(), value).ok();
+    }
+    object
+}
+
+/// Starts the worker if it is not running; `Err` says why it cannot start.
+fn with_link<T>(use_link: impl FnOnce(&mut Link) -> T) -> Result<T, String> {
+    LINK.with(|link| {
+        let mut link = link.borrow_mut();
+        if link.is_none() {
+            let worker =
+                Worker::new(WORKER_URL).map_err(|_| "the page cannot start its worker".to_owned())?;
+            let on_message =
+                Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| answer(&event.data()));
+            let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|event: web_sys::ErrorEvent| {
+                event.prevent_default();
+                worker_failed(&format!("the page's worker stopped ({})", event.message()));
+            });
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            *link = Some(Link {
+                worker,
+                _on_message: on_message,
+                _on_error: on_error,
+                pending: BTreeMap::new(),
+                ready: false,
+                queue: Vec::new(),
+            });
+        }
+        Ok(use_link(link.as_mut().expect("started above")))
+    })
+}
+
+/// Sends a request; its answer goes to `pending`. Returns the request's id.
+fn send(
+    kind: &str,
+    fields: &[(&str, &JsValue)],
+    transfer: Option<&JsValue>,
+    pending: Pending,
+) -> Result<u32, Pending> {
+    let id = NEXT_ID.with(|next| next.replace(next.get().wrapping_add(1)));
+    let message = request(kind, id, fields);
+    let sent = with_link(|link| link.post(message, transfer.cloned()));
+    if sent != Ok(true) {
+        return Err(pending);
+    }
+    LINK.with(|link| {
+        if let Some(link) = link.borrow_mut().as_mut() {
+            link.pending.insert(id, pending);
+        }
+    });
+    Ok(id)
+}
+
+/// The worker's answer to a request.
+fn answer(data: &JsValue) {
+    let Some(id) = get(data, "id").as_f64().map(|id| id as u32) else { return };
+    let kind = get(data, "kind").as_string().unwrap_or_default();
+    if kind == "ready" {
+        LINK.with(|link| {
+            if let Some(link) = link.borrow_mut().as_mut() {
+                link.ready = true;
+                for (message, transfer) in std::mem::take(&mut link.queue) {
+                    link.post(message, transfer);
+                }
+            }
+        });
+        return;
+    }
+    if kind == "progress" {
+        LINK.with(|link| {
+            if let Some(Pending::Import { progress, .. }) =
+                link.borrow().as_ref().and_then(|link| link.pending.get(&id))
+            {
+                progress(get(data, "read").as_f64().unwrap_or(0.0));
+            }
+        });
+        return;
+    }
+    // Out of the map before the callback runs: it may send the next request.
+    let Some(pending) =
+        LINK.with(|link| link.borrow_mut().as_mut().and_then(|link| link.pending.remove(&id)))
+    else {
+        return;
+    };
+    let failure = (kind == "failed").then(|| get(data, "message").as_string().unwrap_or_default());
+    match pending {
+        Pending::Import { name, done, .. } => done(match failure {
+            Some(message) => Err(message),
+            None => crate::timing::measure("decode", || {
+                let bytes = get(data, "data")
+                    .dyn_into::<Uint8Array>()
+                    .map(|bytes| bytes.to_vec())
+                    .unwrap_or_default();
+                wire::decode_import(&bytes)
+                    .map(|imported| (name, imported))
+                    .map_err(|error| error.to_string())
+            }),
+        }),
+        Pending::Export { done } => done(match failure {
+            Some(message) => Err(message),
+            None => get(data, "text").as_string().ok_or_else(|| "the worker sent no text".to_owned()),
+        }),
+    }
+}
+
+/// The worker failed: every waiting request fails with `why`, and the next request starts a new
+/// worker.
+fn worker_failed(why: &str) {
+    let link = LINK.with(|link| link.borrow_mut().take());
+    let Some(link) = link else { return };
+    link.worker.terminate();
+    for (_, pending) in link.pending {
+        match pending {
+            Pending::Import { name, done, .. } => done(Err(format!("{name}: {why}"))),
+            Pending::Export { done } => done(Err(why.to_owned())),
+        }
+    }
+}
+
+/// Starts the worker now (the page calls this once it is idle), and lets it warm up on `spans`:
+/// it imports them a few times so that its reader is compiled before the user's first file.
+pub fn start_worker(spans: &[Span]) {
+    let bytes = Uint8Array::from(wire::encode_spans(spans).as_slice());
+    let message = request("warm", 0, &[("spans", &bytes.clone().into())]);
+    let _ = with_link(|link| {
+        link.worker.post_message_with_transfer(&message, &js_sys::Array::of1(&bytes.buffer()))
+    });
+}
+
+/// A file being read. Dropping it before its answer cancels the reading (the worker is stopped;
+/// `done` is then never called).
+pub struct Reading(u32);
 
 impl Drop for Reading {
     fn drop(&mut self) {
-        let Ok(mut stream) = self.0.try_borrow_mut() else { return };
-        stream.done = None;
-        stream.import = None;
-        stream.chunks.clear();
-        if stream.waiting {
-            // The pending read still holds the callbacks: they must outlive it (they only hold
-            // a weak reference, so nothing else is kept). Cancelling settles it soon.
-            let _ = stream.reader.cancel();
-            let on_chunk = std::mem::replace(&mut stream.on_chunk, Closure::new(|_: JsValue| {}));
-            let on_error = std::mem::replace(&mut stream.on_error, Closure::new(|_: JsValue| {}));
-            on_chunk.forget();
-            on_error.forget();
+        let waiting =
+            LINK.with(|link| link.borrow().as_ref().is_some_and(|link| link.pending.contains_key(&self.0)));
+        if waiting {
+            let link = LINK.with(|link| link.borrow_mut().take());
+            if let Some(link) = link {
+                link.worker.terminate();
+            }
         }
     }
 }
 
-/// Starts reading and importing `file`; `done` gets the file name and the import's result, or
-/// why the file could not be read. Reading stops if the returned handle is dropped, so keep it
-/// until `done` runs.
+/// Reads and imports `file` in the worker: `progress` gets the bytes read so far, `done` the
+/// file name and the import, or why the file could not be read or imported. Keep the returned
+/// handle until `done` runs: dropping it cancels.
 ///
-/// The file crosses into wasm once, as bytes (not decoded into a JavaScript string and encoded
-/// back), and is checked as UTF-8 by the import.
-pub fn read_file(file: File, done: impl FnOnce(FileRead) + 'static) -> Reading {
+/// The file goes to the worker as a `File` (a reference, not a copy); the worker reads it as a
+/// stream of bytes, checked as UTF-8 by the import.
+pub fn read_file(
+    file: File,
+    progress: impl Fn(f64) + 'static,
+    done: impl FnOnce(FileRead) + 'static,
+) -> Reading {
     let name = file.name();
-    let reader: ReadableStreamDefaultReader = file.stream().get_reader().unchecked_into();
-    let import = ImportStream::new(&name, usize::try_from(file.size() as u64).unwrap_or(0));
-    let stream = Rc::new_cyclic(|weak: &Weak<RefCell<Stream>>| {
-        let (on_chunk_weak, on_error_weak) = (weak.clone(), weak.clone());
-        RefCell::new(Stream {
-            name,
-            reader,
-            import: Some(import),
-            chunks: Vec::new(),
-            on_chunk: Closure::new(move |result| chunk_arrived(&on_chunk_weak, &result)),
-            on_error: Closure::new(move |error| reading_failed(&on_error_weak, &error)),
-            waiting: false,
-            done: Some(Box::new(done)),
-        })
-    });
-    read_next(&mut stream.borrow_mut());
-    Reading(stream)
-}
-
-fn read_next(stream: &mut Stream) {
-    let _: Promise = stream.reader.read().then2(&stream.on_chunk, &stream.on_error);
-    stream.waiting = true;
-}
-
-/// A `read()` result: `{ done, value }`.
-fn chunk_arrived(weak: &Weak<RefCell<Stream>>, result: &JsValue) {
-    let Some(rc) = weak.upgrade() else { return };
-    let mut stream = rc.borrow_mut();
-    stream.waiting = false;
-    let finished = Reflect::get(result, &JsValue::from_str("done")).ok().and_then(|done| done.as_bool());
-    let chunk = Reflect::get(result, &JsValue::from_str("value"))
-        .ok()
-        .and_then(|value| value.dyn_into::<Uint8Array>().ok());
-    match (finished, chunk) {
-        (Some(false), Some(chunk)) => {
-            // Ask for the next chunk first: the browser reads it while this one is parsed.
-            read_next(&mut stream);
-            if let Some(import) = &mut stream.import {
-                import.push_with(chunk.length() as usize, |room| chunk.copy_to(room));
-            }
-            stream.chunks.push(chunk);
+    let pending = Pending::Import { name: name.clone(), progress: Box::new(progress), done: Box::new(done) };
+    match send("import", &[("file", &file.into())], None, pending) {
+        Ok(id) => Reading(id),
+        Err(Pending::Import { done, .. }) => {
+            done(Err(format!("{name}: the page cannot start its worker")));
+            Reading(0)
         }
-        (Some(true), _) => {
-            let (import, name, done) = (stream.import.take(), stream.name.clone(), stream.done.take());
-            let chunks = std::mem::take(&mut stream.chunks);
-            drop(stream);
-            crate::timing::measure_since("read", "reqflow:import-start");
-            if let (Some(import), Some(done)) = (import, done) {
-                let imported = crate::timing::measure("import", || {
-                    import.finish().unwrap_or_else(|| formats::import_bytes(joined(&chunks), &name))
-                });
-                done(Ok((name, imported)));
-            }
-        }
-        _ => {
-            drop(stream);
-            reading_failed(weak, &JsValue::from_str("the browser gave something other than bytes"));
-        }
+        Err(Pending::Export { .. }) => Reading(0),
     }
 }
 
-/// The chunks as one buffer.
-fn joined(chunks: &[Uint8Array]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(chunks.iter().map(|chunk| chunk.length() as usize).sum());
-    for chunk in chunks {
-        bytes.extend_from_slice(&chunk.to_vec());
-    }
-    bytes
-}
-
-fn reading_failed(weak: &Weak<RefCell<Stream>>, error: &JsValue) {
-    let Some(rc) = weak.upgrade() else { return };
-    let (name, done) = {
-        let mut stream = rc.borrow_mut();
-        stream.waiting = false;
-        stream.import = None;
-        stream.chunks.clear();
-        (stream.name.clone(), stream.done.take())
-    };
-    let why = match error.dyn_ref::<js_sys::Error>() {
-        Some(error) => String::from(error.message()),
-        None => error.as_string().unwrap_or_else(|| "unknown error".to_owned()),
-    };
-    if let Some(done) = done {
-        done(Err(format!("{name}: cannot read the file ({why})")));
+/// Writes `spans` in `format` in the worker; `done` gets the text.
+pub fn export(spans: &[Span], format: Format, done: impl FnOnce(Result<String, String>) + 'static) {
+    let bytes = Uint8Array::from(wire::encode_spans(spans).as_slice());
+    let buffer: JsValue = bytes.buffer().into();
+    let fields: [(&str, &JsValue); 2] = [("format", &format.as_str().into()), ("spans", &bytes.into())];
+    if let Err(Pending::Export { done }) =
+        send("export", &fields, Some(&buffer), Pending::Export { done: Box::new(done) })
+    {
+        done(Err("the page cannot start its worker".to_owned()));
     }
 }
 

@@ -7,7 +7,6 @@ mod panic_banner;
 mod state;
 mod timing;
 mod trace_view;
-mod warm_up;
 
 fn main() {
     timing::mark("reqflow:start");

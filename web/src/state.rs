@@ -6,8 +6,9 @@ use std::rc::Rc;
 
 use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::fingerprint::fingerprint;
-use reqflow_core::formats::{ImportError, Imported, limits};
+use reqflow_core::formats::limits;
 use reqflow_core::knobs::{Knobs, ServiceKnobs};
+use reqflow_core::wire::WireImport;
 use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
 
@@ -81,10 +82,11 @@ pub enum Action {
     SetExpanded(u32, bool),
     Search(String),
     Zoom(Option<(f64, f64)>),
-    /// A file's name and what importing it gave.
-    Import(String, Result<Imported, ImportError>),
-    /// A file's name and size in bytes, while it is being read.
-    Opening(String, f64),
+    /// A file's name and what importing it gave (or why it could not be imported: the message
+    /// names the file).
+    Import(String, Result<WireImport, String>),
+    /// A file's name, size and the bytes read so far, while it is being read.
+    Opening(String, f64, f64),
     /// Show an error without changing anything else.
     Fail(String),
     DismissMessages,
@@ -299,7 +301,7 @@ impl State {
         State { trace: Rc::new(self.trace.with_basis(basis, scenario.as_ref())), basis, ..self.clone() }
     }
 
-    fn import(&self, file: String, imported: Result<Imported, ImportError>) -> State {
+    fn import(&self, file: String, imported: Result<WireImport, String>) -> State {
         match imported {
             Ok(imported) if imported.spans.is_empty() => {
                 State { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
@@ -313,9 +315,12 @@ impl State {
                     TraceView::imported(imported.spans, imported.parents, self.basis, self.trace.skew_limit)
                 });
                 mark("reqflow:analyzed");
-                let warnings = imported.warnings.iter().map(|warning| warning.to_string()).collect();
                 State {
-                    source: Source::Imported { file, format: imported.format.title().to_owned(), warnings },
+                    source: Source::Imported {
+                        file,
+                        format: imported.format.title().to_owned(),
+                        warnings: imported.warnings,
+                    },
                     trace: Rc::new(trace),
                     collapsed: Rc::default(),
                     selected: None,
@@ -377,8 +382,12 @@ impl Reducible for State {
             Action::Search(search) => State { search, ..state.clone() },
             Action::Zoom(zoom) => State { zoom, ..state.clone() },
             Action::Import(file, imported) => State { opening: None, ..state.import(file, imported) },
-            Action::Opening(file, bytes) => State {
-                opening: Some(format!("{file} ({})", file_size(bytes))),
+            Action::Opening(file, bytes, read) => State {
+                opening: Some(if read > 0.0 && bytes > 0.0 {
+                    format!("{file} ({}, {:.0}% read)", file_size(bytes), (read / bytes * 100.0).min(100.0))
+                } else {
+                    format!("{file} ({})", file_size(bytes))
+                }),
                 error: None,
                 ..state.clone()
             },
@@ -518,10 +527,13 @@ mod tests {
         assert_eq!(state.trace.spans[selected as usize].duration_ns(), 500_000_000);
         assert!(state.details_open);
         let before = state.trace.clone();
-        let state = state.reduce(Action::Opening("broken.json".into(), 47_912_345.0));
+        let state = state.reduce(Action::Opening("broken.json".into(), 47_912_345.0, 0.0));
         assert_eq!(state.opening.as_deref(), Some("broken.json (47.9 MB)"));
-        let broken = reqflow_core::formats::import("{ not json", "broken.json");
-        let state = state.reduce(Action::Import("broken.json".into(), broken));
+        let state = state.reduce(Action::Opening("broken.json".into(), 47_912_345.0, 23_956_172.0));
+        assert_eq!(state.opening.as_deref(), Some("broken.json (47.9 MB, 50% read)"));
+        let broken = reqflow_core::formats::import("{ not json", "broken.json").map(|_| unreachable!());
+        let state =
+            state.reduce(Action::Import("broken.json".into(), broken.map_err(|error| error.to_string())));
         assert_eq!(state.opening, None, "the reading notice goes once the file is read");
         assert!(
             state.error.as_deref().is_some_and(|error| error.contains("broken.json")),

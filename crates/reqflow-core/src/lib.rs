@@ -19,6 +19,7 @@ pub mod text;
 pub mod trace;
 pub mod tracecontext;
 pub mod waterfall;
+pub mod wire;
 
 pub use ids::{SpanId, TraceId};
 pub use scenario::{Scenario, ScenarioError};
