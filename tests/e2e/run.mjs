@@ -216,7 +216,8 @@ const tests = [
       const cases = [
         ["jaeger/jaeger_ui_01.json", "Jaeger JSON", 5],
         ["otlp/jaeger_example_trace.json", "OTLP/JSON", 5],
-        ["zipkin/smartthings-oauth-authorization.json", "Zipkin v2 JSON", 175],
+        // 175 entries, three of them pieces of a span reported twice: merged as Zipkin does.
+        ["zipkin/smartthings-oauth-authorization.json", "Zipkin v2 JSON", 172],
       ];
       for (const [file, format, spans] of cases) {
         await page.setInputFiles('input[type="file"]', join(FIXTURES, file));
@@ -232,11 +233,13 @@ const tests = [
       );
       assertEqual(await page.locator(".notice.opening").count(), 0, "the notice is gone once the trace is shown");
       const rowsBefore = await page.$$eval(".waterfall .row", (rows) => rows.length);
-      await page.setInputFiles('input[type="file"]', join(FIXTURES, "otlp/jaeger-ui_otlp2jaeger-in-error.json"));
+      // A file cut short (a download that stopped) cannot be shown: an error with the position.
+      const cut = readFileSync(join(FIXTURES, "otlp/jaeger_example_trace.json"), "utf8").slice(0, 700);
+      await page.setInputFiles('input[type="file"]', { name: "cut-short.json", mimeType: "application/json", buffer: Buffer.from(cut) });
       await page.waitForSelector(".error-box");
       const error = await page.textContent(".error-box");
-      assert(error.includes("jaeger-ui_otlp2jaeger-in-error.json") && error.includes("service.name"), error);
-      assertEqual(await page.getAttribute(".span-count", "data-count"), "175", "the previous trace is still shown");
+      assert(/cut-short\.json:\d+:\d+: /.test(error), `file, line and column: ${error}`);
+      assertEqual(await page.getAttribute(".span-count", "data-count"), "172", "the previous trace is still shown");
       assertEqual(await page.$$eval(".waterfall .row", (rows) => rows.length), rowsBefore, "same rows");
       await page.setInputFiles('input[type="file"]', { name: "garbage.json", mimeType: "application/json", buffer: Buffer.from("{ nope") });
       await page.waitForFunction(() => document.querySelector(".error-box")?.textContent.includes("garbage.json"));
