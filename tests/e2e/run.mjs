@@ -364,11 +364,11 @@ const tests = [
       await waitForTrace(page, `${url}#scenario=clock-skew&seed=4`);
       await page.waitForSelector(".skew-note");
       await page.getByLabel("Maximum clock-skew adjustment").selectOption("1");
-      await page.waitForFunction(() => /beyond the maximum adjustment 1 ms, so they keep their raw times/.test(document.querySelector(".skew-note")?.textContent ?? ""));
+      await page.waitForFunction(() => /would need a shift larger than the maximum adjustment of 1 ms, so they keep their raw times/.test(document.querySelector(".skew-note")?.textContent ?? ""));
       await page.getByLabel("Maximum clock-skew adjustment").selectOption("");
       await page.waitForFunction(() => !/keep their raw times/.test(document.querySelector(".skew-note")?.textContent ?? ""));
       await page.getByLabel("Maximum clock-skew adjustment").selectOption("0");
-      await page.waitForFunction(() => /adjustment off/.test(document.querySelector(".skew-note")?.textContent ?? ""));
+      await page.waitForFunction(() => /Adjustment is off, so 1 keep their raw times/.test(document.querySelector(".skew-note")?.textContent ?? ""));
       await page.screenshot({ path: join(ARTIFACTS, "skew-limit.png") });
     },
   },

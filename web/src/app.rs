@@ -324,9 +324,13 @@ pub fn app() -> Html {
                     }) }
                     if skew_count > 0 || not_adjusted > 0 || skew_limit != SkewLimit::NONE {
                         <p class="skew-note"><span class="insight-label warn">{ "Clock skew" }</span>
-                            { format!("{skew_count} span(s) do not fit their parent on another host's clock. ") }
+                            { format!("{} span(s) do not fit their parent on another host's clock. ", skew_count + not_adjusted) }
                             if not_adjusted > 0 {
-                                { format!("{not_adjusted} need a shift beyond the {}, so they keep their raw times. ", skew_limit.describe()) }
+                                { match skew_limit.max_adjust_ns {
+                                    Some(0) => format!("Adjustment is off, so {not_adjusted} keep their raw times. "),
+                                    Some(max) => format!("{not_adjusted} would need a shift larger than the maximum adjustment of {}, so they keep their raw times. ", format_duration(max)),
+                                    None => String::new(),
+                                } }
                             }
                             { if state.basis == TimeBasis::Adjusted { "Showing adjusted times; switch to Raw to see what the hosts recorded. " } else { "Showing raw times as the hosts recorded them; switch to Adjusted to see the correction. " } }
                             <label class="skew-limit">{ "Max adjustment " }
