@@ -57,17 +57,13 @@ impl Endpoint<'_> {
 fn local_endpoint(span: &Span) -> Endpoint<'_> {
     let mut endpoint = Endpoint { service_name: Some(&span.service), ..Endpoint::default() };
     if let Some(AttributeValue::Str(ips)) = span.resource.attribute(HOST_IP) {
-        // A list is kept as JSON text: its addresses are the quoted strings.
-        let quoted = ips.contains('"');
-        for (piece_idx, piece) in ips.split('"').enumerate() {
-            let address = piece.trim();
-            if quoted && piece_idx % 2 == 0 {
-                continue;
-            }
-            if endpoint.ipv4.is_none() && address.parse::<std::net::Ipv4Addr>().is_ok() {
-                endpoint.ipv4 = Some(address);
-            } else if endpoint.ipv6.is_none() && address.parse::<std::net::Ipv6Addr>().is_ok() {
-                endpoint.ipv6 = Some(address);
+        for address in addresses(ips) {
+            // As the OpenTelemetry Collector tells them apart (addresses are written as given,
+            // even `10.0.0.04`).
+            if address.contains(':') {
+                endpoint.ipv6 = endpoint.ipv6.or(Some(address));
+            } else {
+                endpoint.ipv4 = endpoint.ipv4.or(Some(address));
             }
         }
     }
@@ -742,11 +738,14 @@ fn read_piece(
 }
 
 /// A local endpoint's address and port as resource attributes: `host.ip` (the IPv4 address, or
-/// the IPv6 one; both as a JSON list `["ipv4","ipv6"]` when both are given) and `host.port`.
+/// the IPv6 one; when both are given, both, as a list kept the way the OTLP reader keeps array
+/// values: `{"values":[{"stringValue":ipv4},{"stringValue":ipv6}]}`) and `host.port`.
 fn endpoint_attributes(endpoint: &EndpointIn) -> Vec<KeyValue> {
     let mut attributes = Vec::new();
     let ip = match (&endpoint.ipv4, &endpoint.ipv6) {
-        (Some(ipv4), Some(ipv6)) => Some(serde_json::json!([ipv4, ipv6]).to_string()),
+        (Some(ipv4), Some(ipv6)) => {
+            Some(serde_json::json!({"values": [{"stringValue": ipv4}, {"stringValue": ipv6}]}).to_string())
+        }
         (Some(ip), None) | (None, Some(ip)) => Some(ip.clone()),
         (None, None) => None,
     };
@@ -759,6 +758,21 @@ fn endpoint_attributes(endpoint: &EndpointIn) -> Vec<KeyValue> {
         attributes.push(KeyValue::new(HOST_PORT, port));
     }
     attributes
+}
+
+/// The addresses in a `host.ip` value: the text, or the strings of a list kept as JSON text (OTLP's
+/// `{"values":[{"stringValue":"10.0.0.1"},…]}` or `["10.0.0.1",…]`): whatever is made of hex
+/// digits, dots and colons (IPv4 and IPv6 addresses), without the list's own keys.
+fn addresses(text: &str) -> impl Iterator<Item = &str> {
+    let quoted = text.contains('"');
+    text.split('"').enumerate().filter_map(move |(piece_idx, piece)| {
+        let address = piece.trim();
+        let between_quotes = !quoted || piece_idx % 2 == 1;
+        let kept = between_quotes
+            && !address.is_empty()
+            && address.bytes().all(|byte| byte.is_ascii_hexdigit() || byte == b'.' || byte == b':');
+        kept.then_some(address)
+    })
 }
 
 /// The resource attributes Zipkin's local endpoint is kept as.
