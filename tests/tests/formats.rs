@@ -1052,3 +1052,87 @@ fn official_types_read_the_upstream_example_like_we_do() {
     assert_eq!(i64::try_from(proto.start_time_unix_nano).ok(), Some(ours.start_ns));
     assert_eq!(i64::try_from(proto.end_time_unix_nano).ok(), Some(ours.end_ns));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A Zipkin capture shaped like real ones: most spans without a duration or a local endpoint,
+// pieces of one span in separate reports, a late report with neither time nor parent.
+
+fn partial_capture(root_duration: Option<i64>) -> String {
+    let root_duration = root_duration.map(|us| format!(r#","duration":{us}"#)).unwrap_or_default();
+    format!(
+        r#"[
+  {{"traceId":"a1b2c3d4e5f60718","id":"0000000000000001","kind":"SERVER","name":"get /checkout",
+    "timestamp":1700000000000000,"localEndpoint":{{"serviceName":"gateway","ipv4":"10.0.0.1"}}}},
+  {{"traceId":"a1b2c3d4e5f60718","id":"0000000000000002","parentId":"0000000000000001","kind":"CLIENT",
+    "name":"get /orders","timestamp":1700000000001000}},
+  {{"traceId":"a1b2c3d4e5f60718","id":"0000000000000002","parentId":"0000000000000001","kind":"SERVER",
+    "shared":true,"name":"get /orders","timestamp":1700000000002000,"duration":30000,
+    "localEndpoint":{{"serviceName":"orders","ipv4":"10.0.0.2"}}}},
+  {{"traceId":"a1b2c3d4e5f60718","id":"0000000000000003","parentId":"0000000000000002","kind":"CLIENT",
+    "name":"select","timestamp":1700000000003000}},
+  {{"traceId":"a1b2c3d4e5f60718","id":"00000000000000ff","name":"flush"}},
+  {{"traceId":"a1b2c3d4e5f60718","id":"0000000000000001"{root_duration},
+    "annotations":[{{"timestamp":1700000000079000,"value":"ws"}}],"tags":{{"http.status_code":"200"}}}}
+]"#
+    )
+}
+
+#[test]
+fn zipkin_partial_reports_merge_and_time_less_spans_never_lead_the_trace() {
+    use reqflow_core::analysis::{TimeBasis, analyze_linked};
+    let imported = formats::import(&partial_capture(Some(80_000)), "partial.json").expect("loads");
+    assert_eq!(imported.spans.len(), 5, "the two pieces of span 1 are one span");
+    let root = by_id(&imported.spans, "0000000000000001");
+    assert_eq!(
+        (root.name.as_str(), root.service.as_str(), root.kind),
+        ("get /checkout", "gateway", SpanKind::Server)
+    );
+    assert_eq!(root.duration_ns(), 80_000_000, "the duration of the late piece");
+    assert_eq!(root.attribute("http.status_code"), Some(&AttributeValue::from("200")));
+    assert_eq!(root.events.len(), 1);
+    assert_eq!(root.resource.attribute("host.ip"), Some(&AttributeValue::from("10.0.0.1")));
+    let merged = warnings_of(&imported, |kind| matches!(kind, WarningKind::MergedPieces { .. }));
+    assert_eq!(merged.len(), 1);
+    assert_eq!(
+        merged[0].to_string(),
+        "$[0] (span 0000000000000001): 2 pieces of this span (same trace id, span id and shared flag) merged into one, as Zipkin does: the others are at $[5]"
+    );
+    // Spans without a local endpoint: unknown_service; the late report: placed and incomplete.
+    assert_eq!(by_id(&imported.spans, "0000000000000003").service, "unknown_service");
+    let late = by_id(&imported.spans, "00000000000000ff");
+    assert_eq!((late.start_ns, late.duration_ns()), (root.start_ns, 0));
+    let about_late: Vec<String> = imported
+        .warnings
+        .iter()
+        .filter(|warning| warning.path.starts_with("$[4]"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        about_late,
+        [
+            "$[4].localEndpoint.serviceName (span 00000000000000ff): no service name: attributed to \"unknown_service\", as the OpenTelemetry SDK does",
+            "$[4].timestamp (span 00000000000000ff): incomplete span: no start time, placed at 1700000000000000000 ns (at the trace's earliest start)",
+            "$[4].duration (span 00000000000000ff): incomplete span: no duration, shown with zero duration",
+        ]
+    );
+
+    // The trace is read from the root, not from the late report, and has a critical path.
+    let analysis = analyze_linked(&imported.spans, TimeBasis::Raw, &imported.parents);
+    let primary = analysis.tree.primary_root().expect("a root") as usize;
+    assert_eq!(imported.spans[primary].span_id, root.span_id);
+    assert_eq!(analysis.critical_path.total_ns, 80_000_000);
+    assert!(
+        analysis.bottleneck_sentence().contains("on the critical path"),
+        "{}",
+        analysis.bottleneck_sentence()
+    );
+
+    // No piece of the root has a duration: it ends when its last child does, and the path is
+    // still there.
+    let imported = formats::import(&partial_capture(None), "partial.json").expect("loads");
+    let root = by_id(&imported.spans, "0000000000000001");
+    assert_eq!(root.end_ns, 1_700_000_000_032_000_000, "the server side of its call ends last");
+    let analysis = analyze_linked(&imported.spans, TimeBasis::Raw, &imported.parents);
+    assert_eq!(imported.spans[analysis.tree.primary_root().expect("a root") as usize].span_id, root.span_id);
+    assert_eq!(analysis.critical_path.total_ns, 32_000_000);
+}

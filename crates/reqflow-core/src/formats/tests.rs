@@ -634,3 +634,72 @@ fn times_that_do_not_fit_are_warnings_not_panics() {
     )));
     assert!(kinds.contains(&&WarningKind::NegativeDuration { by_ns: 5_000 }));
 }
+
+#[test]
+fn otlp_resources_and_scopes_reach_their_spans_whatever_the_key_order() {
+    // Spans before their scope, and scopes before their resource: every span still gets both,
+    // and the spans of one scope share one allocation.
+    let span = |id: &str| {
+        format!(
+            r#"{{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"{id}","name":"s","startTimeUnixNano":"10","endTimeUnixNano":"20"}}"#
+        )
+    };
+    let text = format!(
+        r#"{{"resourceSpans":[
+      {{"scopeSpans":[{{"spans":[{},{}],"scope":{{"name":"late-scope","version":"2"}}}},
+                      {{"scope":{{"name":"early-scope","attributes":[{{"key":"k","value":{{"intValue":"1"}}}}]}},"spans":[{}]}}],
+       "resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"api"}}}},
+                                 {{"key":"service.version","value":{{"stringValue":"1.2"}}}}]}}}},
+      {{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"db"}}}},
+                                  {{"key":"k8s.pod.name","value":{{"stringValue":"db-0"}}}}]}},
+       "scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        span("0000000000000001"),
+        span("0000000000000002"),
+        span("0000000000000003"),
+        span("0000000000000004")
+    );
+    let imported = import(&text, "order.json").expect("imports");
+    let found: Vec<(&str, &str, &str, usize)> = imported
+        .spans
+        .iter()
+        .map(|span| {
+            let data = span.resource.data();
+            (&*span.service, data.scope_name.as_str(), data.scope_version.as_str(), data.attributes.len())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("api", "late-scope", "2", 1),
+            ("api", "late-scope", "2", 1),
+            ("api", "early-scope", "", 1),
+            ("db", "", "", 1)
+        ]
+    );
+    let spans = &imported.spans;
+    assert!(spans[0].resource.same_allocation(&spans[1].resource));
+    assert_eq!(spans[2].resource.data().scope_attributes, [KeyValue::new("k", 1)]);
+    assert_eq!(spans[3].resource.attribute("k8s.pod.name"), Some(&AttributeValue::from("db-0")));
+    // Written back: one resource per resource, one scope per scope, every attribute.
+    let json: serde_json::Value = serde_json::from_str(&export(spans, Format::Otlp)).expect("json");
+    let resources = json["resourceSpans"].as_array().expect("resources");
+    assert_eq!(resources.len(), 2);
+    assert_eq!(
+        resources[0]["resource"]["attributes"],
+        serde_json::json!([
+            {"key": "service.name", "value": {"stringValue": "api"}},
+            {"key": "service.version", "value": {"stringValue": "1.2"}},
+        ])
+    );
+    assert_eq!(
+        resources[0]["scopeSpans"][0]["scope"],
+        serde_json::json!({"name": "late-scope", "version": "2"})
+    );
+    assert_eq!(resources[0]["scopeSpans"][0]["spans"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        resources[0]["scopeSpans"][1]["scope"],
+        serde_json::json!({"name": "early-scope", "attributes": [{"key": "k", "value": {"intValue": "1"}}]})
+    );
+    assert_eq!(resources[1]["scopeSpans"][0]["scope"], serde_json::json!({}));
+    assert_eq!(import(&export(spans, Format::Otlp), "again.json").expect("imports").spans, *spans);
+}
