@@ -97,9 +97,38 @@ fn first_key(text: &str) -> Option<&str> {
     (!key.contains('\\')).then_some(key)
 }
 
-/// Parses the whole document as `T`, with file/line/column errors.
+/// Parses the whole document as `T`, with file/line/column errors; a value of the wrong type
+/// also names its field (`..., in `spanID``), as the OTLP reader's errors do.
 pub(crate) fn parse<'de, T: Deserialize<'de>>(text: &'de str, origin: &str) -> Result<T, ImportError> {
-    serde_json::from_str(strip_bom(text)).map_err(|error| ImportError::json(origin, &error))
+    let text = strip_bom(text);
+    serde_json::from_str(text).map_err(|error| {
+        let mut found = ImportError::json(origin, &error);
+        if let ImportError::Json { message, .. } = &mut found
+            && matches!(error.classify(), serde_json::error::Category::Data)
+            && let Some(key) = key_before(text, error.line(), error.column())
+        {
+            message.push_str(&format!(", in `{key}`"));
+        }
+        found
+    })
+}
+
+/// The key of the member whose value ends at (1-based) `line` and `column`: the quoted text
+/// before the last `:` there. serde_json reports a wrong value just after it.
+fn key_before(text: &str, line: usize, column: usize) -> Option<&str> {
+    let line_start =
+        if line <= 1 { 0 } else { text.match_indices('\n').nth(line - 2).map(|(at, _)| at + 1)? };
+    let mut at = (line_start + column).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let colon = before.rfind(':')?;
+    let key_end = before[..colon].trim_end();
+    let key_end = key_end.strip_suffix('"')?;
+    let key_start = key_end.rfind('"')?;
+    let key = &key_end[key_start + 1..];
+    (!key.is_empty() && !key.contains('\\')).then_some(key)
 }
 
 /// An integer written as a JSON number or as a decimal string (OTLP's uint64 times, Jaeger's

@@ -13,26 +13,49 @@
 //! microsecond, so both survive a round trip at that precision. Zipkin has no links and only
 //! string tags; Jaeger references carry no attributes.
 //!
+//! A span's [`Resource`](crate::trace::Resource) is written wherever the format has a place for
+//! it: OTLP groups spans by resource (service, host and the other attributes) and, within one,
+//! by instrumentation scope; Jaeger writes a process per (service, host, attributes) with the
+//! attributes as its tags, and the scope as the span tags `otel.scope.name`/`otel.scope.version`;
+//! Zipkin writes the local endpoint's address and port (`host.ip`, `host.port`) and the scope
+//! tags, and has no place for the other resource attributes.
+//!
 //! # Import
 //!
-//! [`import`] detects the format and returns the spans in file order, plus warnings. Parsing
-//! never panics; problems that still leave a usable trace are [`ImportWarning`]s (which span,
-//! what), not errors, and no span is dropped:
+//! [`import`] detects the format and returns the spans in file order, plus warnings. Every
+//! importer follows one policy (tests/fixtures/FORMATS.md, "Import policy"): an
+//! [`ImportError`] only for what cannot be shown (not JSON, not UTF-8, not a trace, truncated,
+//! a value of the wrong JSON type for a field of the format, beyond the size limits in
+//! [`limits`]), always with the file, the position and, for a wrong value, the field; anything
+//! else loads with an [`ImportWarning`] that names the JSON path of the field and says what was
+//! done, and no structure is made up. Parsing never panics, and no span is dropped:
 //!
-//! * ids with stripped leading zeros are left-padded; ids that are not hex ('span-1') are mapped
-//!   to ids by a stable hash, so references to them still match;
+//! * ids are hex; shorter ones (stripped leading zeros) are left-padded, longer ones lose only
+//!   leading zeros; ids written in base64 (protobuf's JSON mapping of bytes) are decoded to their
+//!   bytes; anything else ('span-1', zeros) is mapped to an id by a stable hash, so references
+//!   to it still match;
 //! * duplicate span ids: the first span keeps the id, later ones get a derived id;
-//! * Zipkin shared spans (a `shared` SERVER span reusing its CLIENT's id) get a derived id and
-//!   become children of the client span; spans below them are re-attached the way Zipkin does it;
+//! * Zipkin pieces of one span (same trace id, span id and `shared` flag) are merged into one as
+//!   Zipkin merges them; shared spans (a `shared` SERVER span reusing its CLIENT's id) get a
+//!   derived id and become children of the client span, and spans below them are re-attached
+//!   the way Zipkin does it;
 //! * Jaeger references: the parent is the first CHILD_OF in the same trace, else the first
 //!   FOLLOWS_FROM in the same trace; every other reference becomes a link;
-//! * spans without start or duration are kept and placed next to their relatives;
+//! * a resource (or process, or local endpoint) without a service name is `unknown_service`, as
+//!   the OpenTelemetry SDK names it;
+//! * spans without a start or a duration (incomplete spans) are kept and placed next to their
+//!   relatives: at their parent's or earliest child's start, ending when their last child ends;
+//!   the analysis never reads a trace from a root that lasts no time while another root lasts;
 //! * attribute values the span model cannot hold (binary, arrays, maps) are kept as text.
 //!
-//! Data without a place in the span model is reported, not kept: resource/process attributes
-//! other than `service.name` and `host.name`. The instrumentation scope is not kept either.
-//! Imported spans have no [`Truth`](crate::trace::Truth) and no traceparent. OTLP's unspecified
-//! span kind becomes [`SpanKind::Internal`](crate::trace::SpanKind::Internal).
+//! Resource attributes (OTLP), process tags (Jaeger) and the local endpoint's address and port
+//! (Zipkin, as `host.ip` and `host.port`), with the instrumentation scope (OTLP's `scope`, the
+//! `otel.scope.*` or `otel.library.*` tags), are kept in the span's
+//! [`Resource`](crate::trace::Resource); `service.name` and `host.name` are its service and
+//! host; spans of one resource share one allocation. A Zipkin remote endpoint becomes the span
+//! attributes `peer.service`, `network.peer.address` and `network.peer.port`. Imported spans
+//! have no [`Truth`](crate::trace::Truth) and no traceparent. OTLP's unspecified span kind
+//! becomes [`SpanKind::Internal`](crate::trace::SpanKind::Internal).
 
 mod common;
 pub mod jaeger;

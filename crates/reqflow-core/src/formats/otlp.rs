@@ -1,5 +1,6 @@
 //! OTLP/JSON: `ExportTraceServiceRequest` (the same JSON as `TracesData`) following the OTLP
-//! specification's JSON mapping: lowerCamelCase keys, trace and span ids as hex (not base64),
+//! specification's JSON mapping: lowerCamelCase keys, trace and span ids as hex (not base64, as
+//! protobuf's own JSON mapping would write them; ids in base64 are read too, with a warning),
 //! enums as integers, 64-bit integers as decimal strings.
 //!
 //! Export goes through serde; import through a hand-written scanner (`scan`), which is several

@@ -703,3 +703,23 @@ fn otlp_resources_and_scopes_reach_their_spans_whatever_the_key_order() {
     assert_eq!(resources[1]["scopeSpans"][0]["scope"], serde_json::json!({}));
     assert_eq!(import(&export(spans, Format::Otlp), "again.json").expect("imports").spans, *spans);
 }
+
+#[test]
+fn wrong_value_types_name_file_position_and_field_in_every_format() {
+    for (text, expected) in [
+        (
+            "{\"data\":[{\"traceID\":\"1\",\"spans\":[\n{\"traceID\":\"1\",\"spanID\":7}]}]}",
+            "types.json:2:25: invalid type: integer `7`, expected a string, in `spanID`",
+        ),
+        (
+            "[{\"traceId\":\"1\",\"id\":\"2\",\n \"timestamp\":\"soon\"}]",
+            "types.json:2:19: invalid value: string \"soon\", expected an integer (a JSON number or a decimal string), in `timestamp`",
+        ),
+        (
+            "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n{\"name\":7}]}]}]}",
+            "types.json:2:9: invalid type: a number, expected a string, in `name`",
+        ),
+    ] {
+        assert_eq!(import(text, "types.json").expect_err(text).to_string(), expected);
+    }
+}
