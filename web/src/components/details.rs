@@ -95,9 +95,25 @@ pub fn details(props: &DetailsProps) -> Html {
             </section>
         }
     });
-    let attributes = span.attributes.iter().map(|kv| {
-        html! { <tr><th scope="row"><code>{ kv.key.to_string() }</code></th><td>{ kv.value.to_string() }</td></tr> }
-    });
+    let attribute = |key: &str, value: String| {
+        html! { <tr><th scope="row"><code>{ key.to_owned() }</code></th><td>{ value }</td></tr> }
+    };
+    let attributes = span.attributes.iter().map(|kv| attribute(&kv.key, kv.value.to_string()));
+    // As Jaeger shows a span's "Process": the service, the resource's attributes, the scope.
+    let resource = span.resource.data();
+    let mut resource_rows = vec![("service.name".to_owned(), span.service.to_string())];
+    if !span.host.is_empty() {
+        resource_rows.push(("host.name".to_owned(), span.host.to_string()));
+    }
+    resource_rows.extend(resource.attributes.iter().map(|kv| (kv.key.to_string(), kv.value.to_string())));
+    let n_resource = resource_rows.len();
+    let scope = format!("{} {}", resource.scope_name, resource.scope_version);
+    if !scope.trim().is_empty() {
+        resource_rows.push(("scope".to_owned(), scope.trim().to_owned()));
+    }
+    resource_rows.extend(
+        resource.scope_attributes.iter().map(|kv| (format!("scope {}", kv.key), kv.value.to_string())),
+    );
     let events = span.events.iter().map(|event| {
         let attributes: Vec<String> = event.attributes.iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect();
         html! {
@@ -148,6 +164,10 @@ pub fn details(props: &DetailsProps) -> Html {
             } else if span.parent_span_id.is_none() {
                 <section><h3>{ "traceparent" }</h3><p class="muted">{ "None received: this span started the trace." }</p></section>
             }
+            <details class="resource">
+                <summary>{ format!("Resource · {n_resource} attribute{}", if n_resource == 1 { "" } else { "s" }) }</summary>
+                <table class="attributes">{ for resource_rows.into_iter().map(|(key, value)| attribute(&key, value)) }</table>
+            </details>
             { truth.unwrap_or_default() }
             if !span.attributes.is_empty() {
                 <section><h3>{ "Attributes" }</h3><table class="attributes">{ for attributes }</table></section>
