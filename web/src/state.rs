@@ -8,6 +8,7 @@ use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::fingerprint::fingerprint;
 use reqflow_core::formats::limits;
 use reqflow_core::knobs::{Knobs, ServiceKnobs};
+use reqflow_core::share::ShareLink;
 use reqflow_core::wire::WireImport;
 use reqflow_core::{Scenario, Simulation, builtins};
 use yew::Reducible;
@@ -102,88 +103,6 @@ pub enum Action {
     SetSpeed(f64),
     /// Leave the replay: show the whole trace.
     StopReplay,
-}
-
-/// What a share link (`#scenario=<name>&seed=<n>&knobs=<knobs>`) asks for.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ShareLink {
-    pub scenario: String,
-    pub seed: u64,
-    pub knobs: String,
-}
-
-impl ShareLink {
-    /// Parses a location hash. `Ok(None)` for an empty hash; `Err` says what was wrong.
-    pub fn parse(hash: &str) -> Result<Option<ShareLink>, String> {
-        let hash = hash.trim_start_matches('#');
-        if hash.is_empty() {
-            return Ok(None);
-        }
-        if hash.len() > 8192 {
-            return Err("the link is too long".to_owned());
-        }
-        let mut link = ShareLink { scenario: builtins::DEFAULT.to_owned(), seed: 1, knobs: String::new() };
-        for pair in hash.split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value =
-                percent_decode(value).ok_or_else(|| format!("{:?} is not valid text", truncate(value)))?;
-            match key {
-                "scenario" if builtins::names().any(|name| name == value) => link.scenario = value,
-                "scenario" => return Err(format!("there is no built-in scenario {:?}", truncate(&value))),
-                "seed" => {
-                    link.seed = value
-                        .parse::<u64>()
-                        .map_err(|_| format!("the seed {:?} is not a whole number", truncate(&value)))?
-                }
-                "knobs" => link.knobs = value,
-                _ => return Err(format!("it has an unknown part {:?}", truncate(key))),
-            }
-        }
-        Ok(Some(link))
-    }
-
-    pub fn to_hash(&self) -> String {
-        let mut hash = format!("#scenario={}&seed={}", self.scenario, self.seed);
-        if !self.knobs.is_empty() {
-            hash.push_str("&knobs=");
-            hash.push_str(&percent_encode(&self.knobs));
-        }
-        hash
-    }
-}
-
-fn truncate(text: &str) -> String {
-    text.chars().take(40).collect()
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' | b'=' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut idx = 0;
-    while idx < bytes.len() {
-        if bytes[idx] == b'%' {
-            let hex = text.get(idx + 1..idx + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            idx += 3;
-        } else {
-            out.push(bytes[idx]);
-            idx += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 impl State {

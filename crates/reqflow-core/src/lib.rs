@@ -14,6 +14,7 @@ pub mod knobs;
 pub mod latency;
 pub mod replay;
 pub mod scenario;
+pub mod share;
 pub mod sim;
 pub mod text;
 pub mod trace;
