@@ -12,6 +12,34 @@ use reqflow_core::formats::{self, Format};
 use reqflow_core::knobs::Knobs;
 use reqflow_core::{Simulation, builtins};
 
+/// The resource attributes and scope an OpenTelemetry SDK in a Kubernetes pod writes.
+fn with_sdk_resources(otlp: &str) -> String {
+    let extra = [
+        ("service.version", "1.4.2"),
+        ("service.namespace", "shop"),
+        ("telemetry.sdk.name", "opentelemetry"),
+        ("telemetry.sdk.language", "java"),
+        ("telemetry.sdk.version", "1.44.1"),
+        ("k8s.namespace.name", "prod"),
+        ("k8s.pod.name", "api-7d9f8c6b5-x2x7q"),
+        ("k8s.deployment.name", "api"),
+        ("container.id", "4f1c2b9e0d8a7c6b5a493827161504f3e2d1c0b9a8f7e6d5c4b3a29180706f5e"),
+        ("host.id", "i-0abc123def4567890"),
+    ];
+    let attributes: Vec<String> = extra
+        .iter()
+        .map(|(key, value)| format!(r#"{{"key":"{key}","value":{{"stringValue":"{value}"}}}}"#))
+        .collect();
+    otlp.replace(
+        r#"{"resource":{"attributes":[{"key":"service.name""#,
+        &format!(r#"{{"resource":{{"attributes":[{},{{"key":"service.name""#, attributes.join(",")),
+    )
+    .replace(
+        r#""scope":{"name":"reqflow","version":"0.1.0"}"#,
+        r#""scope":{"name":"io.opentelemetry.okhttp-3.0","version":"2.10.0-alpha","attributes":[{"key":"library.kind","value":{"stringValue":"http"}}]}"#,
+    )
+}
+
 fn bench_page(c: &mut Criterion) {
     let base = builtins::load("netflix-fanout").expect("built-in");
     let scenario = Knobs::parse("api.fanout=410", &base).expect("knobs").apply(&base);
@@ -39,6 +67,20 @@ fn bench_page(c: &mut Criterion) {
         b.iter(|| serde_json::from_str::<serde::de::IgnoredAny>(&otlp).expect("json"))
     });
     group.bench_function("import-otlp", |b| b.iter(|| formats::import(&otlp, "big.json").expect("imports")));
+    // What a real SDK writes: ten resource attributes and a scope with attributes per resource.
+    let sdk = with_sdk_resources(&otlp);
+    assert!(sdk.len() > otlp.len(), "the resources were added");
+    group.bench_function("import-otlp-sdk-resources", |b| {
+        b.iter(|| formats::import(&sdk, "sdk.json").expect("imports"))
+    });
+    let jaeger = formats::export(spans, Format::Jaeger);
+    group.bench_function("import-jaeger", |b| {
+        b.iter(|| formats::import(&jaeger, "big.json").expect("imports"))
+    });
+    let zipkin = formats::export(spans, Format::Zipkin);
+    group.bench_function("import-zipkin", |b| {
+        b.iter(|| formats::import(&zipkin, "big.json").expect("imports"))
+    });
     group.finish();
 }
 
