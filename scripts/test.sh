@@ -31,6 +31,7 @@ check "cargo clippy (native, -D warnings)" \
 check "cargo clippy (web for wasm32, -D warnings)" \
   with_wasm_env cargo clippy --quiet -p reqflow-web --target wasm32-unknown-unknown -- -D warnings
 check "cargo test (workspace)" cargo test --quiet --workspace
+check "fuzz every parser (20 s per target)" scripts/fuzz.sh 20
 check "trunk build --release" with_wasm_env trunk build --release
 check "bundle size budget" node tests/e2e/bundle-size.mjs dist
 check "end-to-end (headless Chromium)" node tests/e2e/run.mjs
