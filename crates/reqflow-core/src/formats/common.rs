@@ -419,16 +419,8 @@ impl IdParser {
         field: Field,
         warnings: &mut Warnings,
     ) -> SpanId {
-        let mut bytes = [0u8; 8];
-        let how = normalize_id(written, &mut bytes, &[16]);
-        let span_id = match how {
-            Normalized::Zero | Normalized::Invalid => {
-                SpanId::from_u64(mix_all(&[hash_str(written), 0x7370_616e]).max(1))
-            }
-            _ => SpanId(bytes),
-        };
-        self.report(IdField::Span, written, &how, || span_id.to_string(), site, field, warnings);
-        span_id
+        let span_id = self.read_span_id(written, site, field, warnings, false);
+        span_id.unwrap_or_default()
     }
 
     /// A reference to a parent: absent, empty or all zeros (in hex or base64) means none.
@@ -443,11 +435,30 @@ impl IdParser {
         if written.is_empty() || written.bytes().all(|b| b == b'0') {
             return None;
         }
+        self.read_span_id(written, site, field, warnings, true)
+    }
+
+    /// A span id; an id of zeros is `None` when `zero_is_none` (a parent), else hashed.
+    #[inline(always)]
+    fn read_span_id(
+        &mut self,
+        written: &str,
+        site: &Site,
+        field: Field,
+        warnings: &mut Warnings,
+        zero_is_none: bool,
+    ) -> Option<SpanId> {
         let mut bytes = [0u8; 8];
-        if normalize_id(written, &mut bytes, &[16]) == Normalized::Zero {
-            return None;
-        }
-        Some(self.span_id(written, site, field, warnings))
+        let how = normalize_id(written, &mut bytes, &[16]);
+        let span_id = match how {
+            Normalized::Zero if zero_is_none => return None,
+            Normalized::Zero | Normalized::Invalid => {
+                SpanId::from_u64(mix_all(&[hash_str(written), 0x7370_616e]).max(1))
+            }
+            _ => SpanId(bytes),
+        };
+        self.report(IdField::Span, written, &how, || span_id.to_string(), site, field, warnings);
+        Some(span_id)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -484,34 +495,41 @@ impl IdParser {
 }
 
 /// Reads an id's text into `out` (see [`IdParser`]). Hex lengths in `silent` pad without a
-/// warning.
+/// warning. (Inlined: ids of the usual length are most of an import's work on ids; the rarer
+/// cases are [`normalize_other_id`].)
+#[inline(always)]
 fn normalize_id(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
     let digits = written.as_bytes();
+    let max_digits = out.len() * 2;
+    if digits.is_empty() || digits.len() > max_digits {
+        return normalize_other_id(digits, out);
+    }
+    match decode_hex(digits, out) {
+        Some(0) => Normalized::Zero,
+        Some(_) if digits.len() == max_digits || silent.contains(&digits.len()) => Normalized::Exact,
+        Some(_) => Normalized::Padded { n_digits: digits.len() as u32 },
+        None => normalize_other_id(digits, out),
+    }
+}
+
+/// [`normalize_id`] of text that is not hex of at most the id's length: hex longer only by
+/// leading zeros, or base64 of the id's bytes, or not an id.
+#[cold]
+#[inline(never)]
+fn normalize_other_id(digits: &[u8], out: &mut [u8]) -> Normalized {
     let max_digits = out.len() * 2;
     if digits.is_empty() {
         return Normalized::Invalid;
     }
-    if digits.len() <= max_digits {
-        match decode_hex(digits, out) {
-            Some(0) => return Normalized::Zero,
-            Some(_) if digits.len() == max_digits || silent.contains(&digits.len()) => {
-                return Normalized::Exact;
-            }
-            Some(_) => return Normalized::Padded { n_digits: digits.len() as u32 },
-            None => {}
-        }
-    } else {
+    if digits.len() > max_digits && digits.iter().all(|&digit| HEX_VALUE[usize::from(digit)] != NOT_HEX) {
         let (extra, rest) = digits.split_at(digits.len() - max_digits);
-        let hex = |digits: &[u8]| digits.iter().all(|&digit| HEX_VALUE[usize::from(digit)] != NOT_HEX);
-        if hex(digits) {
-            if !extra.iter().all(|&digit| digit == b'0') {
-                return Normalized::Invalid;
-            }
-            return match decode_hex(rest, out) {
-                Some(0) => Normalized::Zero,
-                _ => Normalized::Trimmed { n_digits: digits.len() as u32 },
-            };
+        if !extra.iter().all(|&digit| digit == b'0') {
+            return Normalized::Invalid;
         }
+        return match decode_hex(rest, out) {
+            Some(0) => Normalized::Zero,
+            _ => Normalized::Trimmed { n_digits: digits.len() as u32 },
+        };
     }
     // Not hex: base64 of exactly the id's bytes (a 64-bit trace id right-aligned)?
     let mut decoded = [0u8; 16];
@@ -529,6 +547,7 @@ fn normalize_id(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
 /// Decodes hex digits right-aligned into `out` (left-padding with zeros; at most two digits per
 /// byte of `out`): the OR of the bytes (0 for an id of zeros), or `None` when a digit is not
 /// hex.
+#[inline(always)]
 fn decode_hex(digits: &[u8], out: &mut [u8]) -> Option<u8> {
     // Right-aligned, two digits per byte from the end; one pass decodes and validates.
     out.fill(0);
