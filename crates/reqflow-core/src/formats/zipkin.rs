@@ -416,64 +416,68 @@ fn fill(merged: &mut EndpointIn, next: &EndpointIn) {
 /// id, span id and `shared` flag whose local endpoints do not contradict each other become one,
 /// with the earliest timestamp, the longest duration, the union of tags (a later piece's value
 /// wins) and of annotations, the endpoints' fields from whichever piece has them, and the name,
-/// kind and parent from a piece that has one. One difference: pieces of two different kinds
-/// (a CLIENT and a SERVER without the `shared` flag) are not merged, but told apart like shared
-/// spans. The merged span is where its first piece was, with one warning naming the others.
+/// kind and parent from a piece that has one. As in Zipkin, the pieces of one id are ordered by
+/// local endpoint (pieces without one first) and each run that fits together is merged. One
+/// difference: pieces of two different kinds (a CLIENT and a SERVER without the `shared` flag)
+/// are not merged, but told apart like shared spans. The merged span is where its first piece
+/// in the file was, with one warning naming the others.
 fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
+    let same_span = |a: &(TraceId, SpanId, bool, usize), b: &(TraceId, SpanId, bool, usize)| {
+        (a.0, a.1, a.2) == (b.0, b.1, b.2)
+    };
     let mut sorted: Vec<(TraceId, SpanId, bool, usize)> = pieces
         .iter()
         .enumerate()
         .map(|(idx, piece)| (piece.trace_id, piece.span_id, piece.shared, idx))
         .collect();
     sorted.sort_unstable();
-    if !sorted.windows(2).any(|pair| (pair[0].0, pair[0].1, pair[0].2) == (pair[1].0, pair[1].1, pair[1].2)) {
+    if !sorted.windows(2).any(|pair| same_span(&pair[0], &pair[1])) {
         return pieces;
     }
     let mut slots: Vec<Option<Piece>> = pieces.into_iter().map(Some).collect();
-    let mut start = 0;
-    while start < sorted.len() {
-        let mut end = start + 1;
-        while end < sorted.len()
-            && (sorted[end].0, sorted[end].1, sorted[end].2)
-                == (sorted[start].0, sorted[start].1, sorted[start].2)
-        {
-            end += 1;
+    for group in sorted.chunk_by(|a, b| same_span(a, b)).filter(|group| group.len() > 1) {
+        let mut members: Vec<usize> = group.iter().map(|entry| entry.3).collect();
+        let endpoint = |idx: usize| {
+            let local = &slots[idx].as_ref().expect("not merged yet").local;
+            let given = local.service_name.is_some() || local.ipv4.is_some() || local.ipv6.is_some();
+            (given, local.service_name.clone(), local.ipv4.clone(), local.ipv6.clone(), idx)
+        };
+        members.sort_by_cached_key(|&idx| endpoint(idx));
+        // Runs of pieces that fit together, each merged in file order into its first piece.
+        let mut runs: Vec<Vec<usize>> = Vec::new();
+        let mut tracker = EndpointIn::default();
+        let mut kind = None;
+        for idx in members {
+            let piece = slots[idx].as_ref().expect("not merged yet");
+            let fits = runs.last().is_some()
+                && !matches!((kind, piece.kind), (Some(a), Some(b)) if a != b)
+                && merge_endpoint(&mut tracker.clone(), &piece.local);
+            if fits {
+                merge_endpoint(&mut tracker, &piece.local);
+                kind = kind.or(piece.kind);
+                runs.last_mut().expect("a run").push(idx);
+            } else {
+                tracker = piece.local.clone();
+                kind = piece.kind;
+                runs.push(vec![idx]);
+            }
         }
-        // In file order: the first piece left takes every later one that fits it.
-        let members: Vec<usize> = sorted[start..end].iter().map(|entry| entry.3).collect();
-        let mut taken = vec![false; members.len()];
-        for first in 0..members.len() {
-            if taken[first] {
-                continue;
+        for mut run in runs.into_iter().filter(|run| run.len() > 1) {
+            run.sort_unstable();
+            let mut merged = slots[run[0]].take().expect("not merged yet");
+            let mut others = Vec::with_capacity(run.len() - 1);
+            for &idx in &run[1..] {
+                let piece = slots[idx].take().expect("not merged yet");
+                others.push(piece.site.path());
+                merge_into(&mut merged, piece);
             }
-            taken[first] = true;
-            let Some(mut merged) = slots[members[first]].take() else { continue };
-            let mut others = Vec::new();
-            for next in first + 1..members.len() {
-                if taken[next] {
-                    continue;
-                }
-                let Some(piece) = slots[members[next]].as_ref() else { continue };
-                let kinds_clash = matches!((merged.kind, piece.kind), (Some(a), Some(b)) if a != b);
-                if kinds_clash || !merge_endpoint(&mut merged.local.clone(), &piece.local) {
-                    continue;
-                }
-                taken[next] = true;
-                if let Some(piece) = slots[members[next]].take() {
-                    others.push(piece.site.path());
-                    merge_into(&mut merged, piece);
-                }
-            }
-            if !others.is_empty() {
-                warnings.push(
-                    &merged.site,
-                    Field::NONE,
-                    WarningKind::MergedPieces { n_pieces: others.len() + 1, others },
-                );
-            }
-            slots[members[first]] = Some(merged);
+            warnings.push(
+                &merged.site,
+                Field::NONE,
+                WarningKind::MergedPieces { n_pieces: run.len(), others },
+            );
+            slots[run[0]] = Some(merged);
         }
-        start = end;
     }
     slots.into_iter().flatten().collect()
 }
@@ -988,6 +992,42 @@ mod tests {
         assert_eq!(span.events[0].name, "ws");
         assert_eq!(span.events[1].name, "retry");
         assert_eq!(span.events[1].attributes, vec![KeyValue::new("attempt", 2)]);
+    }
+
+    #[test]
+    fn pieces_merge_when_their_endpoints_agree_and_many_pieces_stay_fast() {
+        let piece = |service: &str, extra: &str| {
+            format!(
+                r#"{{"traceId":"0000000000000001","id":"0000000000000002","name":"p","localEndpoint":{{"serviceName":"{service}"}}{extra}}}"#
+            )
+        };
+        // a, b, a: the two pieces from `a` are one span, `b`'s is another (a duplicate id).
+        let text = format!(
+            "[{},{},{}]",
+            piece("a", r#","timestamp":10,"duration":5,"tags":{"k":"1"}"#),
+            piece("b", r#","timestamp":11,"duration":2"#),
+            piece("a", r#","timestamp":9,"duration":3,"tags":{"k":"2","j":"x"}"#)
+        );
+        let imported = import(&text, "pieces.json").expect("imports");
+        assert_eq!(imported.spans.len(), 2);
+        let merged = &imported.spans[0];
+        assert_eq!((merged.start_ns, merged.end_ns), (9_000, 14_000), "earliest start, longest duration");
+        assert_eq!(merged.attributes, [KeyValue::new("k", "2"), KeyValue::new("j", "x")]);
+        assert_eq!(imported.spans[1].service, "b");
+        let kinds = warning_kinds(&imported);
+        assert!(kinds.contains(&&WarningKind::MergedPieces { n_pieces: 2, others: vec!["$[2]".to_owned()] }));
+        assert!(kinds.iter().any(|kind| matches!(kind, WarningKind::DuplicateSpanId { .. })));
+        // 20,000 pieces of one id from 20,000 services, and 20,000 from one: sorted, not compared
+        // pairwise.
+        let many: Vec<String> = (0..20_000).map(|n| piece(&format!("s{n}"), r#","timestamp":1"#)).collect();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            import(&format!("[{}]", many.join(",")), "many.json").expect("imports").spans.len(),
+            20_000
+        );
+        let same: Vec<String> = (0..20_000).map(|_| piece("s", r#","timestamp":1"#)).collect();
+        assert_eq!(import(&format!("[{}]", same.join(",")), "same.json").expect("imports").spans.len(), 1);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     }
 
     #[test]
