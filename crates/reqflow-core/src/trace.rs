@@ -274,8 +274,9 @@ pub struct Span {
 }
 
 impl Span {
+    /// `end − start`, saturating: imported times can lie anywhere in `i64`.
     pub fn duration_ns(&self) -> i64 {
-        self.end_ns - self.start_ns
+        self.end_ns.saturating_sub(self.start_ns)
     }
 
     pub fn attribute(&self, key: &str) -> Option<&AttributeValue> {

@@ -397,8 +397,9 @@ impl<'a> Reader<'a> {
     }
 
     fn spans(&mut self) -> Result<Vec<Span>, WireError> {
-        // The smallest span: ids, flags, six string references, times, counts.
-        let count = self.count(80)?;
+        // The smallest span: ids (24 bytes), parent flag, name, kind, service, host, resource,
+        // times (16), status code and message, three counts, two flags: 77 bytes.
+        let count = self.count(77)?;
         let mut spans = Vec::with_capacity(count);
         for _ in 0..count {
             spans.push(self.span()?);

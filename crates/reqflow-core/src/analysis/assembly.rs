@@ -588,7 +588,7 @@ fn warn_times(spans: &[Span], tree: &TraceTree, warnings: &mut Vec<Warning>) {
                 "{} ends {} before it starts: the analysis reads it as lasting zero time from \
                  its start",
                 Label(span),
-                format_duration(-duration)
+                format_duration(duration.saturating_neg())
             ));
         }
         let Some(parent_idx) = tree.parent(span_idx) else {
