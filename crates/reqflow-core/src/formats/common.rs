@@ -245,6 +245,23 @@ pub(crate) fn us_to_ns(us: i128) -> Option<i64> {
     us.checked_mul(1_000).and_then(|ns| i64::try_from(ns).ok())
 }
 
+/// A time in microseconds (Jaeger, Zipkin) as nanoseconds, `None` (with a warning) when it does
+/// not fit.
+pub(crate) fn micros(
+    value: Option<JsonInt>,
+    what: &'static str,
+    site: &Site,
+    field: Field,
+    warnings: &mut Warnings,
+) -> Option<i64> {
+    let JsonInt(us) = value?;
+    let ns = us_to_ns(us);
+    if ns.is_none() {
+        warnings.push(site, field, WarningKind::TimeOutOfRange { what, written: us.to_string() });
+    }
+    ns
+}
+
 /// Where a warning points: a JSON path, and the span's id as written. Built for every span of a
 /// file but read only when a warning is written, so the path is kept in parts (a prefix shared by
 /// the spans of one resource or trace, and the span's own index) and formatted on demand.

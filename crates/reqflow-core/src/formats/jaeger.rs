@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::common::{
     Draft, Drafts, Field, IdParser, JsonInt, NO_REF, Resources, Site, SpanFields, Warnings,
-    attribute_from_json, finish, ns_to_us, parse, parse_float_text, parse_int_text, take_scope_tags,
-    unknown_service, us_to_ns,
+    attribute_from_json, finish, micros, ns_to_us, parse, parse_float_text, parse_int_text, take_scope_tags,
+    unknown_service,
 };
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
@@ -605,22 +605,6 @@ fn import_trace(
         };
         drafts.push(convert_span(span, site, trace_id, span_id, process, resources, ids, warnings));
     }
-}
-
-/// A time in microseconds as nanoseconds, `None` (with a warning) when it does not fit.
-fn micros(
-    value: Option<JsonInt>,
-    what: &'static str,
-    site: &Site,
-    field: Field,
-    warnings: &mut Warnings,
-) -> Option<i64> {
-    let JsonInt(us) = value?;
-    let ns = us_to_ns(us);
-    if ns.is_none() {
-        warnings.push(site, field, WarningKind::TimeOutOfRange { what, written: us.to_string() });
-    }
-    ns
 }
 
 #[allow(clippy::too_many_arguments)]

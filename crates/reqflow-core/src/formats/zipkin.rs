@@ -14,7 +14,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::common::{
     Draft, Field, IdAllocator, IdParser, JsonInt, NO_REF, Resources, Seen, Site, SpanFields, Warnings,
-    attribute_from_json, attribute_text, finish, ns_to_us, parse, take_scope_tags, unknown_service, us_to_ns,
+    attribute_from_json, attribute_text, finish, micros, ns_to_us, parse, take_scope_tags, unknown_service,
 };
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
@@ -585,23 +585,15 @@ fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
     }
 }
 
-fn micros(
+/// [`micros`], where Zipkin treats 0 as absent.
+fn zipkin_micros(
     value: Option<JsonInt>,
     what: &'static str,
     site: &Site,
     field: Field,
     warnings: &mut Warnings,
 ) -> Option<i64> {
-    let JsonInt(us) = value?;
-    // Zipkin treats 0 as absent.
-    if us == 0 {
-        return None;
-    }
-    let ns = us_to_ns(us);
-    if ns.is_none() {
-        warnings.push(site, field, WarningKind::TimeOutOfRange { what, written: us.to_string() });
-    }
-    ns
+    micros(value.filter(|JsonInt(us)| *us != 0), what, site, field, warnings)
 }
 
 fn take(attributes: &mut Vec<KeyValue>, key: &str) -> Option<AttributeValue> {
@@ -708,8 +700,8 @@ fn read_piece(
             KeyValue { key: key.into(), value }
         })
         .collect();
-    let start_ns = micros(span.timestamp, "timestamp", &site, SPAN_FIELDS.start, warnings);
-    let duration_ns = micros(span.duration, "duration", &site, SPAN_FIELDS.end, warnings);
+    let start_ns = zipkin_micros(span.timestamp, "timestamp", &site, SPAN_FIELDS.start, warnings);
+    let duration_ns = zipkin_micros(span.duration, "duration", &site, SPAN_FIELDS.end, warnings);
     let events = span
         .annotations
         .unwrap_or_default()
@@ -720,7 +712,7 @@ fn read_piece(
             let field = Field::item(".annotations", annotation_idx, ".value");
             let (name, attributes) = parse_annotation(value, &site, field, warnings);
             let field = Field::item(".annotations", annotation_idx, ".timestamp");
-            let time = micros(annotation.timestamp, "annotation timestamp", &site, field, warnings);
+            let time = zipkin_micros(annotation.timestamp, "annotation timestamp", &site, field, warnings);
             Event { time_ns: time.or(start_ns).unwrap_or(0), name: name.into(), attributes }
         })
         .collect();
