@@ -33,7 +33,7 @@ impl TraceId {
     /// Parses exactly 32 hex digits (either case).
     pub fn from_hex(text: &str) -> Option<TraceId> {
         let mut bytes = [0u8; 16];
-        decode_hex_into(text, &mut bytes)?;
+        crate::hex::decode_exact(text.as_bytes(), &mut bytes)?;
         Some(TraceId(bytes))
     }
 }
@@ -54,40 +54,13 @@ impl SpanId {
     /// Parses exactly 16 hex digits (either case).
     pub fn from_hex(text: &str) -> Option<SpanId> {
         let mut bytes = [0u8; 8];
-        decode_hex_into(text, &mut bytes)?;
+        crate::hex::decode_exact(text.as_bytes(), &mut bytes)?;
         Some(SpanId(bytes))
     }
 }
 
-pub(crate) fn decode_hex_into(text: &str, out: &mut [u8]) -> Option<()> {
-    let digits = text.as_bytes();
-    if digits.len() != out.len() * 2 {
-        return None;
-    }
-    for (byte_idx, pair) in digits.chunks_exact(2).enumerate() {
-        out[byte_idx] = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
-    }
-    Some(())
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
-}
-
 fn write_hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [0u8; 32];
-    for (byte_idx, byte) in bytes.iter().enumerate() {
-        text[byte_idx * 2] = DIGITS[(byte >> 4) as usize];
-        text[byte_idx * 2 + 1] = DIGITS[(byte & 0xf) as usize];
-    }
-    // Only ASCII hex digits were written.
-    f.write_str(std::str::from_utf8(&text[..bytes.len() * 2]).expect("hex is ascii"))
+    f.write_str(crate::hex::encode(bytes, &mut [0u8; 32]))
 }
 
 macro_rules! hex_id_impls {
@@ -124,24 +97,7 @@ macro_rules! hex_id_impls {
 hex_id_impls!(TraceId, "trace id");
 hex_id_impls!(SpanId, "span id");
 
-/// SplitMix64 finalizer: a fast, well-distributed, portable 64-bit mixing function.
-pub fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Combines values into one well-mixed 64-bit key (order matters).
-pub(crate) fn mix_all(parts: &[u64]) -> u64 {
-    parts.iter().fold(0x5265_7166_6c6f_7721, |acc, part| mix64(acc.rotate_left(23) ^ *part))
-}
-
-/// FNV-1a over a string: a stable (platform-independent) hash for names.
-pub(crate) fn hash_str(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |acc, byte| (acc ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
-}
+pub use crate::hash::{hash_str, mix_all, mix64};
 
 #[cfg(test)]
 mod tests {
@@ -157,13 +113,5 @@ mod tests {
         assert_eq!(SpanId::from_hex(&span_id.to_string()), Some(span_id));
         assert_eq!(SpanId::from_hex("00f067aa0ba902b"), None);
         assert_eq!(SpanId::from_hex("00f067aa0ba902bg"), None);
-    }
-
-    #[test]
-    fn mixing_is_order_sensitive_and_stable() {
-        assert_ne!(mix_all(&[1, 2]), mix_all(&[2, 1]));
-        // Published FNV-1a 64 test vectors.
-        assert_eq!(hash_str(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(hash_str("a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

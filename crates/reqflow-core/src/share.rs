@@ -79,8 +79,8 @@ fn percent_decode(text: &str) -> Option<String> {
     let mut idx = 0;
     while idx < bytes.len() {
         if bytes[idx] == b'%' {
-            let hex = text.get(idx + 1..idx + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+            let [high, low] = *bytes.get(idx + 1..idx + 3)? else { return None };
+            out.push((crate::hex::value(high)? << 4) | crate::hex::value(low)?);
             idx += 3;
         } else {
             out.push(bytes[idx]);

@@ -320,18 +320,9 @@ fn word_at(bytes: &[u8], idx: usize) -> u64 {
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
-    let mut hash = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MULTIPLIER);
-    }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(MULTIPLIER);
-    crate::ids::mix64(hash)
+    let mut hash = crate::hash::WordHash::new(bytes.len() as u64);
+    hash.bytes(bytes);
+    hash.finish()
 }
 
 #[cfg(test)]

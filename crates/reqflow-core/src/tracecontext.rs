@@ -348,23 +348,16 @@ impl HeaderCursor<'_> {
         debug_assert_eq!(range.len(), 2 * N);
         let mut bytes = [0u8; N];
         for idx in range.clone() {
-            let digit = match self.value.as_bytes().get(idx).copied() {
-                Some(byte @ b'0'..=b'9') => byte - b'0',
-                Some(byte @ b'a'..=b'f') => byte - b'a' + 10,
-                Some(byte @ b'A'..=b'F') => {
-                    return Err(ParseTraceParentError::UppercaseHexDigit {
-                        field,
-                        position: self.lead + idx,
-                        found: char::from(byte),
-                    });
-                }
-                _ => {
-                    return Err(ParseTraceParentError::InvalidHexDigit {
-                        field,
-                        position: self.lead + idx,
-                        found: self.char_at(idx),
-                    });
-                }
+            let byte = self.value.as_bytes().get(idx).copied();
+            let Some(digit) = byte.filter(|byte| !byte.is_ascii_uppercase()).and_then(crate::hex::value)
+            else {
+                let position = self.lead + idx;
+                return Err(match byte {
+                    Some(byte) if byte.is_ascii_hexdigit() => {
+                        ParseTraceParentError::UppercaseHexDigit { field, position, found: char::from(byte) }
+                    }
+                    _ => ParseTraceParentError::InvalidHexDigit { field, position, found: self.char_at(idx) },
+                });
             };
             let nibble = idx - range.start;
             bytes[nibble / 2] |= if nibble % 2 == 0 { digit << 4 } else { digit };

@@ -19,8 +19,6 @@
 //!
 //! Children are ordered by start, then span id (then input order, for duplicates); roots too.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Interval, clock_host, clock_host_label, intern, is_async_edge};
@@ -217,39 +215,6 @@ impl std::fmt::Display for HostLabel<'_> {
     }
 }
 
-/// A span key packed for sorting: trace number (32 bits), span id (64 bits), span index (32 bits).
-/// Sorting packed integers and merging sorted lists keeps the lookups of parents cache-friendly.
-fn pack(trace_no: u32, span_id: SpanId, span_idx: u32) -> u128 {
-    (u128::from(trace_no) << 96) | (u128::from(span_id.to_u64()) << 32) | u128::from(span_idx)
-}
-
-/// The (trace number, span id) part of a packed key.
-fn key_of(packed: u128) -> u128 {
-    packed >> 32
-}
-
-/// The span index part of a packed key.
-fn idx_of(packed: u128) -> u32 {
-    packed as u32
-}
-
-/// A small number per span for its trace id (trace ids in order), so keys fit in 128 bits.
-fn trace_numbers(spans: &[Span]) -> Vec<u32> {
-    let Some(first) = spans.first() else {
-        return Vec::new();
-    };
-    if spans.iter().all(|span| span.trace_id == first.trace_id) {
-        return vec![0; spans.len()];
-    }
-    let mut trace_ids: Vec<TraceId> = spans.iter().map(|span| span.trace_id).collect();
-    trace_ids.sort_unstable();
-    trace_ids.dedup();
-    spans
-        .iter()
-        .map(|span| trace_ids.binary_search(&span.trace_id).expect("every trace id was collected") as u32)
-        .collect()
-}
-
 fn n_spans_u32(spans: &[Span]) -> u32 {
     u32::try_from(spans.len()).expect("fewer than 2^32 spans")
 }
@@ -404,26 +369,13 @@ fn sort_by_start(span_idxs: &mut [u32], spans: &[Span], scratch: &mut Vec<(i64, 
     }
 }
 
-/// Links every span to its parent by (trace id, span id), reporting duplicates and orphans.
+/// Links every span to its parent ([`crate::index::link`]), reporting duplicates and orphans.
 fn link_parents(spans: &[Span], warnings: &mut Vec<Warning>) -> Vec<Option<u32>> {
-    let trace_nos = trace_numbers(spans);
-    let mut keys: Vec<u128> = spans
-        .iter()
-        .zip(0..n_spans_u32(spans))
-        .map(|(span, span_idx)| pack(trace_nos[span_idx as usize], span.span_id, span_idx))
-        .collect();
-    // The index is part of the key: the first copy of a duplicate id sorts first.
-    keys.sort_unstable();
-    let mut first = 0;
-    for position in 1..keys.len() {
-        if key_of(keys[position]) != key_of(keys[first]) {
-            first = position;
-            continue;
-        }
-        let original = &spans[idx_of(keys[first]) as usize];
-        let copy_idx = idx_of(keys[position]);
-        let copy = &spans[copy_idx as usize];
-        warn(warnings, spans, copy_idx, WarningKind::DuplicateSpanId).say(format!(
+    let index = crate::index::link(spans);
+    for duplicate in &index.duplicates {
+        let original = &spans[duplicate.first as usize];
+        let copy = &spans[duplicate.span as usize];
+        warn(warnings, spans, duplicate.span, WarningKind::DuplicateSpanId).say(format!(
             "{} has the same span id {} as {}, which comes first: both are kept, and spans \
              naming {} as their parent are placed under the first one",
             Label(copy),
@@ -432,33 +384,10 @@ fn link_parents(spans: &[Span], warnings: &mut Vec<Warning>) -> Vec<Option<u32>>
             copy.span_id,
         ));
     }
-    // The first copy of each id (the lowest index sorts first).
-    keys.dedup_by(|later, earlier| key_of(*later) == key_of(*earlier));
-
-    let mut wanted: Vec<u128> = spans
-        .iter()
-        .zip(0..n_spans_u32(spans))
-        .filter_map(|(span, span_idx)| {
-            let parent_id = span.parent_span_id.filter(|parent| !parent.is_zero())?;
-            Some(pack(trace_nos[span_idx as usize], parent_id, span_idx))
-        })
-        .collect();
-    wanted.sort_unstable();
-    let mut parents = vec![None; spans.len()];
-    let mut position = 0;
-    for want in wanted {
-        let key = key_of(want);
-        while position < keys.len() && key_of(keys[position]) < key {
-            position += 1;
-        }
-        let span_idx = idx_of(want);
-        if position < keys.len() && key_of(keys[position]) == key {
-            parents[span_idx as usize] = Some(idx_of(keys[position]));
-            continue;
-        }
-        warn_orphan(warnings, spans, span_idx);
+    for &orphan in &index.orphans {
+        warn_orphan(warnings, spans, orphan);
     }
-    parents
+    index.parents
 }
 
 fn warn_orphan(warnings: &mut Vec<Warning>, spans: &[Span], span_idx: u32) {
@@ -683,15 +612,10 @@ pub struct TraceGroups {
 /// Groups spans by trace id. Meant for one request's spans (a [`crate::RequestTrace`]): every
 /// trace after the first is reported as a fragment that lost the trace context on the way.
 pub fn group_by_trace(spans: &[Span]) -> TraceGroups {
-    // Spans of a trace mostly come together: each run of one trace id costs one map lookup.
-    let mut by_trace: BTreeMap<TraceId, Vec<u32>> = BTreeMap::new();
-    let mut run_start = 0;
-    for span_idx in 1..=spans.len() {
-        if span_idx == spans.len() || spans[span_idx].trace_id != spans[run_start].trace_id {
-            let members = by_trace.entry(spans[run_start].trace_id).or_default();
-            members.extend(run_start as u32..span_idx as u32);
-            run_start = span_idx;
-        }
+    let (trace_numbers, n_traces) = crate::index::number_traces(spans);
+    let mut by_trace: Vec<Vec<u32>> = vec![Vec::new(); n_traces as usize];
+    for (span_idx, &trace) in (0u32..).zip(&trace_numbers) {
+        by_trace[trace as usize].push(span_idx);
     }
     let earliest = |members: &[u32]| {
         *members
@@ -701,8 +625,8 @@ pub fn group_by_trace(spans: &[Span]) -> TraceGroups {
     };
     let mut traces: Vec<TraceGroup> = by_trace
         .into_iter()
-        .map(|(trace_id, members)| TraceGroup {
-            trace_id,
+        .map(|members| TraceGroup {
+            trace_id: spans[members[0] as usize].trace_id,
             start_ns: spans[earliest(&members) as usize].start_ns,
             spans: members,
         })

@@ -30,7 +30,7 @@ pub mod deps;
 pub mod skew;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 use std::collections::BTreeMap;
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Unexpected, Visitor};
 
 use super::{Format, IdField, ImportError, ImportWarning, WarningKind};
+use crate::hex;
 use crate::ids::{SpanId, TraceId, hash_str, mix_all};
 use crate::text::Text;
 use crate::trace::{AttributeValue, KeyValue, Resource, ResourceData, Span, SpanKind};
@@ -286,10 +287,10 @@ impl WrittenId {
         let digits = written.as_bytes();
         if digits.len() == 16 && digits.iter().all(|digit| matches!(digit, b'0'..=b'9' | b'a'..=b'f')) {
             let mut bytes = [0u8; 8];
-            for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-                *byte = (hex_digit(pair[0]) << 4) | hex_digit(pair[1]);
+            match hex::decode_exact(digits, &mut bytes) {
+                Some(()) => WrittenId::Canonical(SpanId(bytes)),
+                None => WrittenId::Other(written.to_owned()),
             }
-            WrittenId::Canonical(SpanId(bytes))
         } else {
             WrittenId::Other(written.to_owned())
         }
@@ -521,7 +522,7 @@ fn normalize_id(written: &str, out: &mut [u8], silent: &[usize]) -> Normalized {
     if digits.is_empty() || digits.len() > max_digits {
         return normalize_other_id(digits, out);
     }
-    match decode_hex(digits, out) {
+    match hex::decode_right_aligned(digits, out) {
         Some(0) => Normalized::Zero,
         Some(_) if digits.len() == max_digits || silent.contains(&digits.len()) => Normalized::Exact,
         Some(_) => Normalized::Padded { n_digits: digits.len() as u32 },
@@ -538,12 +539,12 @@ fn normalize_other_id(digits: &[u8], out: &mut [u8]) -> Normalized {
     if digits.is_empty() {
         return Normalized::Invalid;
     }
-    if digits.len() > max_digits && digits.iter().all(|&digit| HEX_VALUE[usize::from(digit)] != NOT_HEX) {
+    if digits.len() > max_digits && digits.iter().all(|&digit| hex::value(digit).is_some()) {
         let (extra, rest) = digits.split_at(digits.len() - max_digits);
         if !extra.iter().all(|&digit| digit == b'0') {
             return Normalized::Invalid;
         }
-        return match decode_hex(rest, out) {
+        return match hex::decode_right_aligned(rest, out) {
             Some(0) => Normalized::Zero,
             _ => Normalized::Trimmed { n_digits: digits.len() as u32 },
         };
@@ -559,29 +560,6 @@ fn normalize_other_id(digits: &[u8], out: &mut [u8]) -> Normalized {
         }
         _ => Normalized::Invalid,
     }
-}
-
-/// Decodes hex digits right-aligned into `out` (left-padding with zeros; at most two digits per
-/// byte of `out`): the OR of the bytes (0 for an id of zeros), or `None` when a digit is not
-/// hex.
-#[inline(always)]
-fn decode_hex(digits: &[u8], out: &mut [u8]) -> Option<u8> {
-    // Right-aligned, two digits per byte from the end; one pass decodes and validates.
-    out.fill(0);
-    let mut any_set = 0u8;
-    for (byte, pair) in out.iter_mut().rev().zip(digits.rchunks(2)) {
-        let (high, low) = match *pair {
-            [high, low] => (HEX_VALUE[usize::from(high)], HEX_VALUE[usize::from(low)]),
-            [low] => (0, HEX_VALUE[usize::from(low)]),
-            _ => unreachable!("rchunks(2) yields one or two digits"),
-        };
-        if high > 15 || low > 15 {
-            return None;
-        }
-        *byte = (high << 4) | low;
-        any_set |= *byte;
-    }
-    Some(any_set)
 }
 
 /// Decodes base64 (the standard or the URL-safe alphabet, padded or not) into `out`: the number
@@ -611,25 +589,6 @@ fn decode_base64(text: &[u8], out: &mut [u8]) -> Option<usize> {
         }
     }
     Some(len)
-}
-
-/// Marks a byte that is not a hex digit in [`HEX_VALUE`].
-const NOT_HEX: u8 = 0xff;
-
-/// The value of each byte as a hex digit (either case), or [`NOT_HEX`].
-const HEX_VALUE: [u8; 256] = {
-    let mut table = [NOT_HEX; 256];
-    let mut digit = 0;
-    while digit < 16 {
-        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
-        table[b"0123456789ABCDEF"[digit] as usize] = digit as u8;
-        digit += 1;
-    }
-    table
-};
-
-fn hex_digit(digit: u8) -> u8 {
-    HEX_VALUE[usize::from(digit)]
 }
 
 /// A span whose ids are resolved but whose times may still be missing.
@@ -750,28 +709,6 @@ impl IdAllocator {
 
 const DUPLICATE_SALT: u64 = 0x6475_705f;
 
-/// Each span's trace numbered by first appearance (spans of a trace usually come together, so the
-/// map is consulted only when the trace changes).
-fn number_traces(spans: &[Span]) -> Vec<u32> {
-    let mut numbers: BTreeMap<TraceId, u32> = BTreeMap::new();
-    let mut last: Option<(TraceId, u32)> = None;
-    spans
-        .iter()
-        .map(|span| {
-            let trace_id = span.trace_id;
-            match last {
-                Some((last_id, number)) if last_id == trace_id => number,
-                _ => {
-                    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
-                    let number = *numbers.entry(trace_id).or_insert(next);
-                    last = Some((trace_id, number));
-                    number
-                }
-            }
-        })
-        .collect()
-}
-
 /// The last pass of every importer: gives duplicate span ids fresh ids, reports missing parents,
 /// and places spans without times. Returns the spans and each one's parent (by index). `fields`
 /// names the span's fields in the format, for the warnings.
@@ -781,40 +718,15 @@ pub(crate) fn finish(
     fields: &SpanFields,
 ) -> (Vec<Span>, Vec<Option<u32>>) {
     let Drafts { mut spans, mut marks } = drafts;
-    // Each span as one 128-bit key (trace number, span id, index), sorted: equal ids are
-    // neighbours, the first copy first. Sorting flat integer keys is much faster than a map of
-    // 100,000 entries, and faster than tuples holding the 128-bit trace id (in wasm, comparing a
-    // `u128` is two instructions; a tuple of three fields is a chain of branches). Traces are
-    // numbered in order of appearance: any order works for finding equal ids.
-    let trace_numbers = number_traces(&spans);
-    let key = |trace_number: u32, span_id: SpanId, span_idx: u32| {
-        (u128::from(trace_number) << 96) | (u128::from(span_id.to_u64()) << 32) | u128::from(span_idx)
-    };
-    let sorted_ids = |spans: &[Span]| {
-        let mut ids: Vec<u128> = spans
-            .iter()
-            .zip(&trace_numbers)
-            .zip(0u32..)
-            .map(|((span, &trace_number), span_idx)| key(trace_number, span.span_id, span_idx))
-            .collect();
-        ids.sort_unstable();
-        ids
-    };
-    let id_of = |key: u128| key >> 32;
-    let index_of = |key: u128| (key & u128::from(u32::MAX)) as usize;
+    let index = crate::index::link(&spans);
 
-    // Duplicate ids: the first span keeps its id; later copies get fresh ones, in file order.
-    let mut ids = sorted_ids(&spans);
-    let mut copies: Vec<usize> = ids
-        .windows(2)
-        .filter(|pair| id_of(pair[0]) == id_of(pair[1]))
-        .map(|pair| index_of(pair[1]))
-        .collect();
-    if !copies.is_empty() {
-        copies.sort_unstable();
+    // Duplicate ids: the first span keeps its id (and the children that name it); later copies
+    // get fresh ids, in file order.
+    if !index.duplicates.is_empty() {
         let mut allocator = IdAllocator::new(spans.iter().map(|span| (span.trace_id, span.span_id)));
         let mut n_duplicates: BTreeMap<(TraceId, SpanId), u64> = BTreeMap::new();
-        for span_idx in copies {
+        for duplicate in &index.duplicates {
+            let span_idx = duplicate.span as usize;
             let span = &mut spans[span_idx];
             let key = (span.trace_id, span.span_id);
             let count = n_duplicates.entry(key).or_insert(0);
@@ -827,48 +739,29 @@ pub(crate) fn finish(
                 WarningKind::DuplicateSpanId { written: key.1.to_string(), id: fresh.to_string() },
             );
         }
-        // Sort again with the fresh ids (files without duplicates skip this).
-        ids = sorted_ids(&spans);
     }
 
-    // Parents: ids are unique now. The wanted (trace, parent id) keys, sorted, are matched
-    // against the sorted ids in one merge pass; warnings then follow the file's order.
-    let mut wanted: Vec<u128> = spans
-        .iter()
-        .zip(&trace_numbers)
-        .zip(0u32..)
-        .filter_map(|((span, &trace_number), span_idx)| {
-            let parent = span.parent_span_id.filter(|parent| *parent != span.span_id)?;
-            Some(key(trace_number, parent, span_idx))
-        })
-        .collect();
-    wanted.sort_unstable();
+    // Parents, in file order: a span naming its own id has none; one naming an id no span has
+    // is reported.
     let mut parent_of: Vec<Option<usize>> = vec![None; spans.len()];
-    let mut position = 0;
-    for &want in &wanted {
-        while ids.get(position).is_some_and(|&id| id_of(id) < id_of(want)) {
-            position += 1;
-        }
-        if let Some(&id) = ids.get(position)
-            && id_of(id) == id_of(want)
-        {
-            parent_of[index_of(want)] = Some(index_of(id));
-        }
-    }
-    for (span_idx, span) in spans.iter_mut().enumerate() {
-        let Some(parent) = span.parent_span_id else {
-            continue;
-        };
+    let mut orphans = index.orphans.iter().peekable();
+    for (span_idx, parent) in index.parents.iter().enumerate() {
         let mark = &marks[span_idx];
-        if parent == span.span_id {
-            span.parent_span_id = None;
-            warnings.push(&mark.site, fields.parent_of(mark), WarningKind::SelfParent);
-        } else if parent_of[span_idx].is_none() {
-            warnings.push(
-                &mark.site,
-                fields.parent_of(mark),
-                WarningKind::MissingParent { parent: parent.to_string() },
-            );
+        match *parent {
+            Some(parent) if parent as usize == span_idx => {
+                spans[span_idx].parent_span_id = None;
+                warnings.push(&mark.site, fields.parent_of(mark), WarningKind::SelfParent);
+            }
+            Some(parent) => parent_of[span_idx] = Some(parent as usize),
+            None if orphans.next_if_eq(&&(span_idx as u32)).is_some() => {
+                let parent = spans[span_idx].parent_span_id.unwrap_or_default();
+                warnings.push(
+                    &mark.site,
+                    fields.parent_of(mark),
+                    WarningKind::MissingParent { parent: parent.to_string() },
+                );
+            }
+            None => {}
         }
     }
 

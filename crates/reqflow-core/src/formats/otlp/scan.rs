@@ -875,8 +875,8 @@ impl<'a> Scanner<'a> {
             self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("EOF while parsing a string"))?;
         let mut value = 0;
         for &digit in digits {
-            let digit = char::from(digit).to_digit(16).ok_or_else(|| self.error("invalid escape"))?;
-            value = (value << 4) | digit;
+            let digit = crate::hex::value(digit).ok_or_else(|| self.error("invalid escape"))?;
+            value = (value << 4) | u32::from(digit);
         }
         self.pos += 4;
         Ok(value)
