@@ -277,11 +277,31 @@ fn streaming_runs_hand_over_every_request_in_order_of_completion() {
     assert_eq!(seen, (0..200).collect::<Vec<_>>());
 }
 
+/// A unified diff of a golden file against what was produced (`-` golden, `+` now), cut after
+/// 120 lines.
+fn golden_diff(expected: &str, actual: &str) -> String {
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    let text = diff.unified_diff().context_radius(3).header("golden", "now").to_string();
+    let mut lines: Vec<&str> = text.lines().take(121).collect();
+    if lines.len() > 120 {
+        lines[120] = "… (diff cut after 120 lines)";
+    }
+    lines.join("\n")
+}
+
 /// Golden traces: regenerate with `UPDATE_GOLDEN=1 cargo test -p reqflow-tests --test simulation`.
 #[test]
 fn golden_traces_match() {
     let golden_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
-    for (name, seed) in [("try-it", 42), ("clock-skew", 7), ("broken-propagation", 3), ("db-pool", 1)] {
+    // With the fingerprint `reqflow run --builtin NAME --seed SEED` prints for each (pinned: the
+    // page shows it too, and people compare it across versions).
+    let goldens = [
+        ("try-it", 42, "186fcd02e5ab82b9"),
+        ("clock-skew", 7, "2b53680e21829998"),
+        ("broken-propagation", 3, "c8845ed73c298a03"),
+        ("db-pool", 1, "17805c5b3e151992"),
+    ];
+    for (name, seed, expected_fingerprint) in goldens {
         let traces = vec![simulate(name, seed)];
         let actual = serde_json::to_string_pretty(&traces).expect("serialises") + "\n";
         let path = golden_dir.join(format!("{name}-seed{seed}.json"));
@@ -293,10 +313,12 @@ fn golden_traces_match() {
             .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
         assert!(
             expected == actual,
-            "{name} seed {seed} differs from {} (UPDATE_GOLDEN=1 regenerates)",
-            path.display()
+            "{name} seed {seed} differs from {} (UPDATE_GOLDEN=1 regenerates; a golden file \
+             changes only in a commit that says why):\n{}",
+            path.display(),
+            golden_diff(&expected, &actual)
         );
-        assert_eq!(fingerprint(&traces).len(), 16);
+        assert_eq!(fingerprint(&traces), expected_fingerprint, "{name} seed {seed}: the fingerprint changed");
     }
 }
 
