@@ -20,7 +20,8 @@ use crate::components::waterfall::Waterfall;
 use crate::io;
 use crate::state::{Action, Source, State};
 use crate::timing::mark;
-use crate::trace_view::{PALETTE, TraceView};
+use crate::state::PALETTE;
+use reqflow_core::view::TraceView;
 
 /// How many services the legend names (more would crowd the page; the rest are counted).
 const LEGEND_MAX: usize = 24;

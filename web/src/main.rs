@@ -6,7 +6,6 @@ mod io;
 mod panic_banner;
 mod state;
 mod timing;
-mod trace_view;
 
 fn main() {
     timing::mark("reqflow:start");

@@ -22,6 +22,7 @@ pub mod sim;
 pub mod text;
 pub mod trace;
 pub mod tracecontext;
+pub mod view;
 pub mod waterfall;
 pub mod wire;
 

@@ -7,7 +7,7 @@ use reqflow_core::waterfall::format_duration;
 use yew::prelude::*;
 
 use crate::state::{Action, State};
-use crate::trace_view::PALETTE;
+use crate::state::PALETTE;
 
 #[derive(Properties, PartialEq)]
 pub struct DetailsProps {

@@ -1,15 +1,15 @@
 //! The service diagram: services as nodes in columns by call depth, calls as edges, and during a
 //! replay the requests, responses and messages travelling along them.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use reqflow_core::replay::Leg;
+use reqflow_core::view::graph::ServiceGraph;
 use reqflow_core::waterfall::format_duration;
 use yew::prelude::*;
 
 use crate::state::{Action, REPLAY_SECONDS, State};
-use crate::trace_view::PALETTE;
+use crate::state::PALETTE;
 
 const COL_W: f64 = 215.0;
 const ROW_H: f64 = 34.0;
@@ -21,6 +21,7 @@ pub struct DiagramProps {
     pub state: UseReducerHandle<State>,
 }
 
+/// A service of the core's graph, placed: its column and row in pixels.
 struct Node {
     name: String,
     instrumented: bool,
@@ -30,83 +31,27 @@ struct Node {
     y: f64,
 }
 
-/// Services and calls: from the scenario for simulated traces (so un-traced services appear),
-/// from the spans' parent links for imported ones.
+/// The core's service graph (from the scenario for simulated traces, from the trace for imported
+/// ones), with each node at its column and row.
 fn graph(state: &State) -> (Vec<Node>, Vec<(usize, usize)>) {
-    let mut names: Vec<(String, bool, bool, u32)> = Vec::new();
-    let mut edges: Vec<(String, String)> = Vec::new();
-    let mut entry = None;
-    if state.is_imported() {
-        let services = &state.trace.services;
-        for name in services {
-            names.push((name.clone(), true, true, 0));
-        }
-        let calls = state.trace.service_calls.iter();
-        edges.extend(calls.map(|&(caller, callee)| (services[caller].clone(), services[callee].clone())));
-        if let Some(&root) = state.trace.order.first() {
-            entry = Some(state.trace.spans[root as usize].service.to_string());
-        }
+    let graph = if state.is_imported() {
+        ServiceGraph::of_trace(&state.trace)
     } else {
-        let scenario = state.scenario();
-        for service in &scenario.services {
-            names.push((service.name.clone(), service.instrumented, service.propagates, service.concurrency));
-            for operation in &service.operations {
-                for step in &operation.steps {
-                    step.for_each_target(&mut |target, _| {
-                        edges.push((service.name.clone(), target.to_owned()))
-                    });
-                }
-            }
-        }
-        entry = Some(scenario.entry.service.clone());
-    }
-    edges.sort();
-    edges.dedup();
-    edges.retain(|(from, to)| from != to);
-    let index: BTreeMap<&str, usize> =
-        names.iter().enumerate().map(|(idx, (name, ..))| (name.as_str(), idx)).collect();
-    let edge_idx: Vec<(usize, usize)> = edges
-        .iter()
-        .filter_map(|(from, to)| Some((*index.get(from.as_str())?, *index.get(to.as_str())?)))
-        .collect();
-    // Depth: breadth-first from the entry; services not reached go in the first column.
-    let mut depth = vec![usize::MAX; names.len()];
-    if let Some(entry) = entry.as_deref().and_then(|entry| index.get(entry)) {
-        depth[*entry] = 0;
-        let mut frontier = vec![*entry];
-        while !frontier.is_empty() {
-            let mut next = Vec::new();
-            for &node in &frontier {
-                for &(from, to) in &edge_idx {
-                    if from == node && depth[to] == usize::MAX {
-                        depth[to] = depth[node] + 1;
-                        next.push(to);
-                    }
-                }
-            }
-            frontier = next;
-        }
-    }
-    let mut rows_in_column: BTreeMap<usize, usize> = BTreeMap::new();
-    let nodes = names
+        ServiceGraph::of_scenario(&state.scenario())
+    };
+    let nodes = graph
+        .nodes
         .into_iter()
-        .enumerate()
-        .map(|(idx, (name, instrumented, propagates, concurrency))| {
-            let column = if depth[idx] == usize::MAX { 0 } else { depth[idx] };
-            let row = rows_in_column.entry(column).or_default();
-            let node = Node {
-                name,
-                instrumented,
-                propagates,
-                concurrency,
-                x: 10.0 + column as f64 * COL_W,
-                y: 10.0 + *row as f64 * ROW_H,
-            };
-            *row += 1;
-            node
+        .map(|node| Node {
+            x: 10.0 + f64::from(node.column) * COL_W,
+            y: 10.0 + f64::from(node.row) * ROW_H,
+            name: node.name,
+            instrumented: node.instrumented,
+            propagates: node.propagates,
+            concurrency: node.concurrency,
         })
         .collect();
-    (nodes, edge_idx)
+    (nodes, graph.edges)
 }
 
 #[function_component(Diagram)]

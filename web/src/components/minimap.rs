@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::components::waterfall::use_visible_rows;
 use crate::state::{Action, State};
-use crate::trace_view::PALETTE;
+use crate::state::PALETTE;
 
 const HEIGHT: u32 = 56;
 
@@ -105,7 +105,7 @@ pub fn minimap(props: &MinimapProps) -> Html {
 
 /// One rectangle per pixel row at most: rows that share a pixel are merged, so drawing costs the
 /// same for 100 or 100,000 spans.
-fn draw(canvas: &HtmlCanvasElement, trace: &crate::trace_view::TraceView, rows: &[u32]) {
+fn draw(canvas: &HtmlCanvasElement, trace: &reqflow_core::view::TraceView, rows: &[u32]) {
     let Some(context) = canvas
         .get_context("2d")
         .ok()

@@ -13,7 +13,8 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::state::{Action, State};
-use crate::trace_view::{PALETTE, TraceView};
+use crate::state::PALETTE;
+use reqflow_core::view::TraceView;
 
 /// Row height in pixels (must match `--row-h` in style.css).
 pub const ROW_H: i32 = 30;

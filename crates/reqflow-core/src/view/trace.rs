@@ -1,22 +1,21 @@
-//! A trace prepared for display: its spans, the core's analysis, and the indexes the waterfall
-//! needs (tree order, subtree sizes, service colours). Built once per trace; pure Rust, no DOM.
+//! A trace prepared for display: its spans, the analysis, and the indexes the waterfall needs
+//! (tree order, subtree sizes, service colours), search, replay moments, and sentences about lost
+//! context. Built once per trace.
 
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
-use reqflow_core::Span;
-use reqflow_core::analysis::{
-    SkewLimit, TimeBasis, TraceAnalysis, WarningKind, analyze_with, group_by_trace, service_calls,
-    service_numbers,
+use crate::analysis::{
+    SkewLimit, TimeBasis, TraceAnalysis, TraceGroups, WarningKind, analyze_with, group_by_trace,
+    service_calls, service_numbers,
 };
-use reqflow_core::replay::Replay;
-use reqflow_core::scenario::Scenario;
-use reqflow_core::trace::AttributeValue;
-use reqflow_core::waterfall::format_duration;
+use crate::replay::Replay;
+use crate::scenario::Scenario;
+use crate::trace::{AttributeValue, Span};
+use crate::waterfall::format_duration;
 
-/// Okabe–Ito: a palette that stays distinguishable with the common colour-vision deficiencies.
-pub const PALETTE: [&str; 8] =
-    ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8A7A00", "#6B6B6B"];
+/// How many colours services cycle through (the page's palette has this many).
+pub const N_COLOURS: usize = 8;
 
 #[derive(Debug, PartialEq)]
 pub struct TraceView {
@@ -30,7 +29,7 @@ pub struct TraceView {
     pub services: Vec<String>,
     /// How many of them recorded spans.
     pub n_services: usize,
-    /// Colour index per span.
+    /// Colour index per span (below [`N_COLOURS`]).
     pub colour: Vec<u8>,
     /// Earliest start and latest end over the times the analysis used.
     pub start_ns: i64,
@@ -121,7 +120,7 @@ impl TraceView {
                 }
             })
             .collect();
-        let colour = numbers.iter().map(|&number| (slots[number as usize] % PALETTE.len()) as u8).collect();
+        let colour = numbers.iter().map(|&number| (slots[number as usize] % N_COLOURS) as u8).collect();
         let service_calls = service_calls(&analysis.tree, &numbers)
             .into_iter()
             .map(|(caller, callee)| (slots[caller as usize], slots[callee as usize]))
@@ -257,12 +256,9 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 }
 
 /// One sentence per trace that split off the first one, naming the service that lost the context
-/// when the scenario tells us.
-fn fragment_sentences(
-    spans: &[Span],
-    groups: &reqflow_core::analysis::TraceGroups,
-    scenario: Option<&Scenario>,
-) -> Vec<String> {
+/// when the scenario tells us ("orders is not traced and did not forward traceparent: 3 spans
+/// (inventory onwards) became a separate trace"). The page and `reqflow run`/`view` print these.
+pub fn fragment_sentences(spans: &[Span], groups: &TraceGroups, scenario: Option<&Scenario>) -> Vec<String> {
     groups
         .traces
         .iter()
@@ -297,7 +293,7 @@ fn fragment_sentences(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqflow_core::{Simulation, builtins};
+    use crate::{Simulation, builtins};
 
     fn view(name: &str, seed: u64) -> TraceView {
         let scenario = builtins::load(name).expect("built-in");
@@ -323,8 +319,8 @@ mod tests {
     #[test]
     fn an_imported_view_keeps_the_import_parents_on_another_basis() {
         let spans = view("netflix-fanout", 1).spans;
-        let text = reqflow_core::formats::export(&spans, reqflow_core::formats::Format::Zipkin);
-        let imported = reqflow_core::formats::import(&text, "netflix.json").expect("imports");
+        let text = crate::formats::export(&spans, crate::formats::Format::Zipkin);
+        let imported = crate::formats::import(&text, "netflix.json").expect("imports");
         let linked = TraceView::imported(
             imported.spans.clone(),
             imported.parents,
