@@ -1,20 +1,5 @@
-//! The simulation engine: a discrete-event simulation in virtual time.
-//!
-//! # Determinism contract
-//!
-//! The same [`Scenario`] and seed produce byte-identical output, run after run, on every
-//! platform, native and wasm32:
-//!
-//! * randomness comes only from `rand_chacha::ChaCha8Rng` (a named, portable PRNG), one stream per
-//!   service derived from the seed and the service's name, so changing one service's knobs does not
-//!   reshuffle the draws of the others;
-//! * span and trace ids are derived from the seed and the span's position in the call tree (not
-//!   from a counter), so they too survive unrelated knob changes;
-//! * time is virtual: integer nanoseconds, never a clock;
-//! * events at the same instant are processed in the order they were scheduled (a sequence number
-//!   breaks ties), collections that reach the output are ordered, and latency sampling uses only
-//!   exact IEEE 754 arithmetic on tables precomputed with `libm`;
-//! * no `usize` reaches the output.
+//! The discrete-event engine: the event queue, invocations of operations, call attempts
+//! (timeouts, retries), service pools, and requests in flight until their traces are handed out.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -22,622 +7,18 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::attributes::{SpanTimes, new_span};
+use super::compile::{CompiledCall, CompiledOp, CompiledStep};
+use super::context::Context;
+use super::{RequestTrace, RunSummary, SimError, Simulation};
 use crate::ids::{SpanId, TraceId, hash_str, mix_all};
-use crate::latency::{Latency, Sampler, chance, ms_to_ns};
-use crate::scenario::{Call, Limits, OnError, Protocol, Scenario, Step};
+use crate::latency::chance;
+use crate::scenario::{OnError, Protocol};
 use crate::text::Text;
-use crate::trace::{Event, KeyValue, Span, SpanKind, Status, StatusCode, Truth};
-
-/// Why a run could not complete.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SimError {
-    #[error("request {request} produced more than {limit} spans (limit max_spans_per_request)")]
-    TooManySpans { request: u64, limit: u32 },
-    #[error("{requested} requests asked for, the limit is {limit} (limit max_requests)")]
-    TooManyRequests { requested: u64, limit: u64 },
-    #[error("calls nest {depth} deep along {path}, the limit is {limit} (limit max_call_depth)")]
-    TooDeep { depth: u32, limit: u32, path: String },
-}
-
-/// All spans one request produced, possibly in several traces (fragments) when context was lost.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RequestTrace {
-    /// 0-based index of the request in the run.
-    pub request: u64,
-    /// Whether the entry service's head-sampling decision kept the trace.
-    pub sampled: bool,
-    /// Whether the entry operation failed (the user saw an error).
-    pub failed: bool,
-    /// True start and end of the whole request (entry arrival to last work done), epoch ns.
-    pub start_ns: i64,
-    pub end_ns: i64,
-    /// Spans in order of true start (ties in the order the simulation created them).
-    pub spans: Vec<Span>,
-}
-
-/// Aggregates of a run, computed without keeping its traces.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunSummary {
-    pub requests: u64,
-    /// Spans recorded (sampled spans of instrumented services).
-    pub spans: u64,
-    pub failed_requests: u64,
-    /// End-to-end request durations (true time).
-    pub latency: LatencyHistogram,
-}
-
-impl RunSummary {
-    fn add(&mut self, trace: &RequestTrace, n_spans: u32) {
-        self.requests += 1;
-        self.spans += u64::from(n_spans);
-        self.failed_requests += u64::from(trace.failed);
-        self.latency.record(trace.end_ns - trace.start_ns);
-    }
-}
-
-/// A log-linear histogram of durations: 16 sub-buckets per power of two (relative error below
-/// 6.25%), fixed memory whatever the number of requests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LatencyHistogram {
-    counts: Vec<u64>,
-    total: u64,
-    max_ns: i64,
-}
-
-const SUB_BUCKETS: u32 = 16;
-
-impl Default for LatencyHistogram {
-    fn default() -> Self {
-        LatencyHistogram { counts: vec![0; (64 * SUB_BUCKETS) as usize], total: 0, max_ns: 0 }
-    }
-}
-
-impl LatencyHistogram {
-    pub fn record(&mut self, ns: i64) {
-        let value = ns.max(0) as u64;
-        self.counts[Self::bucket(value) as usize] += 1;
-        self.total += 1;
-        self.max_ns = self.max_ns.max(ns);
-    }
-
-    fn bucket(value: u64) -> u32 {
-        if value < u64::from(SUB_BUCKETS) {
-            return value as u32;
-        }
-        let magnitude = 63 - value.leading_zeros(); // at least 4 here
-        let sub = (value >> (magnitude - 4)) as u32 & (SUB_BUCKETS - 1);
-        (magnitude - 3) * SUB_BUCKETS + sub
-    }
-
-    /// The smallest value that falls in the bucket.
-    fn bucket_floor(bucket: u32) -> u64 {
-        if bucket < SUB_BUCKETS {
-            return u64::from(bucket);
-        }
-        let magnitude = bucket / SUB_BUCKETS + 3;
-        let sub = u64::from(bucket % SUB_BUCKETS);
-        (1u64 << magnitude) | (sub << (magnitude - 4))
-    }
-
-    pub fn count(&self) -> u64 {
-        self.total
-    }
-
-    pub fn max_ns(&self) -> i64 {
-        self.max_ns
-    }
-
-    /// The duration below which a fraction `quantile` of requests fall (a bucket's lower bound).
-    pub fn quantile_ns(&self, quantile: f64) -> i64 {
-        if self.total == 0 {
-            return 0;
-        }
-        let rank = ((quantile.clamp(0.0, 1.0) * self.total as f64) as u64).min(self.total - 1);
-        let mut seen = 0;
-        for (bucket, count) in self.counts.iter().enumerate() {
-            seen += count;
-            if seen > rank {
-                return Self::bucket_floor(bucket as u32) as i64;
-            }
-        }
-        self.max_ns
-    }
-}
-
-#[cfg(test)]
-mod span_hint_tests {
-    use crate::builtins;
-    use crate::knobs::Knobs;
-
-    #[test]
-    fn the_nominal_span_count_is_what_a_request_without_trouble_records() {
-        for name in ["try-it", "netflix-fanout", "async-queue", "n-plus-one", "uber-ride"] {
-            let base = builtins::load(name).expect("built-in");
-            // No errors, retries, sampling or untraced services: every nominal span is recorded.
-            let mut scenario = Knobs::default().apply(&base);
-            scenario.sampling = 1.0;
-            for service in &mut scenario.services {
-                service.instrumented = true;
-                for operation in &mut service.operations {
-                    operation.error_rate = 0.0;
-                }
-            }
-            let simulation = super::Simulation::new(&scenario).expect("compiles");
-            let trace = simulation.simulate_one(3).expect("runs");
-            assert_eq!(simulation.span_hint, trace.spans.len(), "{name}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod header_tests {
-    use super::*;
-    use crate::tracecontext::TraceParent;
-
-    #[test]
-    fn fast_header_equals_the_traceparent_display() {
-        for (trace, parent, sampled) in [(1u64, 2u64, true), (u64::MAX, 0x00f0_67aa_0ba9_02b7, false)] {
-            let ctx = Context {
-                trace_id: TraceId::from_u64_pair(trace, !trace),
-                parent: SpanId::from_u64(parent),
-                sampled,
-            };
-            assert_eq!(ctx.header(), TraceParent::new(ctx.trace_id, ctx.parent, sampled).to_string());
-        }
-    }
-}
-
-#[cfg(test)]
-mod histogram_tests {
-    use super::LatencyHistogram;
-
-    #[test]
-    fn quantiles_are_within_the_bucket_error() {
-        let mut histogram = LatencyHistogram::default();
-        for value in 1..=10_000i64 {
-            histogram.record(value * 1_000);
-        }
-        for (quantile, expected) in [(0.5, 5_000_000.0), (0.99, 9_900_000.0), (0.0, 1_000.0)] {
-            let got = histogram.quantile_ns(quantile) as f64;
-            assert!((got - expected).abs() / expected < 0.0625, "q{quantile}: {got} vs {expected}");
-        }
-        assert_eq!(histogram.count(), 10_000);
-        assert_eq!(histogram.max_ns(), 10_000_000);
-    }
-}
-
-/// Trace context travelling with a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Context {
-    trace_id: TraceId,
-    parent: SpanId,
-    sampled: bool,
-}
-
-impl Context {
-    /// The version-00 `traceparent` (same text as `TraceParent`'s Display, without the
-    /// formatting machinery: this runs once per span).
-    fn header(&self) -> String {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut text = Vec::with_capacity(55);
-        text.extend_from_slice(b"00-");
-        for byte in self.trace_id.0 {
-            text.extend_from_slice(&[DIGITS[(byte >> 4) as usize], DIGITS[(byte & 0xf) as usize]]);
-        }
-        text.push(b'-');
-        for byte in self.parent.0 {
-            text.extend_from_slice(&[DIGITS[(byte >> 4) as usize], DIGITS[(byte & 0xf) as usize]]);
-        }
-        text.extend_from_slice(if self.sampled { b"-01" } else { b"-00" });
-        String::from_utf8(text).expect("hex digits and dashes are ASCII")
-    }
-}
-
-struct CompiledService {
-    name: Text,
-    host: Text,
-    instrumented: bool,
-    propagates: bool,
-    offset_ns: i64,
-    drift_ppb: i64,
-    concurrency: u32,
-    protocol: Protocol,
-    stream: u64,
-}
-
-struct CompiledOp {
-    service: u32,
-    name: Text,
-    latency: Sampler,
-    error_rate: f64,
-    error_type: Option<Text>,
-    server_attributes: Vec<KeyValue>,
-    /// What a client span calling this operation carries before the response.
-    client_attributes: Vec<KeyValue>,
-    steps: Vec<CompiledStep>,
-}
-
-enum CompiledStep {
-    Work {
-        name: Option<Text>,
-        latency: Sampler,
-    },
-    /// Call, Parallel and Repeat: `calls` run with at most `max_parallel` in flight.
-    Calls {
-        calls: Vec<CompiledCall>,
-        max_parallel: u32,
-    },
-    Publish(CompiledPublish),
-}
-
-struct CompiledCall {
-    target: u32,
-    network: Option<Sampler>,
-    timeout_ns: Option<i64>,
-    retries: u32,
-    backoff_ns: i64,
-    on_error: OnError,
-}
-
-struct CompiledPublish {
-    queue: Text,
-    system: Text,
-    consumer: u32,
-    queue_delay: Sampler,
-    carry_context: bool,
-}
-
-/// A scenario compiled for fast, repeated simulation.
-pub struct Simulation {
-    services: Vec<CompiledService>,
-    ops: Vec<CompiledOp>,
-    entry: u32,
-    sampling: f64,
-    epoch_ns: i64,
-    interval_ns: i64,
-    /// Mixed into every derived id, so different scenarios do not share trace ids.
-    scenario_key: u64,
-    limits: Limits,
-    /// Room reserved for a request's spans: its nominal span count (see `nominal_spans`), so a
-    /// 100,000-span request does not copy its spans over and over as the list grows.
-    span_hint: usize,
-}
-
-/// The most spans reserved up front for one request.
-const SPAN_HINT_CAP: u64 = 1 << 17;
-
-impl std::fmt::Debug for Simulation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulation").field("services", &self.services.len()).finish_non_exhaustive()
-    }
-}
+use crate::trace::{Event, KeyValue, Span, SpanKind, Status, StatusCode};
 
 /// The time a publish takes to hand a message to the broker.
 const SEND_NS: i64 = 300_000;
-
-impl Simulation {
-    /// Compiles a validated scenario with the default [`Limits`].
-    pub fn new(scenario: &Scenario) -> Result<Simulation, SimError> {
-        Simulation::with_limits(scenario, Limits::default())
-    }
-
-    pub fn with_limits(scenario: &Scenario, limits: Limits) -> Result<Simulation, SimError> {
-        let services: Vec<CompiledService> = scenario
-            .services
-            .iter()
-            .map(|service| CompiledService {
-                name: Text::new(&service.name),
-                host: Text::from(service.host_name()),
-                instrumented: service.instrumented,
-                propagates: service.propagates,
-                offset_ns: ms_to_ns(service.clock.offset_ms),
-                drift_ppb: libm::round(service.clock.drift_ppm * 1000.0) as i64,
-                concurrency: service.concurrency,
-                protocol: service.protocol,
-                stream: hash_str(&service.name),
-            })
-            .collect();
-        let mut op_index = std::collections::BTreeMap::new();
-        for (service_idx, service) in scenario.services.iter().enumerate() {
-            for operation in &service.operations {
-                op_index.insert((service.name.as_str(), operation.name.as_str()), op_index.len() as u32);
-                let _ = service_idx;
-            }
-        }
-        let find = |service: &str, operation: &str| op_index[&(service, operation)];
-        let compile_call = |call: &Call| CompiledCall {
-            target: find(&call.service, &call.operation),
-            network: call.network.as_ref().map(Latency::compile),
-            timeout_ns: call.timeout_ms.map(ms_to_ns),
-            retries: call.retries,
-            backoff_ns: ms_to_ns(call.backoff_ms),
-            on_error: call.on_error,
-        };
-        let mut ops = Vec::new();
-        for (service_idx, service) in scenario.services.iter().enumerate() {
-            for operation in &service.operations {
-                let steps = operation
-                    .steps
-                    .iter()
-                    .map(|step| match step {
-                        Step::Work(work) => CompiledStep::Work {
-                            name: work.name.as_deref().map(Text::new),
-                            latency: work.latency.compile(),
-                        },
-                        Step::Call(call) => {
-                            CompiledStep::Calls { calls: vec![compile_call(call)], max_parallel: 1 }
-                        }
-                        Step::Parallel(parallel) => CompiledStep::Calls {
-                            calls: parallel.calls.iter().map(compile_call).collect(),
-                            max_parallel: parallel.max_parallel,
-                        },
-                        Step::Repeat(repeat) => CompiledStep::Calls {
-                            calls: (0..repeat.count).map(|_| compile_call(&repeat.call)).collect(),
-                            max_parallel: 1,
-                        },
-                        Step::Publish(publish) => CompiledStep::Publish(CompiledPublish {
-                            queue: Text::new(&publish.queue),
-                            system: Text::new(&publish.system),
-                            consumer: find(&publish.consumer.service, &publish.consumer.operation),
-                            queue_delay: publish.queue_delay.compile(),
-                            carry_context: publish.carry_context,
-                        }),
-                    })
-                    .collect();
-                let server_attributes = server_attributes(service, operation);
-                let client_attributes = client_attributes(service, operation, &server_attributes);
-                ops.push(CompiledOp {
-                    service: service_idx as u32,
-                    name: Text::new(&operation.name),
-                    latency: operation.latency.compile(),
-                    error_rate: operation.error_rate,
-                    error_type: operation.error_type.as_deref().map(Text::new),
-                    server_attributes,
-                    client_attributes,
-                    steps,
-                });
-            }
-        }
-        let mut simulation = Simulation {
-            services,
-            ops,
-            entry: find(&scenario.entry.service, &scenario.entry.operation),
-            sampling: scenario.sampling,
-            epoch_ns: scenario.epoch_unix_ms.saturating_mul(1_000_000),
-            interval_ns: ms_to_ns(scenario.arrivals.interval_ms),
-            scenario_key: hash_str(&scenario.name),
-            limits,
-            span_hint: 0,
-        };
-        simulation.check_depth()?;
-        let mut memo = vec![None; simulation.ops.len()];
-        let nominal = simulation.nominal_spans(simulation.entry, &mut memo);
-        simulation.span_hint =
-            nominal.min(SPAN_HINT_CAP).min(u64::from(limits.max_spans_per_request)) as usize;
-        Ok(simulation)
-    }
-
-    /// Spans one invocation of `op` records when nothing fails or retries: its server span, its
-    /// named work, and for each call or publish a client or producer span plus the target's
-    /// spans. Memoised per operation (the scenario is a DAG no deeper than the call-depth limit).
-    fn nominal_spans(&self, op: u32, memo: &mut [Option<u64>]) -> u64 {
-        if let Some(count) = memo[op as usize] {
-            return count;
-        }
-        let mut count = 1u64;
-        for step in &self.ops[op as usize].steps {
-            count = count.saturating_add(match step {
-                CompiledStep::Work { name, .. } => u64::from(name.is_some()),
-                CompiledStep::Calls { calls, .. } => calls
-                    .iter()
-                    .map(|call| 1u64.saturating_add(self.nominal_spans(call.target, memo)))
-                    .fold(0u64, u64::saturating_add),
-                CompiledStep::Publish(publish) => {
-                    1u64.saturating_add(self.nominal_spans(publish.consumer, memo))
-                }
-            });
-        }
-        memo[op as usize] = Some(count);
-        count
-    }
-
-    /// The longest chain of nested calls must stay within `max_call_depth` (the scenario is a DAG,
-    /// validated by [`Scenario::validate`]).
-    fn check_depth(&self) -> Result<(), SimError> {
-        // depth[op] = 1 + max depth of its targets, memoised; iterative post-order.
-        let targets_of: Vec<Vec<u32>> = (0..self.ops.len() as u32).map(|op| self.targets(op)).collect();
-        let mut depth: Vec<u32> = vec![0; self.ops.len()];
-        let mut next_of: Vec<u32> = vec![0; self.ops.len()];
-        for root in 0..self.ops.len() {
-            if depth[root] != 0 {
-                continue;
-            }
-            let mut stack = vec![root];
-            while let Some(&op) = stack.last() {
-                let targets = &targets_of[op];
-                if (next_of[op] as usize) < targets.len() {
-                    let target = targets[next_of[op] as usize] as usize;
-                    next_of[op] += 1;
-                    if depth[target] == 0 {
-                        stack.push(target);
-                    }
-                } else {
-                    depth[op] = 1 + targets.iter().map(|&target| depth[target as usize]).max().unwrap_or(0);
-                    stack.pop();
-                }
-            }
-        }
-        let deepest = (0..self.ops.len()).max_by_key(|&op| depth[op]).unwrap_or(0);
-        if depth[deepest] > self.limits.max_call_depth {
-            let mut path = vec![self.op_label(deepest as u32)];
-            let mut op = deepest as u32;
-            while let Some(&next) =
-                targets_of[op as usize].iter().max_by_key(|&&target| depth[target as usize])
-            {
-                path.push(self.op_label(next));
-                op = next;
-            }
-            return Err(SimError::TooDeep {
-                depth: depth[deepest],
-                limit: self.limits.max_call_depth,
-                path: path.join(" → "),
-            });
-        }
-        Ok(())
-    }
-
-    fn targets(&self, op: u32) -> Vec<u32> {
-        let mut targets = Vec::new();
-        for step in &self.ops[op as usize].steps {
-            match step {
-                CompiledStep::Work { .. } => {}
-                CompiledStep::Calls { calls, .. } => targets.extend(calls.iter().map(|call| call.target)),
-                CompiledStep::Publish(publish) => targets.push(publish.consumer),
-            }
-        }
-        targets.sort_unstable();
-        targets.dedup();
-        targets
-    }
-
-    fn op_label(&self, op: u32) -> String {
-        let op = &self.ops[op as usize];
-        format!("{}/{}", self.services[op.service as usize].name, op.name)
-    }
-
-    /// Simulates one request (request index 0).
-    pub fn simulate_one(&self, seed: u64) -> Result<RequestTrace, SimError> {
-        let mut result = None;
-        self.run(seed, 1, |trace| result = Some(trace))?;
-        Ok(result.expect("a one-request run yields one trace"))
-    }
-
-    /// Simulates `requests` requests arriving `arrivals.interval_ms` apart, sharing the services'
-    /// pools, and hands each finished request's trace to `sink` (in completion order, which is
-    /// deterministic). Traces are dropped after `sink` returns: memory stays bounded by the
-    /// requests in flight.
-    pub fn run(
-        &self,
-        seed: u64,
-        requests: u64,
-        sink: impl FnMut(RequestTrace),
-    ) -> Result<RunSummary, SimError> {
-        self.drive(seed, requests, true, sink)
-    }
-
-    /// Like [`Simulation::run`] but builds no spans at all: the same simulation (same draws, same
-    /// timings, same span counts) for callers that only need aggregates. The fastest path.
-    pub fn run_aggregates(&self, seed: u64, requests: u64) -> Result<RunSummary, SimError> {
-        self.drive(seed, requests, false, drop)
-    }
-
-    fn drive(
-        &self,
-        seed: u64,
-        requests: u64,
-        keep_spans: bool,
-        mut sink: impl FnMut(RequestTrace),
-    ) -> Result<RunSummary, SimError> {
-        if requests > self.limits.max_requests {
-            return Err(SimError::TooManyRequests { requested: requests, limit: self.limits.max_requests });
-        }
-        let mut engine = Engine::new(self, seed, keep_spans);
-        let mut summary = RunSummary::default();
-        // Arrivals are scheduled one at a time, so the event queue holds only what is in flight.
-        let mut next_request = 0;
-        if requests > 0 {
-            engine.schedule(0, EventKind::NewRequest(0));
-            next_request = 1;
-        }
-        while let Some(Reverse((time, _, kind))) = engine.queue.pop() {
-            engine.now = time;
-            if matches!(kind, EventKind::NewRequest(_)) && next_request < requests {
-                engine.schedule(next_request as i64 * self.interval_ns, EventKind::NewRequest(next_request));
-                next_request += 1;
-            }
-            engine.handle(kind)?;
-            while let Some((done, n_spans)) = engine.finished.pop_front() {
-                summary.add(&done, n_spans);
-                sink(done);
-            }
-        }
-        Ok(summary)
-    }
-
-    /// Runs and keeps every trace (for small runs).
-    pub fn run_collect(&self, seed: u64, requests: u64) -> Result<Vec<RequestTrace>, SimError> {
-        let mut traces = Vec::new();
-        self.run(seed, requests, |trace| traces.push(trace))?;
-        Ok(traces)
-    }
-}
-
-fn server_attributes(
-    service: &crate::scenario::Service,
-    operation: &crate::scenario::Operation,
-) -> Vec<KeyValue> {
-    let mut attributes = Vec::new();
-    match service.protocol {
-        Protocol::Http => {
-            let (method, route) = split_http_name(&operation.name);
-            attributes.push(KeyValue::new("http.request.method", Text::new(method)));
-            attributes.push(KeyValue::new("http.route", Text::new(route)));
-        }
-        Protocol::Grpc => {
-            attributes.push(KeyValue::new("rpc.system", "grpc"));
-            attributes.push(KeyValue::new("rpc.method", Text::new(&operation.name)));
-        }
-        Protocol::Database | Protocol::Cache => {
-            let default_system = if service.protocol == Protocol::Cache { "redis" } else { "postgresql" };
-            let system = if service.system.is_empty() { default_system } else { service.system.as_str() };
-            let query = operation.query.as_deref().unwrap_or(&operation.name);
-            attributes.push(KeyValue::new("db.system.name", Text::new(system)));
-            attributes.push(KeyValue::new("db.query.text", Text::new(query)));
-            if let Some(verb) = query.split_whitespace().next() {
-                attributes.push(KeyValue::new("db.operation.name", verb.to_ascii_uppercase()));
-            }
-        }
-    }
-    attributes.push(KeyValue::new("server.address", Text::new(&service.name)));
-    for (key, value) in &operation.attributes {
-        attributes.push(KeyValue::new(Text::new(key), Text::new(value)));
-    }
-    attributes
-}
-
-/// The attributes of a client span calling `operation` of `service` (the target).
-fn client_attributes(
-    service: &crate::scenario::Service,
-    operation: &crate::scenario::Operation,
-    server_attributes: &[KeyValue],
-) -> Vec<KeyValue> {
-    let mut attributes = match service.protocol {
-        Protocol::Http => {
-            let (method, route) = split_http_name(&operation.name);
-            vec![
-                KeyValue::new("http.request.method", Text::new(method)),
-                KeyValue::new("url.path", Text::new(route)),
-            ]
-        }
-        Protocol::Grpc => {
-            vec![KeyValue::new("rpc.system", "grpc"), KeyValue::new("rpc.method", Text::new(&operation.name))]
-        }
-        Protocol::Database | Protocol::Cache => {
-            server_attributes.iter().filter(|kv| kv.key.starts_with("db.")).cloned().collect()
-        }
-    };
-    attributes.push(KeyValue::new("server.address", Text::new(&service.name)));
-    attributes
-}
-
-/// `"GET /orders/{id}"` → `("GET", "/orders/{id}")`; names without a method default to GET.
-fn split_http_name(name: &str) -> (&str, &str) {
-    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
-    match name.split_once(' ') {
-        Some((method, route)) if METHODS.contains(&method) => (method, route),
-        _ => ("GET", name),
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum EventKind {
@@ -704,7 +85,7 @@ struct RequestState {
     live: u32,
 }
 
-struct Engine<'a> {
+pub(super) struct Engine<'a> {
     sim: &'a Simulation,
     seed: u64,
     now: i64,
@@ -737,7 +118,7 @@ fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
 }
 
 impl<'a> Engine<'a> {
-    fn new(sim: &'a Simulation, seed: u64, keep_spans: bool) -> Engine<'a> {
+    pub(super) fn new(sim: &'a Simulation, seed: u64, keep_spans: bool) -> Engine<'a> {
         Engine {
             sim,
             seed,
@@ -757,6 +138,38 @@ impl<'a> Engine<'a> {
             finished: VecDeque::new(),
             keep_spans,
         }
+    }
+
+    /// Runs `requests` requests, arriving `interval_ns` apart, to completion, handing each
+    /// finished request's trace to `sink` in completion order.
+    pub(super) fn run(
+        mut self,
+        requests: u64,
+        mut sink: impl FnMut(RequestTrace),
+    ) -> Result<RunSummary, SimError> {
+        let mut summary = RunSummary::default();
+        // Arrivals are scheduled one at a time, so the event queue holds only what is in flight.
+        let mut next_request = 0;
+        if requests > 0 {
+            self.schedule(0, EventKind::NewRequest(0));
+            next_request = 1;
+        }
+        while let Some(Reverse((time, _, kind))) = self.queue.pop() {
+            self.now = time;
+            if matches!(kind, EventKind::NewRequest(_)) && next_request < requests {
+                self.schedule(
+                    next_request as i64 * self.sim.interval_ns,
+                    EventKind::NewRequest(next_request),
+                );
+                next_request += 1;
+            }
+            self.handle(kind)?;
+            while let Some((done, n_spans)) = self.finished.pop_front() {
+                summary.add(&done, n_spans);
+                sink(done);
+            }
+        }
+        Ok(summary)
     }
 
     fn schedule(&mut self, time: i64, kind: EventKind) {
@@ -1379,43 +792,6 @@ impl<'a> Engine<'a> {
             };
             self.finished.push_back((trace, state.n_spans));
         }
-    }
-}
-
-/// When a span starts and ends, as its host recorded it and truly (epoch ns).
-#[derive(Clone, Copy)]
-struct SpanTimes {
-    observed: (i64, i64),
-    truth: (i64, i64),
-}
-
-/// A span of `service` with ids (trace, span, parent); the end, status and events of spans that
-/// are still open are filled in when they finish.
-fn new_span(
-    service: &CompiledService,
-    (trace_id, span_id, parent_span_id): (TraceId, SpanId, Option<SpanId>),
-    name: Text,
-    kind: SpanKind,
-    attributes: Vec<KeyValue>,
-    times: SpanTimes,
-) -> Span {
-    Span {
-        trace_id,
-        span_id,
-        parent_span_id,
-        name,
-        kind,
-        service: service.name.clone(),
-        host: service.host.clone(),
-        resource: Default::default(),
-        start_ns: times.observed.0,
-        end_ns: times.observed.1,
-        status: Status::default(),
-        attributes,
-        events: Vec::new(),
-        links: Vec::new(),
-        traceparent: None,
-        truth: Some(Truth { start_ns: times.truth.0, end_ns: times.truth.1, queued_ns: 0 }),
     }
 }
 
