@@ -4,14 +4,13 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::attributes::{SpanTimes, new_span};
 use super::compile::{CompiledCall, CompiledOp, CompiledStep};
 use super::context::Context;
+use super::derivation::{self, SpanRole};
 use super::{RequestTrace, RunSummary, SimError, Simulation};
-use crate::ids::{SpanId, TraceId, hash_str, mix_all};
 use crate::latency::chance;
 use crate::scenario::{OnError, Protocol};
 use crate::text::Text;
@@ -43,7 +42,7 @@ struct Invocation {
     op: u32,
     request: u64,
     depth: u32,
-    /// Identity in the call tree, the root of all derived ids.
+    /// Identity in the call tree, the root of all derived ids (see `derivation`).
     key: u64,
     parent_attempt: Option<u32>,
     /// For a consumer: the publish step (op, step index) whose message it handles.
@@ -107,16 +106,6 @@ pub(super) struct Engine<'a> {
     keep_spans: bool,
 }
 
-fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut key = [0u8; 32];
-    for (chunk_idx, chunk) in key.chunks_exact_mut(8).enumerate() {
-        chunk.copy_from_slice(&mix_all(&[seed, chunk_idx as u64]).to_le_bytes());
-    }
-    let mut rng = ChaCha8Rng::from_seed(key);
-    rng.set_stream(stream);
-    rng
-}
-
 impl<'a> Engine<'a> {
     pub(super) fn new(sim: &'a Simulation, seed: u64, keep_spans: bool) -> Engine<'a> {
         Engine {
@@ -125,8 +114,8 @@ impl<'a> Engine<'a> {
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
-            rngs: sim.services.iter().map(|service| stream_rng(seed, service.stream)).collect(),
-            sampling_rng: stream_rng(seed, hash_str("reqflow/head-sampling")),
+            rngs: sim.services.iter().map(|service| derivation::stream_rng(seed, service.stream)).collect(),
+            sampling_rng: derivation::head_sampling_rng(seed),
             invocations: Vec::new(),
             free_invocations: Vec::new(),
             attempts: Vec::new(),
@@ -218,7 +207,7 @@ impl<'a> Engine<'a> {
                     n_spans: 0,
                     live: 0,
                 }));
-                let key = mix_all(&[self.seed, self.sim.scenario_key, request, 0x52]);
+                let key = derivation::entry_key(self.seed, self.sim.scenario_key, request);
                 let invocation = self.new_invocation(self.sim.entry, request, 1, key, None, None);
                 self.arrive(invocation)?;
             }
@@ -319,13 +308,13 @@ impl<'a> Engine<'a> {
         let service = &self.sim.services[service_idx as usize];
         // The context this invocation works under.
         let ctx_out = if service.instrumented {
-            let span_id = span_id_for(key, 1);
+            let span_id = derivation::span_id(key, SpanRole::Server);
             Some(match ctx_in {
                 Some(ctx) => Context { trace_id: ctx.trace_id, parent: span_id, sampled: ctx.sampled },
                 None => {
                     // A new root: head sampling is decided here.
                     let sampled = chance(&mut self.sampling_rng, self.sim.sampling);
-                    Context { trace_id: trace_id_for(key), parent: span_id, sampled }
+                    Context { trace_id: derivation::trace_id(key), parent: span_id, sampled }
                 }
             })
         } else {
@@ -437,7 +426,7 @@ impl<'a> Engine<'a> {
                 if let Some(name) = name {
                     self.child_span(
                         invocation,
-                        u64::from(step_idx),
+                        step_idx,
                         || name.clone(),
                         SpanKind::Internal,
                         duration,
@@ -460,7 +449,7 @@ impl<'a> Engine<'a> {
                 let service = &self.sim.services[service_idx as usize];
                 let producer = self.child_span(
                     invocation,
-                    u64::from(step_idx),
+                    step_idx,
                     || Text::from(format!("send {}", publish.queue)),
                     SpanKind::Producer,
                     SEND_NS,
@@ -479,7 +468,7 @@ impl<'a> Engine<'a> {
                 let producer_id = inv
                     .ctx_out
                     .filter(|ctx| ctx.sampled && service.instrumented)
-                    .map(|_| span_id_for(key ^ u64::from(step_idx), 3));
+                    .map(|_| derivation::span_id(derivation::step_key(key, step_idx), SpanRole::Producer));
                 // What travels in the message headers.
                 let carried = if publish.carry_context && service.propagates {
                     inv.ctx_out.map(|ctx| Context { parent: producer_id.unwrap_or(ctx.parent), ..ctx })
@@ -487,7 +476,7 @@ impl<'a> Engine<'a> {
                     None
                 };
                 let delay = publish.queue_delay.sample(&mut self.rngs[service_idx as usize]);
-                let consumer_key = mix_all(&[key, u64::from(step_idx), 0x50]);
+                let consumer_key = derivation::consumer_key(key, step_idx);
                 let consumer =
                     self.new_invocation(publish.consumer, request, depth + 1, consumer_key, None, carried);
                 let publisher_op = self.invocations[invocation as usize].op;
@@ -499,12 +488,13 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Records a child span of the invocation that lasts `duration` from now. `name` and
-    /// `attributes` are only evaluated when spans are kept.
+    /// Records the span of step `step_idx` of the invocation, a child of its server span that
+    /// lasts `duration` from now: a producer span, or an internal span for any other `kind`.
+    /// `name` and `attributes` are only evaluated when spans are kept.
     fn child_span(
         &mut self,
         invocation: u32,
-        salt: u64,
+        step_idx: u32,
         name: impl FnOnce() -> Text,
         kind: SpanKind,
         duration: i64,
@@ -517,12 +507,13 @@ impl<'a> Engine<'a> {
         let Some(ctx) = inv.ctx_out.filter(|ctx| ctx.sampled && service.instrumented) else {
             return Ok(None);
         };
-        let role = if kind == SpanKind::Producer { 3 } else { 4 };
+        let role = if kind == SpanKind::Producer { SpanRole::Producer } else { SpanRole::Internal };
         let (key, request) = (inv.key, inv.request);
         let (start_ns, end_ns) =
             (self.observed(service_idx, now), self.observed(service_idx, now + duration));
         let (true_start, true_end) = (self.truth(now), self.truth(now + duration));
-        let ids = (ctx.trace_id, span_id_for(key ^ salt, role), Some(ctx.parent));
+        let ids =
+            (ctx.trace_id, derivation::span_id(derivation::step_key(key, step_idx), role), Some(ctx.parent));
         let times = SpanTimes { observed: (start_ns, end_ns), truth: (true_start, true_end) };
         self.push_span(request, || new_span(service, ids, name(), kind, attributes(), times))
     }
@@ -549,7 +540,7 @@ impl<'a> Engine<'a> {
         let inv = &self.invocations[invocation as usize];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
-        let key = mix_all(&[inv.key, u64::from(inv.step_idx), u64::from(slot), u64::from(attempt_no)]);
+        let key = derivation::attempt_key(inv.key, inv.step_idx, slot, attempt_no);
         let (request, depth, ctx_out) = (inv.request, inv.depth, inv.ctx_out);
         // The client span, when the caller is traced.
         let mut span = None;
@@ -561,7 +552,7 @@ impl<'a> Engine<'a> {
                 if attempt_no > 0 {
                     attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
                 }
-                let ids = (ctx.trace_id, span_id_for(key, 2), Some(ctx.parent));
+                let ids = (ctx.trace_id, derivation::span_id(key, SpanRole::Client), Some(ctx.parent));
                 let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
                 new_span(service, ids, target_op.name.clone(), SpanKind::Client, attributes, times)
             })?;
@@ -579,7 +570,7 @@ impl<'a> Engine<'a> {
         // What the callee receives.
         let sent = if service.propagates {
             ctx_out.map(|ctx| match traced {
-                Some(_) => Context { parent: span_id_for(key, 2), ..ctx },
+                Some(_) => Context { parent: derivation::span_id(key, SpanRole::Client), ..ctx },
                 None => ctx,
             })
         } else {
@@ -793,15 +784,4 @@ impl<'a> Engine<'a> {
             self.finished.push_back((trace, state.n_spans));
         }
     }
-}
-
-fn span_id_for(key: u64, role: u64) -> SpanId {
-    let value = mix_all(&[key, role]);
-    SpanId::from_u64(if value == 0 { 1 } else { value })
-}
-
-fn trace_id_for(key: u64) -> TraceId {
-    let high = mix_all(&[key, 0x0074_7261_6365]);
-    let low = mix_all(&[key, 0x6964]);
-    TraceId::from_u64_pair(high, if high == 0 && low == 0 { 1 } else { low })
 }

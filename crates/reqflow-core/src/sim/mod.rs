@@ -26,6 +26,7 @@
 mod attributes;
 mod compile;
 mod context;
+mod derivation;
 mod engine;
 mod histogram;
 
