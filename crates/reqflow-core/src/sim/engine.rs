@@ -19,20 +19,29 @@ use crate::trace::{Event, KeyValue, Span, SpanKind, Status, StatusCode};
 /// The time a publish takes to hand a message to the broker.
 const SEND_NS: i64 = 300_000;
 
+/// What happens at an instant of virtual time. `invocation` and `attempt` are slots in the
+/// engine's slabs.
+///
+/// The queue orders events by (time, sequence number); sequence numbers are unique, so the
+/// derived `Ord` of this type never decides an order (it is there because the queue holds
+/// tuples). Variants and fields keep their order all the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum EventKind {
-    NewRequest(u64),
+    /// Request number `request` arrives at the entry service.
+    NewRequest { request: u64 },
     /// A request (or message) reaches the invocation's service.
-    Arrive(u32),
+    Arrive { invocation: u32 },
     /// The invocation finished its current piece of work: go on with the next step.
-    Continue(u32),
+    Continue { invocation: u32 },
     /// The invocation finished its post-work.
-    Finish(u32),
-    /// A callee's response reaches the caller: (attempt, failed).
-    Response(u32, bool),
-    Timeout(u32),
-    /// Launch a retry: (invocation, call slot, attempt number).
-    Retry(u32, u32, u32),
+    Finish { invocation: u32 },
+    /// A callee's response to `attempt` reaches the caller.
+    Response { attempt: u32, failed: bool },
+    /// The caller stops waiting for `attempt`.
+    Timeout { attempt: u32 },
+    /// Launch attempt number `attempt_no` (1 for the first retry) of the call in slot
+    /// `call_slot` of the invocation's current step.
+    Retry { invocation: u32, call_slot: u32, attempt_no: u32 },
 }
 
 /// Handle to a span under construction: (request slot, index in that request's spans).
@@ -65,8 +74,9 @@ struct Invocation {
 struct Attempt<'a> {
     invocation: u32,
     call: &'a CompiledCall,
-    slot: u32,
-    attempt: u32,
+    call_slot: u32,
+    /// 0 for the first attempt, 1 for the first retry.
+    attempt_no: u32,
     span: SpanHandle,
     /// The call's outcome is decided (response or timeout); later events are ignored.
     done: bool,
@@ -140,15 +150,15 @@ impl<'a> Engine<'a> {
         // Arrivals are scheduled one at a time, so the event queue holds only what is in flight.
         let mut next_request = 0;
         if requests > 0 {
-            self.schedule(0, EventKind::NewRequest(0));
+            self.schedule(0, EventKind::NewRequest { request: 0 });
             next_request = 1;
         }
         while let Some(Reverse((time, _, kind))) = self.queue.pop() {
             self.now = time;
-            if matches!(kind, EventKind::NewRequest(_)) && next_request < requests {
+            if matches!(kind, EventKind::NewRequest { .. }) && next_request < requests {
                 self.schedule(
                     next_request as i64 * self.sim.interval_ns,
-                    EventKind::NewRequest(next_request),
+                    EventKind::NewRequest { request: next_request },
                 );
                 next_request += 1;
             }
@@ -196,7 +206,7 @@ impl<'a> Engine<'a> {
 
     fn handle(&mut self, kind: EventKind) -> Result<(), SimError> {
         match kind {
-            EventKind::NewRequest(request) => {
+            EventKind::NewRequest { request } => {
                 debug_assert_eq!(request, self.first_request + self.requests.len() as u64);
                 self.requests.push_back(Some(RequestState {
                     sampled: false,
@@ -211,24 +221,26 @@ impl<'a> Engine<'a> {
                 let invocation = self.new_invocation(self.sim.entry, request, 1, key, None, None);
                 self.arrive(invocation)?;
             }
-            EventKind::Arrive(invocation) => self.arrive(invocation)?,
-            EventKind::Continue(invocation) => self.continue_steps(invocation)?,
-            EventKind::Finish(invocation) => self.finish(invocation)?,
-            EventKind::Response(attempt, failed) => {
+            EventKind::Arrive { invocation } => self.arrive(invocation)?,
+            EventKind::Continue { invocation } => self.continue_steps(invocation)?,
+            EventKind::Finish { invocation } => self.finish(invocation)?,
+            EventKind::Response { attempt, failed } => {
                 if !self.attempts[attempt as usize].done {
                     self.end_attempt(attempt, failed, None);
                     self.attempt_finished(attempt, failed)?;
                 }
                 self.release_attempt_event(attempt);
             }
-            EventKind::Timeout(attempt) => {
+            EventKind::Timeout { attempt } => {
                 if !self.attempts[attempt as usize].done {
                     self.end_attempt(attempt, true, Some("timeout"));
                     self.attempt_finished(attempt, true)?;
                 }
                 self.release_attempt_event(attempt);
             }
-            EventKind::Retry(invocation, slot, attempt) => self.start_attempt(invocation, slot, attempt)?,
+            EventKind::Retry { invocation, call_slot, attempt_no } => {
+                self.start_attempt(invocation, call_slot, attempt_no)?
+            }
         }
         Ok(())
     }
@@ -402,9 +414,9 @@ impl<'a> Engine<'a> {
         }
         if self.op(invocation).steps.is_empty() {
             // A leaf: its own work is all there is.
-            self.schedule(now + own, EventKind::Finish(invocation));
+            self.schedule(now + own, EventKind::Finish { invocation });
         } else {
-            self.schedule(now + pre, EventKind::Continue(invocation));
+            self.schedule(now + pre, EventKind::Continue { invocation });
         }
         Ok(())
     }
@@ -415,7 +427,7 @@ impl<'a> Engine<'a> {
         let step_idx = self.invocations[invocation as usize].step_idx;
         let Some(step) = op.steps.get(step_idx as usize) else {
             let post = self.invocations[invocation as usize].post_work_ns;
-            self.schedule(now + post, EventKind::Finish(invocation));
+            self.schedule(now + post, EventKind::Finish { invocation });
             return Ok(());
         };
         self.invocations[invocation as usize].step_idx += 1;
@@ -433,7 +445,7 @@ impl<'a> Engine<'a> {
                         Vec::new,
                     )?;
                 }
-                self.schedule(now + duration, EventKind::Continue(invocation));
+                self.schedule(now + duration, EventKind::Continue { invocation });
             }
             CompiledStep::Calls { calls, max_parallel } => {
                 let inv = &mut self.invocations[invocation as usize];
@@ -481,8 +493,8 @@ impl<'a> Engine<'a> {
                     self.new_invocation(publish.consumer, request, depth + 1, consumer_key, None, carried);
                 let publisher_op = self.invocations[invocation as usize].op;
                 self.invocations[consumer as usize].message = Some((publisher_op, step_idx));
-                self.schedule(now + SEND_NS + delay, EventKind::Arrive(consumer));
-                self.schedule(now + SEND_NS, EventKind::Continue(invocation));
+                self.schedule(now + SEND_NS + delay, EventKind::Arrive { invocation: consumer });
+                self.schedule(now + SEND_NS, EventKind::Continue { invocation });
             }
         }
         Ok(())
@@ -527,20 +539,20 @@ impl<'a> Engine<'a> {
     }
 
     fn launch_next_call(&mut self, invocation: u32) -> Result<(), SimError> {
-        let slot = self.invocations[invocation as usize].next_call;
+        let call_slot = self.invocations[invocation as usize].next_call;
         self.invocations[invocation as usize].next_call += 1;
         self.invocations[invocation as usize].in_flight += 1;
-        self.start_attempt(invocation, slot, 0)
+        self.start_attempt(invocation, call_slot, 0)
     }
 
-    fn start_attempt(&mut self, invocation: u32, slot: u32, attempt_no: u32) -> Result<(), SimError> {
+    fn start_attempt(&mut self, invocation: u32, call_slot: u32, attempt_no: u32) -> Result<(), SimError> {
         let now = self.now;
-        let call = &self.current_calls(invocation)[slot as usize];
+        let call = &self.current_calls(invocation)[call_slot as usize];
         let target_op = &self.sim.ops[call.target as usize];
         let inv = &self.invocations[invocation as usize];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
-        let key = derivation::attempt_key(inv.key, inv.step_idx, slot, attempt_no);
+        let key = derivation::attempt_key(inv.key, inv.step_idx, call_slot, attempt_no);
         let (request, depth, ctx_out) = (inv.request, inv.depth, inv.ctx_out);
         // The client span, when the caller is traced.
         let mut span = None;
@@ -577,8 +589,7 @@ impl<'a> Engine<'a> {
             None
         };
         let pending_events = 1 + u8::from(call.timeout_ns.is_some());
-        let attempt =
-            Attempt { invocation, call, slot, attempt: attempt_no, span, done: false, pending_events };
+        let attempt = Attempt { invocation, call, call_slot, attempt_no, span, done: false, pending_events };
         let attempt_idx = match self.free_attempts.pop() {
             Some(idx) => {
                 self.attempts[idx as usize] = attempt;
@@ -592,9 +603,9 @@ impl<'a> Engine<'a> {
         let network =
             call.network.as_ref().map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
         let callee = self.new_invocation(call.target, request, depth + 1, key, Some(attempt_idx), sent);
-        self.schedule(now + network, EventKind::Arrive(callee));
+        self.schedule(now + network, EventKind::Arrive { invocation: callee });
         if let Some(timeout) = call.timeout_ns {
-            self.schedule(now + timeout, EventKind::Timeout(attempt_idx));
+            self.schedule(now + timeout, EventKind::Timeout { attempt: attempt_idx });
         }
         Ok(())
     }
@@ -636,10 +647,13 @@ impl<'a> Engine<'a> {
 
     fn attempt_finished(&mut self, attempt: u32, failed: bool) -> Result<(), SimError> {
         let now = self.now;
-        let Attempt { invocation, call, slot, attempt: attempt_no, .. } = self.attempts[attempt as usize];
+        let Attempt { invocation, call, call_slot, attempt_no, .. } = self.attempts[attempt as usize];
         if failed && attempt_no < call.retries {
             let backoff = call.backoff_ns.saturating_mul(1i64 << attempt_no.min(30));
-            self.schedule(now + backoff, EventKind::Retry(invocation, slot, attempt_no + 1));
+            self.schedule(
+                now + backoff,
+                EventKind::Retry { invocation, call_slot, attempt_no: attempt_no + 1 },
+            );
             return Ok(());
         }
         if failed {
@@ -743,7 +757,7 @@ impl<'a> Engine<'a> {
                 .network
                 .as_ref()
                 .map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
-            self.schedule(now + network, EventKind::Response(attempt, failed));
+            self.schedule(now + network, EventKind::Response { attempt, failed });
         }
         self.free_invocations.push(invocation);
         self.request_work_done(request, now);
