@@ -10,6 +10,7 @@ use super::attributes::{SpanTimes, new_span};
 use super::compile::{CompiledCall, CompiledOp, CompiledStep};
 use super::context::Context;
 use super::derivation::{self, SpanRole};
+use super::slab::Slab;
 use super::{RequestTrace, RunSummary, SimError, Simulation};
 use crate::latency::chance;
 use crate::scenario::{OnError, Protocol};
@@ -102,10 +103,8 @@ pub(super) struct Engine<'a> {
     queue: BinaryHeap<Reverse<(i64, u64, EventKind)>>,
     rngs: Vec<ChaCha8Rng>,
     sampling_rng: ChaCha8Rng,
-    invocations: Vec<Invocation>,
-    free_invocations: Vec<u32>,
-    attempts: Vec<Attempt<'a>>,
-    free_attempts: Vec<u32>,
+    invocations: Slab<Invocation>,
+    attempts: Slab<Attempt<'a>>,
     in_use: Vec<u32>,
     waiting: Vec<VecDeque<u32>>,
     /// Requests in flight: slot `k` holds request `first_request + k` (None once finished).
@@ -126,10 +125,8 @@ impl<'a> Engine<'a> {
             queue: BinaryHeap::new(),
             rngs: sim.services.iter().map(|service| derivation::stream_rng(seed, service.stream)).collect(),
             sampling_rng: derivation::head_sampling_rng(seed),
-            invocations: Vec::new(),
-            free_invocations: Vec::new(),
-            attempts: Vec::new(),
-            free_attempts: Vec::new(),
+            invocations: Slab::default(),
+            attempts: Slab::default(),
             in_use: vec![0; sim.services.len()],
             waiting: sim.services.iter().map(|_| VecDeque::new()).collect(),
             requests: VecDeque::new(),
@@ -197,7 +194,7 @@ impl<'a> Engine<'a> {
     }
 
     fn op(&self, invocation: u32) -> &'a CompiledOp {
-        &self.sim.ops[self.invocations[invocation as usize].op as usize]
+        &self.sim.ops[self.invocations[invocation].op as usize]
     }
 
     fn service_of(&self, invocation: u32) -> u32 {
@@ -225,14 +222,14 @@ impl<'a> Engine<'a> {
             EventKind::Continue { invocation } => self.continue_steps(invocation)?,
             EventKind::Finish { invocation } => self.finish(invocation)?,
             EventKind::Response { attempt, failed } => {
-                if !self.attempts[attempt as usize].done {
+                if !self.attempts[attempt].done {
                     self.end_attempt(attempt, failed, None);
                     self.attempt_finished(attempt, failed)?;
                 }
                 self.release_attempt_event(attempt);
             }
             EventKind::Timeout { attempt } => {
-                if !self.attempts[attempt as usize].done {
+                if !self.attempts[attempt].done {
                     self.end_attempt(attempt, true, Some("timeout"));
                     self.attempt_finished(attempt, true)?;
                 }
@@ -276,16 +273,7 @@ impl<'a> Engine<'a> {
         if let Some(state) = self.request_mut(request) {
             state.live += 1;
         }
-        match self.free_invocations.pop() {
-            Some(idx) => {
-                self.invocations[idx as usize] = invocation;
-                idx
-            }
-            None => {
-                self.invocations.push(invocation);
-                self.invocations.len() as u32 - 1
-            }
-        }
+        self.invocations.insert(invocation)
     }
 
     /// Adds a span to its request, enforcing the per-request limit.
@@ -314,7 +302,7 @@ impl<'a> Engine<'a> {
         let now = self.now;
         let service_idx = self.service_of(invocation);
         let (request, key, ctx_in, parent_attempt) = {
-            let inv = &self.invocations[invocation as usize];
+            let inv = &self.invocations[invocation];
             (inv.request, inv.key, inv.ctx_in, inv.parent_attempt)
         };
         let service = &self.sim.services[service_idx as usize];
@@ -332,7 +320,7 @@ impl<'a> Engine<'a> {
         } else {
             ctx_in
         };
-        if parent_attempt.is_none() && self.invocations[invocation as usize].depth == 1 {
+        if parent_attempt.is_none() && self.invocations[invocation].depth == 1 {
             let sampled = ctx_out.is_some_and(|ctx| ctx.sampled);
             if let Some(state) = self.request_mut(request) {
                 state.sampled = sampled;
@@ -340,7 +328,7 @@ impl<'a> Engine<'a> {
         }
         let op = self.op(invocation);
         if let Some(ctx) = ctx_out.filter(|ctx| ctx.sampled && service.instrumented) {
-            let message = self.invocations[invocation as usize].message;
+            let message = self.invocations[invocation].message;
             let kind = if message.is_some() { SpanKind::Consumer } else { SpanKind::Server };
             let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
             let sim = self.sim;
@@ -362,10 +350,10 @@ impl<'a> Engine<'a> {
                     ..new_span(service, ids, op.name.clone(), kind, attributes, times)
                 }
             })?;
-            self.invocations[invocation as usize].span = handle;
+            self.invocations[invocation].span = handle;
         }
         {
-            let inv = &mut self.invocations[invocation as usize];
+            let inv = &mut self.invocations[invocation];
             inv.ctx_out = ctx_out;
             inv.arrived = now;
         }
@@ -373,7 +361,7 @@ impl<'a> Engine<'a> {
         if limit > 0 && self.in_use[service_idx as usize] >= limit {
             self.waiting[service_idx as usize].push_back(invocation);
             let observed = self.observed(service_idx, now);
-            if let Some(span) = self.span_mut(self.invocations[invocation as usize].span) {
+            if let Some(span) = self.span_mut(self.invocations[invocation].span) {
                 span.events.push(Event {
                     time_ns: observed,
                     name: "queued".into(),
@@ -392,16 +380,16 @@ impl<'a> Engine<'a> {
         self.in_use[service_idx as usize] += 1;
         let own = self.op(invocation).latency.sample(&mut self.rngs[service_idx as usize]);
         let pre = own / 2;
-        let queued = now - self.invocations[invocation as usize].arrived;
+        let queued = now - self.invocations[invocation].arrived;
         {
-            let inv = &mut self.invocations[invocation as usize];
+            let inv = &mut self.invocations[invocation];
             inv.holds_slot = true;
             inv.post_work_ns = own - pre;
             inv.step_idx = 0;
         }
         if queued > 0 {
             let observed = self.observed(service_idx, now);
-            if let Some(span) = self.span_mut(self.invocations[invocation as usize].span) {
+            if let Some(span) = self.span_mut(self.invocations[invocation].span) {
                 span.events.push(Event {
                     time_ns: observed,
                     name: "dequeued".into(),
@@ -424,13 +412,13 @@ impl<'a> Engine<'a> {
     fn continue_steps(&mut self, invocation: u32) -> Result<(), SimError> {
         let now = self.now;
         let op = self.op(invocation);
-        let step_idx = self.invocations[invocation as usize].step_idx;
+        let step_idx = self.invocations[invocation].step_idx;
         let Some(step) = op.steps.get(step_idx as usize) else {
-            let post = self.invocations[invocation as usize].post_work_ns;
+            let post = self.invocations[invocation].post_work_ns;
             self.schedule(now + post, EventKind::Finish { invocation });
             return Ok(());
         };
-        self.invocations[invocation as usize].step_idx += 1;
+        self.invocations[invocation].step_idx += 1;
         let service_idx = op.service;
         match step {
             CompiledStep::Work { name, latency } => {
@@ -448,7 +436,7 @@ impl<'a> Engine<'a> {
                 self.schedule(now + duration, EventKind::Continue { invocation });
             }
             CompiledStep::Calls { calls, max_parallel } => {
-                let inv = &mut self.invocations[invocation as usize];
+                let inv = &mut self.invocations[invocation];
                 inv.next_call = 0;
                 inv.in_flight = 0;
                 inv.completed = 0;
@@ -474,7 +462,7 @@ impl<'a> Engine<'a> {
                     },
                 )?;
                 let _ = producer;
-                let inv = &self.invocations[invocation as usize];
+                let inv = &self.invocations[invocation];
                 let (request, depth, key) = (inv.request, inv.depth, inv.key);
                 // The producer span's id (same derivation as `child_span`), when it is recorded.
                 let producer_id = inv
@@ -491,8 +479,8 @@ impl<'a> Engine<'a> {
                 let consumer_key = derivation::consumer_key(key, step_idx);
                 let consumer =
                     self.new_invocation(publish.consumer, request, depth + 1, consumer_key, None, carried);
-                let publisher_op = self.invocations[invocation as usize].op;
-                self.invocations[consumer as usize].message = Some((publisher_op, step_idx));
+                let publisher_op = self.invocations[invocation].op;
+                self.invocations[consumer].message = Some((publisher_op, step_idx));
                 self.schedule(now + SEND_NS + delay, EventKind::Arrive { invocation: consumer });
                 self.schedule(now + SEND_NS, EventKind::Continue { invocation });
             }
@@ -513,7 +501,7 @@ impl<'a> Engine<'a> {
         attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> Result<SpanHandle, SimError> {
         let now = self.now;
-        let inv = &self.invocations[invocation as usize];
+        let inv = &self.invocations[invocation];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
         let Some(ctx) = inv.ctx_out.filter(|ctx| ctx.sampled && service.instrumented) else {
@@ -531,7 +519,7 @@ impl<'a> Engine<'a> {
     }
 
     fn current_calls(&self, invocation: u32) -> &'a [CompiledCall] {
-        let inv = &self.invocations[invocation as usize];
+        let inv = &self.invocations[invocation];
         match &self.sim.ops[inv.op as usize].steps[inv.step_idx as usize - 1] {
             CompiledStep::Calls { calls, .. } => calls,
             _ => &[],
@@ -539,9 +527,9 @@ impl<'a> Engine<'a> {
     }
 
     fn launch_next_call(&mut self, invocation: u32) -> Result<(), SimError> {
-        let call_slot = self.invocations[invocation as usize].next_call;
-        self.invocations[invocation as usize].next_call += 1;
-        self.invocations[invocation as usize].in_flight += 1;
+        let call_slot = self.invocations[invocation].next_call;
+        self.invocations[invocation].next_call += 1;
+        self.invocations[invocation].in_flight += 1;
         self.start_attempt(invocation, call_slot, 0)
     }
 
@@ -549,7 +537,7 @@ impl<'a> Engine<'a> {
         let now = self.now;
         let call = &self.current_calls(invocation)[call_slot as usize];
         let target_op = &self.sim.ops[call.target as usize];
-        let inv = &self.invocations[invocation as usize];
+        let inv = &self.invocations[invocation];
         let service_idx = self.sim.ops[inv.op as usize].service;
         let service = &self.sim.services[service_idx as usize];
         let key = derivation::attempt_key(inv.key, inv.step_idx, call_slot, attempt_no);
@@ -590,16 +578,7 @@ impl<'a> Engine<'a> {
         };
         let pending_events = 1 + u8::from(call.timeout_ns.is_some());
         let attempt = Attempt { invocation, call, call_slot, attempt_no, span, done: false, pending_events };
-        let attempt_idx = match self.free_attempts.pop() {
-            Some(idx) => {
-                self.attempts[idx as usize] = attempt;
-                idx
-            }
-            None => {
-                self.attempts.push(attempt);
-                self.attempts.len() as u32 - 1
-            }
-        };
+        let attempt_idx = self.attempts.insert(attempt);
         let network =
             call.network.as_ref().map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
         let callee = self.new_invocation(call.target, request, depth + 1, key, Some(attempt_idx), sent);
@@ -612,9 +591,8 @@ impl<'a> Engine<'a> {
 
     fn end_attempt(&mut self, attempt: u32, failed: bool, reason: Option<&'static str>) {
         let now = self.now;
-        self.attempts[attempt as usize].done = true;
-        let (invocation, span) =
-            (self.attempts[attempt as usize].invocation, self.attempts[attempt as usize].span);
+        self.attempts[attempt].done = true;
+        let (invocation, span) = (self.attempts[attempt].invocation, self.attempts[attempt].span);
         let service_idx = self.service_of(invocation);
         let observed = self.observed(service_idx, now);
         let truth = self.truth(now);
@@ -647,7 +625,7 @@ impl<'a> Engine<'a> {
 
     fn attempt_finished(&mut self, attempt: u32, failed: bool) -> Result<(), SimError> {
         let now = self.now;
-        let Attempt { invocation, call, call_slot, attempt_no, .. } = self.attempts[attempt as usize];
+        let Attempt { invocation, call, call_slot, attempt_no, .. } = self.attempts[attempt];
         if failed && attempt_no < call.retries {
             let backoff = call.backoff_ns.saturating_mul(1i64 << attempt_no.min(30));
             self.schedule(
@@ -658,11 +636,11 @@ impl<'a> Engine<'a> {
         }
         if failed {
             match call.on_error {
-                OnError::Propagate => self.invocations[invocation as usize].child_failed = true,
+                OnError::Propagate => self.invocations[invocation].child_failed = true,
                 OnError::Swallow => {}
                 OnError::Fallback => {
                     let observed = self.observed(self.service_of(invocation), now);
-                    if let Some(span) = self.span_mut(self.invocations[invocation as usize].span) {
+                    if let Some(span) = self.span_mut(self.invocations[invocation].span) {
                         span.events.push(Event {
                             time_ns: observed,
                             name: "fallback".into(),
@@ -673,7 +651,7 @@ impl<'a> Engine<'a> {
             }
         }
         let total = self.current_calls(invocation).len() as u32;
-        let inv = &mut self.invocations[invocation as usize];
+        let inv = &mut self.invocations[invocation];
         inv.in_flight -= 1;
         inv.completed += 1;
         if inv.next_call < total {
@@ -686,10 +664,10 @@ impl<'a> Engine<'a> {
 
     /// Attempts are kept until both their response and their timeout have been seen.
     fn release_attempt_event(&mut self, attempt: u32) {
-        let entry = &mut self.attempts[attempt as usize];
+        let entry = &mut self.attempts[attempt];
         entry.pending_events -= 1;
         if entry.pending_events == 0 {
-            self.free_attempts.push(attempt);
+            self.attempts.remove(attempt);
         }
     }
 
@@ -698,7 +676,7 @@ impl<'a> Engine<'a> {
         let service_idx = self.service_of(invocation);
         let op = self.op(invocation);
         let own_error = chance(&mut self.rngs[service_idx as usize], op.error_rate);
-        let inv = &self.invocations[invocation as usize];
+        let inv = &self.invocations[invocation];
         let failed = own_error || inv.child_failed;
         let (request, span, parent_attempt, holds_slot) =
             (inv.request, inv.span, inv.parent_attempt, inv.holds_slot);
@@ -752,14 +730,14 @@ impl<'a> Engine<'a> {
         if let Some(attempt) = parent_attempt {
             // The response travels back over the same link; the draw uses the callee's stream
             // because the caller may already have given up (timeout) and moved on.
-            let network = self.attempts[attempt as usize]
+            let network = self.attempts[attempt]
                 .call
                 .network
                 .as_ref()
                 .map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
             self.schedule(now + network, EventKind::Response { attempt, failed });
         }
-        self.free_invocations.push(invocation);
+        self.invocations.remove(invocation);
         self.request_work_done(request, now);
         Ok(())
     }

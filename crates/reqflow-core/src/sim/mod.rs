@@ -29,6 +29,7 @@ mod context;
 mod derivation;
 mod engine;
 mod histogram;
+mod slab;
 
 pub use histogram::LatencyHistogram;
 
