@@ -6,16 +6,19 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 
-use super::attributes::{SpanTimes, new_span};
-use super::compile::{CompiledCall, CompiledOp, CompiledStep};
+use super::attributes::{
+    AttemptOutcome, Failure, SpanTimes, consumer_attributes, end_client_span, end_server_span, new_span,
+    producer_attributes,
+};
+use super::compile::{CompiledCall, CompiledOp, CompiledPublish, CompiledStep};
 use super::context::Context;
 use super::derivation::{self, SpanRole};
 use super::slab::Slab;
 use super::{RequestTrace, RunSummary, SimError, Simulation};
-use crate::latency::chance;
-use crate::scenario::{OnError, Protocol};
+use crate::latency::{Sampler, chance};
+use crate::scenario::OnError;
 use crate::text::Text;
-use crate::trace::{Event, KeyValue, Span, SpanKind, Status, StatusCode};
+use crate::trace::{Event, KeyValue, Span, SpanKind};
 
 /// The time a publish takes to hand a message to the broker.
 const SEND_NS: i64 = 300_000;
@@ -48,6 +51,8 @@ enum EventKind {
 /// Handle to a span under construction: (request slot, index in that request's spans).
 type SpanHandle = Option<(u64, u32)>;
 
+/// One operation running for one request: from arrival (perhaps waiting for a pool slot)
+/// through its steps to its response.
 struct Invocation {
     op: u32,
     request: u64,
@@ -72,6 +77,7 @@ struct Invocation {
     holds_slot: bool,
 }
 
+/// One try of a call, from launch until both its response and its timeout have come.
 struct Attempt<'a> {
     invocation: u32,
     call: &'a CompiledCall,
@@ -85,6 +91,7 @@ struct Attempt<'a> {
     pending_events: u8,
 }
 
+/// A request in flight: its spans so far and the invocations still working for it.
 struct RequestState {
     sampled: bool,
     failed: bool,
@@ -95,6 +102,8 @@ struct RequestState {
     live: u32,
 }
 
+/// One run of a [`Simulation`]: virtual time, the event queue, the random streams, and what is
+/// in flight.
 pub(super) struct Engine<'a> {
     sim: &'a Simulation,
     seed: u64,
@@ -105,6 +114,7 @@ pub(super) struct Engine<'a> {
     sampling_rng: ChaCha8Rng,
     invocations: Slab<Invocation>,
     attempts: Slab<Attempt<'a>>,
+    /// Per service: pool slots taken, and the invocations waiting for one (in arrival order).
     in_use: Vec<u32>,
     waiting: Vec<VecDeque<u32>>,
     /// Requests in flight: slot `k` holds request `first_request + k` (None once finished).
@@ -203,43 +213,36 @@ impl<'a> Engine<'a> {
 
     fn handle(&mut self, kind: EventKind) -> Result<(), SimError> {
         match kind {
-            EventKind::NewRequest { request } => {
-                debug_assert_eq!(request, self.first_request + self.requests.len() as u64);
-                self.requests.push_back(Some(RequestState {
-                    sampled: false,
-                    failed: false,
-                    start_ns: self.truth(self.now),
-                    end_ns: self.truth(self.now),
-                    spans: if self.keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
-                    n_spans: 0,
-                    live: 0,
-                }));
-                let key = derivation::entry_key(self.seed, self.sim.scenario_key, request);
-                let invocation = self.new_invocation(self.sim.entry, request, 1, key, None, None);
-                self.arrive(invocation)?;
-            }
-            EventKind::Arrive { invocation } => self.arrive(invocation)?,
-            EventKind::Continue { invocation } => self.continue_steps(invocation)?,
-            EventKind::Finish { invocation } => self.finish(invocation)?,
+            EventKind::NewRequest { request } => self.new_request(request),
+            EventKind::Arrive { invocation } => self.arrive(invocation),
+            EventKind::Continue { invocation } => self.continue_steps(invocation),
+            EventKind::Finish { invocation } => self.finish(invocation),
             EventKind::Response { attempt, failed } => {
-                if !self.attempts[attempt].done {
-                    self.end_attempt(attempt, failed, None);
-                    self.attempt_finished(attempt, failed)?;
-                }
-                self.release_attempt_event(attempt);
+                let outcome = if failed { AttemptOutcome::Failed } else { AttemptOutcome::Succeeded };
+                self.attempt_event(attempt, outcome)
             }
-            EventKind::Timeout { attempt } => {
-                if !self.attempts[attempt].done {
-                    self.end_attempt(attempt, true, Some("timeout"));
-                    self.attempt_finished(attempt, true)?;
-                }
-                self.release_attempt_event(attempt);
-            }
+            EventKind::Timeout { attempt } => self.attempt_event(attempt, AttemptOutcome::TimedOut),
             EventKind::Retry { invocation, call_slot, attempt_no } => {
-                self.start_attempt(invocation, call_slot, attempt_no)?
+                self.start_attempt(invocation, call_slot, attempt_no)
             }
         }
-        Ok(())
+    }
+
+    /// Request number `request` arrives: its state, and the entry invocation.
+    fn new_request(&mut self, request: u64) -> Result<(), SimError> {
+        debug_assert_eq!(request, self.first_request + self.requests.len() as u64);
+        self.requests.push_back(Some(RequestState {
+            sampled: false,
+            failed: false,
+            start_ns: self.truth(self.now),
+            end_ns: self.truth(self.now),
+            spans: if self.keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
+            n_spans: 0,
+            live: 0,
+        }));
+        let key = derivation::entry_key(self.seed, self.sim.scenario_key, request);
+        let invocation = self.new_invocation(self.sim.entry, request, 1, key, None, None);
+        self.arrive(invocation)
     }
 
     fn new_invocation(
@@ -276,8 +279,8 @@ impl<'a> Engine<'a> {
         self.invocations.insert(invocation)
     }
 
-    /// Adds a span to its request, enforcing the per-request limit.
-    /// Records a span: `make` builds it, and runs only when spans are kept.
+    /// Counts a span against its request's limit and, when spans are kept, records it: `make`
+    /// builds it and runs only then.
     fn push_span(&mut self, request: u64, make: impl FnOnce() -> Span) -> Result<SpanHandle, SimError> {
         let limit = self.sim.limits.max_spans_per_request;
         let keep_spans = self.keep_spans;
@@ -298,59 +301,47 @@ impl<'a> Engine<'a> {
         self.request_mut(request).map(|state| &mut state.spans[idx as usize])
     }
 
+    /// Adds an event at the current time to a span, if it is kept. `attributes` are only built
+    /// when it is.
+    fn push_event(
+        &mut self,
+        span: SpanHandle,
+        service_idx: u32,
+        name: &'static str,
+        attributes: impl FnOnce() -> Vec<KeyValue>,
+    ) -> Option<&mut Span> {
+        let observed = self.observed(service_idx, self.now);
+        let span = self.span_mut(span)?;
+        span.events.push(Event { time_ns: observed, name: name.into(), attributes: attributes() });
+        Some(span)
+    }
+
+    /// The context the invocation's spans hang under, if it records spans: it is sampled and its
+    /// service is instrumented.
+    fn traced_context(&self, invocation: u32) -> Option<Context> {
+        let service = &self.sim.services[self.service_of(invocation) as usize];
+        self.invocations[invocation].ctx_out.filter(|ctx| ctx.sampled && service.instrumented)
+    }
+
+    /// A request (or message) reaches the invocation's service: its context and server span,
+    /// then work starts or waits for a pool slot.
     fn arrive(&mut self, invocation: u32) -> Result<(), SimError> {
         let now = self.now;
         let service_idx = self.service_of(invocation);
-        let (request, key, ctx_in, parent_attempt) = {
+        let (request, ctx_in, parent_attempt, depth) = {
             let inv = &self.invocations[invocation];
-            (inv.request, inv.key, inv.ctx_in, inv.parent_attempt)
+            (inv.request, inv.ctx_in, inv.parent_attempt, inv.depth)
         };
         let service = &self.sim.services[service_idx as usize];
-        // The context this invocation works under.
-        let ctx_out = if service.instrumented {
-            let span_id = derivation::span_id(key, SpanRole::Server);
-            Some(match ctx_in {
-                Some(ctx) => Context { trace_id: ctx.trace_id, parent: span_id, sampled: ctx.sampled },
-                None => {
-                    // A new root: head sampling is decided here.
-                    let sampled = chance(&mut self.sampling_rng, self.sim.sampling);
-                    Context { trace_id: derivation::trace_id(key), parent: span_id, sampled }
-                }
-            })
-        } else {
-            ctx_in
-        };
-        if parent_attempt.is_none() && self.invocations[invocation].depth == 1 {
+        let ctx_out = self.working_context(invocation);
+        if parent_attempt.is_none() && depth == 1 {
             let sampled = ctx_out.is_some_and(|ctx| ctx.sampled);
             if let Some(state) = self.request_mut(request) {
                 state.sampled = sampled;
             }
         }
-        let op = self.op(invocation);
         if let Some(ctx) = ctx_out.filter(|ctx| ctx.sampled && service.instrumented) {
-            let message = self.invocations[invocation].message;
-            let kind = if message.is_some() { SpanKind::Consumer } else { SpanKind::Server };
-            let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
-            let sim = self.sim;
-            let handle = self.push_span(request, || {
-                let mut attributes = op.server_attributes.clone();
-                if let Some((publisher_op, step_idx)) = message
-                    && let CompiledStep::Publish(publish) =
-                        &sim.ops[publisher_op as usize].steps[step_idx as usize]
-                {
-                    attributes.retain(|kv| kv.key != "http.request.method" && kv.key != "http.route");
-                    attributes.insert(0, KeyValue::new("messaging.system", publish.system.clone()));
-                    attributes.insert(1, KeyValue::new("messaging.destination.name", publish.queue.clone()));
-                    attributes.insert(2, KeyValue::new("messaging.operation.type", "process"));
-                }
-                let ids = (ctx.trace_id, ctx.parent, ctx_in.map(|parent| parent.parent));
-                let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
-                Span {
-                    traceparent: ctx_in.map(|ctx| ctx.header()),
-                    ..new_span(service, ids, op.name.clone(), kind, attributes, times)
-                }
-            })?;
-            self.invocations[invocation].span = handle;
+            self.invocations[invocation].span = self.open_server_span(invocation, ctx, ctx_in)?;
         }
         {
             let inv = &mut self.invocations[invocation];
@@ -360,17 +351,63 @@ impl<'a> Engine<'a> {
         let limit = service.concurrency;
         if limit > 0 && self.in_use[service_idx as usize] >= limit {
             self.waiting[service_idx as usize].push_back(invocation);
-            let observed = self.observed(service_idx, now);
-            if let Some(span) = self.span_mut(self.invocations[invocation].span) {
-                span.events.push(Event {
-                    time_ns: observed,
-                    name: "queued".into(),
-                    attributes: vec![KeyValue::new("reqflow.pool.limit", i64::from(limit))],
-                });
-            }
+            let span = self.invocations[invocation].span;
+            self.push_event(span, service_idx, "queued", || {
+                vec![KeyValue::new("reqflow.pool.limit", i64::from(limit))]
+            });
             return Ok(());
         }
         self.begin(invocation)
+    }
+
+    /// The context an arriving invocation works under: an instrumented service continues the
+    /// incoming trace under its server span, or starts a trace (and decides head sampling); an
+    /// un-instrumented one passes the incoming context on as it is.
+    fn working_context(&mut self, invocation: u32) -> Option<Context> {
+        let (key, ctx_in) = (self.invocations[invocation].key, self.invocations[invocation].ctx_in);
+        if !self.sim.services[self.service_of(invocation) as usize].instrumented {
+            return ctx_in;
+        }
+        let span_id = derivation::span_id(key, SpanRole::Server);
+        Some(match ctx_in {
+            Some(ctx) => Context { trace_id: ctx.trace_id, parent: span_id, sampled: ctx.sampled },
+            None => {
+                // A new root: head sampling is decided here.
+                let sampled = chance(&mut self.sampling_rng, self.sim.sampling);
+                Context { trace_id: derivation::trace_id(key), parent: span_id, sampled }
+            }
+        })
+    }
+
+    /// Records the invocation's server span (a consumer span for a message) under `ctx`, open
+    /// until it finishes.
+    fn open_server_span(
+        &mut self,
+        invocation: u32,
+        ctx: Context,
+        ctx_in: Option<Context>,
+    ) -> Result<SpanHandle, SimError> {
+        let now = self.now;
+        let sim = self.sim;
+        let op = self.op(invocation);
+        let service = &sim.services[op.service as usize];
+        let (request, message) = (self.invocations[invocation].request, self.invocations[invocation].message);
+        let kind = if message.is_some() { SpanKind::Consumer } else { SpanKind::Server };
+        let (observed, truth) = (self.observed(op.service, now), self.truth(now));
+        self.push_span(request, || {
+            let publish = message
+                .map(|(publisher_op, step_idx)| &sim.ops[publisher_op as usize].steps[step_idx as usize]);
+            let attributes = match publish {
+                Some(CompiledStep::Publish(publish)) => consumer_attributes(&op.server_attributes, publish),
+                _ => op.server_attributes.clone(),
+            };
+            let ids = (ctx.trace_id, ctx.parent, ctx_in.map(|parent| parent.parent));
+            let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
+            Span {
+                traceparent: ctx_in.map(|ctx| ctx.header()),
+                ..new_span(service, ids, op.name.clone(), kind, attributes, times)
+            }
+        })
     }
 
     /// Work starts: the invocation holds a pool slot from here until it finishes.
@@ -388,16 +425,12 @@ impl<'a> Engine<'a> {
             inv.step_idx = 0;
         }
         if queued > 0 {
-            let observed = self.observed(service_idx, now);
-            if let Some(span) = self.span_mut(self.invocations[invocation].span) {
-                span.events.push(Event {
-                    time_ns: observed,
-                    name: "dequeued".into(),
-                    attributes: vec![KeyValue::new("reqflow.queued_ns", queued)],
-                });
-                if let Some(truth) = span.truth.as_mut() {
-                    truth.queued_ns = queued;
-                }
+            let span = self.invocations[invocation].span;
+            let dequeued = self.push_event(span, service_idx, "dequeued", || {
+                vec![KeyValue::new("reqflow.queued_ns", queued)]
+            });
+            if let Some(truth) = dequeued.and_then(|span| span.truth.as_mut()) {
+                truth.queued_ns = queued;
             }
         }
         if self.op(invocation).steps.is_empty() {
@@ -409,32 +442,18 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// The invocation's next step starts, or its post-work once the steps are done.
     fn continue_steps(&mut self, invocation: u32) -> Result<(), SimError> {
-        let now = self.now;
         let op = self.op(invocation);
         let step_idx = self.invocations[invocation].step_idx;
         let Some(step) = op.steps.get(step_idx as usize) else {
             let post = self.invocations[invocation].post_work_ns;
-            self.schedule(now + post, EventKind::Finish { invocation });
+            self.schedule(self.now + post, EventKind::Finish { invocation });
             return Ok(());
         };
         self.invocations[invocation].step_idx += 1;
-        let service_idx = op.service;
         match step {
-            CompiledStep::Work { name, latency } => {
-                let duration = latency.sample(&mut self.rngs[service_idx as usize]);
-                if let Some(name) = name {
-                    self.child_span(
-                        invocation,
-                        step_idx,
-                        || name.clone(),
-                        SpanKind::Internal,
-                        duration,
-                        Vec::new,
-                    )?;
-                }
-                self.schedule(now + duration, EventKind::Continue { invocation });
-            }
+            CompiledStep::Work { name, latency } => self.work(invocation, step_idx, name.as_ref(), latency),
             CompiledStep::Calls { calls, max_parallel } => {
                 let inv = &mut self.invocations[invocation];
                 inv.next_call = 0;
@@ -444,48 +463,75 @@ impl<'a> Engine<'a> {
                 for _ in 0..limit.min(calls.len() as u32) {
                     self.launch_next_call(invocation)?;
                 }
+                Ok(())
             }
-            CompiledStep::Publish(publish) => {
-                let service = &self.sim.services[service_idx as usize];
-                let producer = self.child_span(
-                    invocation,
-                    step_idx,
-                    || Text::from(format!("send {}", publish.queue)),
-                    SpanKind::Producer,
-                    SEND_NS,
-                    || {
-                        vec![
-                            KeyValue::new("messaging.system", publish.system.clone()),
-                            KeyValue::new("messaging.destination.name", publish.queue.clone()),
-                            KeyValue::new("messaging.operation.type", "send"),
-                        ]
-                    },
-                )?;
-                let _ = producer;
-                let inv = &self.invocations[invocation];
-                let (request, depth, key) = (inv.request, inv.depth, inv.key);
-                // The producer span's id (same derivation as `child_span`), when it is recorded.
-                let producer_id = inv
-                    .ctx_out
-                    .filter(|ctx| ctx.sampled && service.instrumented)
-                    .map(|_| derivation::span_id(derivation::step_key(key, step_idx), SpanRole::Producer));
-                // What travels in the message headers.
-                let carried = if publish.carry_context && service.propagates {
-                    inv.ctx_out.map(|ctx| Context { parent: producer_id.unwrap_or(ctx.parent), ..ctx })
-                } else {
-                    None
-                };
-                let delay = publish.queue_delay.sample(&mut self.rngs[service_idx as usize]);
-                let consumer_key = derivation::consumer_key(key, step_idx);
-                let consumer =
-                    self.new_invocation(publish.consumer, request, depth + 1, consumer_key, None, carried);
-                let publisher_op = self.invocations[invocation].op;
-                self.invocations[consumer].message = Some((publisher_op, step_idx));
-                self.schedule(now + SEND_NS + delay, EventKind::Arrive { invocation: consumer });
-                self.schedule(now + SEND_NS, EventKind::Continue { invocation });
-            }
+            CompiledStep::Publish(publish) => self.publish(invocation, step_idx, publish),
         }
+    }
+
+    /// Work step `step_idx`: an internal span when the work is named.
+    fn work(
+        &mut self,
+        invocation: u32,
+        step_idx: u32,
+        name: Option<&'a Text>,
+        latency: &'a Sampler,
+    ) -> Result<(), SimError> {
+        let service_idx = self.service_of(invocation);
+        let duration = latency.sample(&mut self.rngs[service_idx as usize]);
+        if let Some(name) = name {
+            self.child_span(invocation, step_idx, || name.clone(), SpanKind::Internal, duration, Vec::new)?;
+        }
+        self.schedule(self.now + duration, EventKind::Continue { invocation });
         Ok(())
+    }
+
+    /// Publish step `step_idx`: a producer span while the message is handed to the broker, and
+    /// a consumer invocation when it comes out of the queue; the invocation goes on meanwhile.
+    fn publish(
+        &mut self,
+        invocation: u32,
+        step_idx: u32,
+        publish: &'a CompiledPublish,
+    ) -> Result<(), SimError> {
+        let now = self.now;
+        let service_idx = self.service_of(invocation);
+        self.child_span(
+            invocation,
+            step_idx,
+            || Text::from(format!("send {}", publish.queue)),
+            SpanKind::Producer,
+            SEND_NS,
+            || producer_attributes(publish),
+        )?;
+        let carried = self.message_context(invocation, step_idx, publish);
+        let delay = publish.queue_delay.sample(&mut self.rngs[service_idx as usize]);
+        let inv = &self.invocations[invocation];
+        let (request, depth, publisher_op) = (inv.request, inv.depth, inv.op);
+        let consumer_key = derivation::consumer_key(inv.key, step_idx);
+        let consumer = self.new_invocation(publish.consumer, request, depth + 1, consumer_key, None, carried);
+        self.invocations[consumer].message = Some((publisher_op, step_idx));
+        self.schedule(now + SEND_NS + delay, EventKind::Arrive { invocation: consumer });
+        self.schedule(now + SEND_NS, EventKind::Continue { invocation });
+        Ok(())
+    }
+
+    /// What travels in the headers of the message of publish step `step_idx`: the sender's
+    /// context with the producer span as parent (when it is recorded), or nothing when the
+    /// context is not carried or the service does not propagate.
+    fn message_context(&self, invocation: u32, step_idx: u32, publish: &CompiledPublish) -> Option<Context> {
+        let service = &self.sim.services[self.service_of(invocation) as usize];
+        if !(publish.carry_context && service.propagates) {
+            return None;
+        }
+        // The producer span's id (same derivation as `child_span`), when it is recorded.
+        let key = self.invocations[invocation].key;
+        let producer_id = self
+            .traced_context(invocation)
+            .map(|_| derivation::span_id(derivation::step_key(key, step_idx), SpanRole::Producer));
+        self.invocations[invocation]
+            .ctx_out
+            .map(|ctx| Context { parent: producer_id.unwrap_or(ctx.parent), ..ctx })
     }
 
     /// Records the span of step `step_idx` of the invocation, a child of its server span that
@@ -501,19 +547,18 @@ impl<'a> Engine<'a> {
         attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> Result<SpanHandle, SimError> {
         let now = self.now;
-        let inv = &self.invocations[invocation];
-        let service_idx = self.sim.ops[inv.op as usize].service;
-        let service = &self.sim.services[service_idx as usize];
-        let Some(ctx) = inv.ctx_out.filter(|ctx| ctx.sampled && service.instrumented) else {
+        let Some(ctx) = self.traced_context(invocation) else {
             return Ok(None);
         };
+        let service_idx = self.service_of(invocation);
+        let service = &self.sim.services[service_idx as usize];
         let role = if kind == SpanKind::Producer { SpanRole::Producer } else { SpanRole::Internal };
-        let (key, request) = (inv.key, inv.request);
+        let (key, request) = (self.invocations[invocation].key, self.invocations[invocation].request);
         let (start_ns, end_ns) =
             (self.observed(service_idx, now), self.observed(service_idx, now + duration));
         let (true_start, true_end) = (self.truth(now), self.truth(now + duration));
-        let ids =
-            (ctx.trace_id, derivation::span_id(derivation::step_key(key, step_idx), role), Some(ctx.parent));
+        let span_id = derivation::span_id(derivation::step_key(key, step_idx), role);
+        let ids = (ctx.trace_id, span_id, Some(ctx.parent));
         let times = SpanTimes { observed: (start_ns, end_ns), truth: (true_start, true_end) };
         self.push_span(request, || new_span(service, ids, name(), kind, attributes(), times))
     }
@@ -533,40 +578,21 @@ impl<'a> Engine<'a> {
         self.start_attempt(invocation, call_slot, 0)
     }
 
+    /// Attempt `attempt_no` of the call in slot `call_slot` of the invocation's current step: a
+    /// client span when the caller is traced, the context sent, and the callee invocation.
     fn start_attempt(&mut self, invocation: u32, call_slot: u32, attempt_no: u32) -> Result<(), SimError> {
         let now = self.now;
         let call = &self.current_calls(invocation)[call_slot as usize];
-        let target_op = &self.sim.ops[call.target as usize];
-        let inv = &self.invocations[invocation];
-        let service_idx = self.sim.ops[inv.op as usize].service;
+        let service_idx = self.service_of(invocation);
         let service = &self.sim.services[service_idx as usize];
+        let inv = &self.invocations[invocation];
         let key = derivation::attempt_key(inv.key, inv.step_idx, call_slot, attempt_no);
         let (request, depth, ctx_out) = (inv.request, inv.depth, inv.ctx_out);
-        // The client span, when the caller is traced.
-        let mut span = None;
-        let traced = ctx_out.filter(|ctx| ctx.sampled && service.instrumented);
-        if let Some(ctx) = traced {
-            let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
-            span = self.push_span(request, || {
-                let mut attributes = target_op.client_attributes.clone();
-                if attempt_no > 0 {
-                    attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
-                }
-                let ids = (ctx.trace_id, derivation::span_id(key, SpanRole::Client), Some(ctx.parent));
-                let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
-                new_span(service, ids, target_op.name.clone(), SpanKind::Client, attributes, times)
-            })?;
-            if attempt_no > 0 {
-                let observed = self.observed(service_idx, now);
-                if let Some(client) = self.span_mut(span) {
-                    client.events.push(Event {
-                        time_ns: observed,
-                        name: "retry".into(),
-                        attributes: vec![KeyValue::new("reqflow.attempt", i64::from(attempt_no) + 1)],
-                    });
-                }
-            }
-        }
+        let traced = self.traced_context(invocation);
+        let span = match traced {
+            Some(ctx) => self.open_client_span(invocation, ctx, key, call, attempt_no)?,
+            None => None,
+        };
         // What the callee receives.
         let sent = if service.propagates {
             ctx_out.map(|ctx| match traced {
@@ -589,7 +615,50 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn end_attempt(&mut self, attempt: u32, failed: bool, reason: Option<&'static str>) {
+    /// Records the client span of an attempt (the attempt keyed `key`) under `ctx`, open until
+    /// the response or the timeout; a retry carries its number.
+    fn open_client_span(
+        &mut self,
+        invocation: u32,
+        ctx: Context,
+        key: u64,
+        call: &'a CompiledCall,
+        attempt_no: u32,
+    ) -> Result<SpanHandle, SimError> {
+        let now = self.now;
+        let target_op = &self.sim.ops[call.target as usize];
+        let service_idx = self.service_of(invocation);
+        let service = &self.sim.services[service_idx as usize];
+        let request = self.invocations[invocation].request;
+        let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
+        let span = self.push_span(request, || {
+            let mut attributes = target_op.client_attributes.clone();
+            if attempt_no > 0 {
+                attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
+            }
+            let ids = (ctx.trace_id, derivation::span_id(key, SpanRole::Client), Some(ctx.parent));
+            let times = SpanTimes { observed: (observed, observed), truth: (truth, truth) };
+            new_span(service, ids, target_op.name.clone(), SpanKind::Client, attributes, times)
+        })?;
+        if attempt_no > 0 {
+            self.push_event(span, service_idx, "retry", || {
+                vec![KeyValue::new("reqflow.attempt", i64::from(attempt_no) + 1)]
+            });
+        }
+        Ok(span)
+    }
+
+    /// The response to `attempt` or its timeout: the first of the two decides the call.
+    fn attempt_event(&mut self, attempt: u32, outcome: AttemptOutcome) -> Result<(), SimError> {
+        if !self.attempts[attempt].done {
+            self.end_attempt(attempt, outcome);
+            self.attempt_finished(attempt, outcome.failed())?;
+        }
+        self.release_attempt_event(attempt);
+        Ok(())
+    }
+
+    fn end_attempt(&mut self, attempt: u32, outcome: AttemptOutcome) {
         let now = self.now;
         self.attempts[attempt].done = true;
         let (invocation, span) = (self.attempts[attempt].invocation, self.attempts[attempt].span);
@@ -597,32 +666,12 @@ impl<'a> Engine<'a> {
         let observed = self.observed(service_idx, now);
         let truth = self.truth(now);
         if let Some(client) = self.span_mut(span) {
-            client.end_ns = observed;
-            if let Some(t) = client.truth.as_mut() {
-                t.end_ns = truth;
-            }
-            if let Some(reason) = reason {
-                client.status = Status {
-                    code: StatusCode::Error,
-                    message: Text::from(format!("{reason}: no response in time")),
-                };
-                client.attributes.push(KeyValue::new("error.type", reason));
-                client.events.push(Event {
-                    time_ns: observed,
-                    name: Text::from_static(reason),
-                    attributes: Vec::new(),
-                });
-            } else if failed {
-                client.status =
-                    Status { code: StatusCode::Error, message: "upstream returned an error".into() };
-                client.attributes.push(KeyValue::new("http.response.status_code", 500));
-                client.attributes.push(KeyValue::new("error.type", "500"));
-            } else {
-                client.attributes.push(KeyValue::new("http.response.status_code", 200));
-            }
+            end_client_span(client, outcome, observed, truth);
         }
     }
 
+    /// The call's attempt is over: retry it, or count the call as done (applying `on_error`),
+    /// then launch the next call or go on with the next step.
     fn attempt_finished(&mut self, attempt: u32, failed: bool) -> Result<(), SimError> {
         let now = self.now;
         let Attempt { invocation, call, call_slot, attempt_no, .. } = self.attempts[attempt];
@@ -639,14 +688,11 @@ impl<'a> Engine<'a> {
                 OnError::Propagate => self.invocations[invocation].child_failed = true,
                 OnError::Swallow => {}
                 OnError::Fallback => {
-                    let observed = self.observed(self.service_of(invocation), now);
-                    if let Some(span) = self.span_mut(self.invocations[invocation].span) {
-                        span.events.push(Event {
-                            time_ns: observed,
-                            name: "fallback".into(),
-                            attributes: vec![KeyValue::new("reqflow.reason", "a dependency failed")],
-                        });
-                    }
+                    let (span, service_idx) =
+                        (self.invocations[invocation].span, self.service_of(invocation));
+                    self.push_event(span, service_idx, "fallback", || {
+                        vec![KeyValue::new("reqflow.reason", "a dependency failed")]
+                    });
                 }
             }
         }
@@ -671,75 +717,64 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The invocation's post-work is done: it fails or not, ends its server span, frees its pool
+    /// slot and answers its caller.
     fn finish(&mut self, invocation: u32) -> Result<(), SimError> {
         let now = self.now;
         let service_idx = self.service_of(invocation);
         let op = self.op(invocation);
         let own_error = chance(&mut self.rngs[service_idx as usize], op.error_rate);
         let inv = &self.invocations[invocation];
-        let failed = own_error || inv.child_failed;
+        let failure = if own_error {
+            Some(Failure::Own)
+        } else if inv.child_failed {
+            Some(Failure::Dependency)
+        } else {
+            None
+        };
         let (request, span, parent_attempt, holds_slot) =
             (inv.request, inv.span, inv.parent_attempt, inv.holds_slot);
         if inv.depth == 1
             && let Some(state) = self.request_mut(request)
         {
-            state.failed = failed;
+            state.failed = failure.is_some();
         }
         let observed = self.observed(service_idx, now);
         let truth = self.truth(now);
         let protocol = self.sim.services[service_idx as usize].protocol;
         if let Some(server) = self.span_mut(span) {
-            server.end_ns = observed;
-            if let Some(t) = server.truth.as_mut() {
-                t.end_ns = truth;
-            }
-            if server.kind == SpanKind::Server && protocol == Protocol::Http {
-                server
-                    .attributes
-                    .push(KeyValue::new("http.response.status_code", if failed { 500 } else { 200 }));
-            }
-            if failed {
-                let error_type = if own_error {
-                    op.error_type.clone().unwrap_or(Text::from_static("InternalError"))
-                } else {
-                    Text::from_static("DependencyFailed")
-                };
-                let message = if own_error {
-                    Text::from(format!("{} failed", op.name))
-                } else {
-                    Text::from_static("a call this operation depends on failed")
-                };
-                server.events.push(Event {
-                    time_ns: observed,
-                    name: "exception".into(),
-                    attributes: vec![
-                        KeyValue::new("exception.type", error_type.clone()),
-                        KeyValue::new("exception.message", message.clone()),
-                    ],
-                });
-                server.attributes.push(KeyValue::new("error.type", error_type));
-                server.status = Status { code: StatusCode::Error, message };
-            }
+            end_server_span(server, protocol, op, failure, observed, truth);
         }
         if holds_slot {
-            self.in_use[service_idx as usize] -= 1;
-            if let Some(next) = self.waiting[service_idx as usize].pop_front() {
-                self.begin(next)?;
-            }
+            self.release_pool_slot(service_idx)?;
         }
         if let Some(attempt) = parent_attempt {
-            // The response travels back over the same link; the draw uses the callee's stream
-            // because the caller may already have given up (timeout) and moved on.
-            let network = self.attempts[attempt]
-                .call
-                .network
-                .as_ref()
-                .map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
-            self.schedule(now + network, EventKind::Response { attempt, failed });
+            self.respond(attempt, service_idx, failure.is_some());
         }
         self.invocations.remove(invocation);
         self.request_work_done(request, now);
         Ok(())
+    }
+
+    /// A pool slot of the service is free: the first invocation waiting for one begins.
+    fn release_pool_slot(&mut self, service_idx: u32) -> Result<(), SimError> {
+        self.in_use[service_idx as usize] -= 1;
+        match self.waiting[service_idx as usize].pop_front() {
+            Some(next) => self.begin(next),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends the response to `attempt` back to the caller.
+    fn respond(&mut self, attempt: u32, service_idx: u32, failed: bool) {
+        // The response travels back over the same link; the draw uses the callee's stream
+        // because the caller may already have given up (timeout) and moved on.
+        let network = self.attempts[attempt]
+            .call
+            .network
+            .as_ref()
+            .map_or(0, |network| network.sample(&mut self.rngs[service_idx as usize]));
+        self.schedule(self.now + network, EventKind::Response { attempt, failed });
     }
 
     fn request_work_done(&mut self, request: u64, now: i64) {
