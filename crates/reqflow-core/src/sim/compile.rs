@@ -222,7 +222,7 @@ pub(super) fn check_depth(
     Ok(())
 }
 
-/// depth[op] = 1 + the largest depth of its targets; an iterative post-order over the DAG.
+/// `depth[op]` = 1 + the largest depth of its targets (a leaf is 1); an iterative post-order.
 fn call_depths(targets_of: &[Vec<u32>]) -> Vec<u32> {
     let mut depth: Vec<u32> = vec![0; targets_of.len()];
     let mut next_of: Vec<u32> = vec![0; targets_of.len()];

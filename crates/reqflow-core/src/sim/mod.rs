@@ -18,10 +18,15 @@
 //!
 //! # Layout
 //!
-//! [`Simulation::new`] compiles the scenario (`compile`: numbered services and operations, latency
-//! tables, span attributes prepared by `attributes`); each run drives an `engine` over it. Ids and
-//! random streams are derived from the seed as `derivation` describes; `LatencyHistogram`
-//! (`histogram`) keeps the aggregates of long runs.
+//! * `compile` — [`Simulation::new`] compiles the scenario once: services and operations
+//!   numbered, latency tables built, span attributes prepared, call depth checked.
+//! * `engine` — one run: the event queue, invocations and call attempts (kept in a `slab`),
+//!   pools, requests in flight until their traces are handed out.
+//! * `attributes` — what spans carry: attributes by protocol, a new span's fields, how a span
+//!   ends; `context` — the trace context a request carries (`traceparent`).
+//! * `derivation` — the call-tree keys, span and trace ids and random streams derived from the
+//!   seed, each role and salt named.
+//! * `histogram` — [`LatencyHistogram`], the aggregate of long runs.
 
 mod attributes;
 mod compile;
