@@ -14,16 +14,11 @@ impl Context {
     /// The version-00 `traceparent` (same text as `TraceParent`'s Display, without the
     /// formatting machinery: this runs once per span).
     pub(super) fn header(&self) -> String {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = Vec::with_capacity(55);
         text.extend_from_slice(b"00-");
-        for byte in self.trace_id.0 {
-            text.extend_from_slice(&[DIGITS[(byte >> 4) as usize], DIGITS[(byte & 0xf) as usize]]);
-        }
+        crate::hex::push(&self.trace_id.0, &mut text);
         text.push(b'-');
-        for byte in self.parent.0 {
-            text.extend_from_slice(&[DIGITS[(byte >> 4) as usize], DIGITS[(byte & 0xf) as usize]]);
-        }
+        crate::hex::push(&self.parent.0, &mut text);
         text.extend_from_slice(if self.sampled { b"-01" } else { b"-00" });
         String::from_utf8(text).expect("hex digits and dashes are ASCII")
     }
