@@ -59,11 +59,15 @@ export function assertEqual(actual, expected, message) {
   }
 }
 
-/** Runs tests [{ name, fn(page, ctx) }] and returns the number of failures. */
+/**
+ * Runs tests [{ name, fn(page, ctx) }] and returns the number of failures. `E2E_ONLY=text` runs
+ * only the tests whose name contains the text (while working on one; the test command runs all).
+ */
 export async function runTests(tests, { url, browser }) {
   mkdirSync(ARTIFACTS, { recursive: true });
   let failures = 0;
-  for (const test of tests) {
+  const only = process.env.E2E_ONLY;
+  for (const test of tests.filter((test) => !only || test.name.includes(only))) {
     const context = await browser.newContext({ viewport: test.viewport ?? { width: 1280, height: 800 } });
     const page = await context.newPage();
     const consoleErrors = [];
