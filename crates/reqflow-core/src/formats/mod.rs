@@ -428,10 +428,10 @@ impl ImportStream {
     /// be read again, whole, with [`import_bytes`] (see [`ImportStream`]).
     pub fn finish(mut self) -> Option<Result<Imported, ImportError>> {
         // An error is left to the whole-file import, which says where it is in the file.
-        if self.otlp.read(&self.bytes, true) {
-            if let Some(imported) = self.otlp.finish() {
-                return Some(Ok(imported));
-            }
+        if self.otlp.read(&self.bytes, true)
+            && let Some(imported) = self.otlp.finish()
+        {
+            return Some(Ok(imported));
         }
         if self.dropped > 0 {
             return None;
