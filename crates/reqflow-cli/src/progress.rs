@@ -57,3 +57,10 @@ impl Progress {
         }
     }
 }
+
+impl Drop for Progress {
+    /// A run that stops with an error leaves no half-drawn line before the message.
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
