@@ -3,20 +3,25 @@
 //! A thin shell: parse arguments, call `reqflow-core`, format the result.
 
 mod otlp_http;
+mod progress;
 mod render;
 mod traceparent;
 mod view;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use reqflow_core::fingerprint::Fingerprinter;
-use reqflow_core::formats::{self, Format};
+use reqflow_core::formats::{ExportWriter, Format};
 use reqflow_core::knobs::Knobs;
 use reqflow_core::waterfall::{format_duration, layout};
-use reqflow_core::{RequestTrace, Scenario, Simulation, builtins};
+use reqflow_core::{RequestTrace, Scenario, Simulation, Span, builtins};
+
+/// Spans written per batch by `--format otlp|jaeger|zipkin`: whole requests are gathered until
+/// there are at least this many, then written and dropped.
+const EXPORT_BATCH_SPANS: usize = 2048;
 
 #[derive(Parser)]
 #[command(
@@ -155,9 +160,24 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let simulation = Simulation::new(&scenario)?;
     if let Some(url) = &args.otlp_endpoint {
-        let mut spans = Vec::new();
-        simulation.run(seed, args.requests, |trace| spans.extend(trace.spans))?;
-        let report = otlp_http::export(url, &spans)?;
+        // Batches leave as requests finish; the first failure stops the sending (the
+        // simulation still runs to its end, building nothing more).
+        let mut exporter = otlp_http::Exporter::new(url, otlp_http::Backoff::DEFAULT, |note| {
+            eprintln!("reqflow: {note}");
+        })?;
+        let mut progress = progress::Progress::new(args.requests, true);
+        let mut push_error = None;
+        simulation.run(seed, args.requests, |trace| {
+            progress.tick();
+            if push_error.is_none() {
+                push_error = exporter.push(trace.spans).err();
+            }
+        })?;
+        progress.finish();
+        if let Some(error) = push_error {
+            return Err(error);
+        }
+        let report = exporter.finish()?;
         println!(
             "sent {} spans in {} batch(es) to {url}{}",
             report.spans,
@@ -175,6 +195,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     // Traces are written as each request finishes and then dropped: memory stays flat however
     // many requests run. The first write error stops the output.
     let mut write_error: Option<std::io::Error> = None;
+    // A progress line for long runs written to a file or a pipe while stderr is a terminal.
+    let show_progress = args.out.is_some() || !std::io::stdout().is_terminal();
+    let mut progress = progress::Progress::new(args.requests, show_progress);
     match args.format {
         OutputFormat::Otlp | OutputFormat::Jaeger | OutputFormat::Zipkin => {
             let format = match args.format {
@@ -182,10 +205,26 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 OutputFormat::Jaeger => Format::Jaeger,
                 _ => Format::Zipkin,
             };
-            let mut spans = Vec::new();
-            simulation.run(seed, args.requests, |trace| spans.extend(trace.spans))?;
-            out.write_all(formats::export(&spans, format).as_bytes())?;
-            out.write_all(b"\n")?;
+            // One document, written a batch of whole requests at a time (a single request is
+            // exactly `formats::export` of its spans).
+            let mut writer = ExportWriter::new(format);
+            let mut batch: Vec<Span> = Vec::new();
+            simulation.run(seed, args.requests, |trace| {
+                progress.tick();
+                if write_error.is_none() {
+                    batch.extend(trace.spans);
+                    if batch.len() >= EXPORT_BATCH_SPANS {
+                        write_error = out.write_all(writer.batch(&batch).as_bytes()).err();
+                        batch.clear();
+                    }
+                }
+            })?;
+            progress.finish();
+            if write_error.is_none() {
+                out.write_all(writer.batch(&batch).as_bytes())?;
+                out.write_all(writer.finish().as_bytes())?;
+                out.write_all(b"\n")?;
+            }
         }
         OutputFormat::Summary => {
             let summary = simulation.run_aggregates(seed, args.requests)?;
@@ -195,6 +234,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             let mut first = true;
             out.write_all(b"[\n")?;
             simulation.run(seed, args.requests, |trace| {
+                progress.tick();
                 if write_error.is_none() {
                     let separator: &[u8] = if first { b"" } else { b",\n" };
                     first = false;
@@ -204,6 +244,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                     write_error = result.err();
                 }
             })?;
+            progress.finish();
             out.write_all(b"\n]\n")?;
         }
         OutputFormat::Text => {
@@ -216,11 +257,13 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             writeln!(out, "scenario {}  seed {seed}\n{}", scenario.name, scenario.lesson)?;
             let mut fingerprinter = Fingerprinter::default();
             simulation.run(seed, args.requests, |trace| {
+                progress.tick();
                 fingerprinter.add(&trace);
                 if write_error.is_none() {
                     write_error = write!(out, "\n{}", render_text(&trace, width)).err();
                 }
             })?;
+            progress.finish();
             writeln!(
                 out,
                 "\nfingerprint {}  (same scenario + seed = same fingerprint, here and in the page)",

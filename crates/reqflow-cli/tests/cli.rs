@@ -153,6 +153,39 @@ fn run_exports_otlp_jaeger_and_zipkin_that_import_back() {
     }
 }
 
+#[test]
+fn run_exports_many_requests_as_one_document_written_in_batches() {
+    // 400 try-it requests: 2,800 spans, more than one batch of whole requests.
+    let simulation =
+        reqflow_core::Simulation::new(&reqflow_core::builtins::load("try-it").expect("built-in"))
+            .expect("compiles");
+    let spans: Vec<reqflow_core::Span> =
+        simulation.run_collect(11, 400).expect("runs").into_iter().flat_map(|trace| trace.spans).collect();
+    assert_eq!(spans.len(), 2800);
+    for format in [reqflow_core::formats::Format::Zipkin, reqflow_core::formats::Format::Jaeger] {
+        let output = reqflow(&["run", "--seed", "11", "--requests", "400", "--format", format.as_str()]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        let expected = reqflow_core::formats::export(&spans, format) + "\n";
+        assert!(stdout(&output) == expected, "{format}: batches give the bytes of a whole export");
+    }
+    let output = reqflow(&["run", "--seed", "11", "--requests", "400", "--format", "otlp"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let document: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    let whole: serde_json::Value =
+        serde_json::from_str(&reqflow_core::formats::export(&spans, reqflow_core::formats::Format::Otlp))
+            .expect("JSON");
+    let n_entries = |document: &serde_json::Value| document["resourceSpans"].as_array().map(Vec::len);
+    assert!(n_entries(&document) > n_entries(&whole), "resources repeat per batch");
+    let imported = reqflow_core::formats::import(&text, "run.json").expect("imports back");
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    let mut ids: Vec<_> = imported.spans.iter().map(|span| (span.trace_id, span.span_id)).collect();
+    let mut expected: Vec<_> = spans.iter().map(|span| (span.trace_id, span.span_id)).collect();
+    ids.sort_unstable();
+    expected.sort_unstable();
+    assert!(ids == expected, "the same spans");
+}
+
 fn fixture(path: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     root.join(path).to_str().expect("utf-8 path").to_owned()

@@ -8,14 +8,15 @@ use std::sync::mpsc;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-/// Accepts `n_requests` POSTs; answers the first with `first_status`, the rest with 200, and
-/// sends each body back over the channel.
-fn receiver(n_requests: usize, first_status: u16) -> (String, mpsc::Receiver<(String, String)>) {
+/// Accepts `n_requests` POSTs, answers each with 200 and sends its request line and body back
+/// over the channel. (Retries, back-off, IPv6 and address fallback are tested next to the
+/// exporter, src/otlp_http/tests.rs, with a 1 ms back-off.)
+fn receiver(n_requests: usize) -> (String, mpsc::Receiver<(String, String)>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
-        for (idx, stream) in listener.incoming().take(n_requests).enumerate() {
+        for stream in listener.incoming().take(n_requests) {
             let mut stream = stream.expect("connection");
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
             let mut request_line = String::new();
@@ -33,8 +34,8 @@ fn receiver(n_requests: usize, first_status: u16) -> (String, mpsc::Receiver<(St
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).expect("body");
-            let status = if idx == 0 { first_status } else { 200 };
-            write!(stream, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n").expect("respond");
+            write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .expect("respond");
             sender.send((request_line, String::from_utf8(body).expect("utf-8"))).ok();
         }
     });
@@ -42,9 +43,9 @@ fn receiver(n_requests: usize, first_status: u16) -> (String, mpsc::Receiver<(St
 }
 
 #[test]
-fn spans_arrive_in_batches_and_decode_with_the_official_types_after_a_retry() {
-    // 3 netflix-fanout requests: 765 spans, two batches of at most 512; the first POST gets 503.
-    let (url, bodies) = receiver(3, 503);
+fn spans_arrive_in_batches_and_decode_with_the_official_types() {
+    // 3 netflix-fanout requests: 765 spans, two batches of at most 512.
+    let (url, bodies) = receiver(2);
     let output = Command::new(env!("CARGO_BIN_EXE_reqflow"))
         .args([
             "run",
@@ -57,49 +58,32 @@ fn spans_arrive_in_batches_and_decode_with_the_official_types_after_a_retry() {
             "--otlp-endpoint",
             &url,
         ])
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .output()
         .expect("runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains("sent 765 spans in 2 batch(es)"),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    let mut n_spans = 0;
-    let mut requests = Vec::new();
-    for _ in 0..3 {
+    assert_eq!(String::from_utf8_lossy(&output.stdout), format!("sent 765 spans in 2 batch(es) to {url}\n"));
+    let mut n_spans = Vec::new();
+    for _ in 0..2 {
         let (request_line, body) = bodies.recv().expect("a request");
         assert!(request_line.starts_with("POST /v1/traces HTTP/1.1"), "{request_line}");
         let decoded: ExportTraceServiceRequest =
             serde_json::from_str(&body).expect("official OTLP types decode it");
-        requests.push(decoded);
-    }
-    // The retried first batch arrives twice; count the two that were accepted.
-    for decoded in &requests[1..] {
+        let mut n_batch = 0;
         for resource in &decoded.resource_spans {
             for scope in &resource.scope_spans {
                 for span in &scope.spans {
                     assert_eq!(span.trace_id.len(), 16);
                     assert_eq!(span.span_id.len(), 8);
                     assert!(span.end_time_unix_nano >= span.start_time_unix_nano);
-                    n_spans += 1;
+                    n_batch += 1;
                 }
             }
         }
+        n_spans.push(n_batch);
     }
-    assert_eq!(n_spans, 765);
-}
-
-#[test]
-fn an_unreachable_endpoint_is_a_clear_error_after_bounded_retries() {
-    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
-    let output = Command::new(env!("CARGO_BIN_EXE_reqflow"))
-        .args(["run", "--seed", "1", "--otlp-endpoint", &format!("http://127.0.0.1:{port}")])
-        .output()
-        .expect("runs");
-    assert!(!output.status.success());
-    let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("cannot deliver spans after 4 attempts"), "{message}");
-    assert!(message.contains("cannot connect to 127.0.0.1"), "{message}");
-    assert_eq!(message.matches("retrying in").count(), 3, "{message}");
+    assert_eq!(n_spans, [512, 253]);
 }

@@ -360,7 +360,7 @@ impl HeaderCursor<'_> {
                 });
             };
             let nibble = idx - range.start;
-            bytes[nibble / 2] |= if nibble % 2 == 0 { digit << 4 } else { digit };
+            bytes[nibble / 2] |= if nibble.is_multiple_of(2) { digit << 4 } else { digit };
         }
         Ok(bytes)
     }

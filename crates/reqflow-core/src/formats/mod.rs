@@ -7,7 +7,8 @@
 //! # Export
 //!
 //! [`export`] (or [`otlp::export`], [`jaeger::export`], [`zipkin::export`]) writes pretty-printed
-//! JSON. The output is deterministic: the same spans give the same bytes. Simulator-only data
+//! JSON. The output is deterministic: the same spans give the same bytes. [`ExportWriter`] writes
+//! the same documents a batch of spans at a time, for runs too large to hold. Simulator-only data
 //! ([`Span::truth`](crate::trace::Span::truth), [`Span::traceparent`](crate::trace::Span::traceparent))
 //! is not written. Jaeger and Zipkin store microseconds: start and end are rounded down to the
 //! microsecond, so both survive a round trip at that precision. Zipkin has no links and only
@@ -62,6 +63,7 @@ pub mod jaeger;
 mod json_out;
 pub mod limits;
 pub mod otlp;
+pub mod stream_out;
 pub mod zipkin;
 
 use std::fmt;
@@ -70,6 +72,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::trace::Span;
+
+pub use stream_out::ExportWriter;
 
 /// A trace file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
@@ -424,10 +428,10 @@ impl ImportStream {
     /// be read again, whole, with [`import_bytes`] (see [`ImportStream`]).
     pub fn finish(mut self) -> Option<Result<Imported, ImportError>> {
         // An error is left to the whole-file import, which says where it is in the file.
-        if self.otlp.read(&self.bytes, true) {
-            if let Some(imported) = self.otlp.finish() {
-                return Some(Ok(imported));
-            }
+        if self.otlp.read(&self.bytes, true)
+            && let Some(imported) = self.otlp.finish()
+        {
+            return Some(Ok(imported));
         }
         if self.dropped > 0 {
             return None;

@@ -638,23 +638,21 @@ fn parse_annotation(
     field: Field,
     warnings: &mut Warnings,
 ) -> (String, Vec<KeyValue>) {
-    if value.starts_with('"') && value.ends_with('}') {
-        if let Ok(serde_json::Value::Object(object)) =
+    if value.starts_with('"')
+        && value.ends_with('}')
+        && let Ok(serde_json::Value::Object(object)) =
             serde_json::from_str::<serde_json::Value>(&format!("{{{value}}}"))
-        {
-            if let Some((name, serde_json::Value::Object(attributes))) = object.iter().next() {
-                if object.len() == 1 {
-                    let attributes = attributes
-                        .iter()
-                        .map(|(key, value)| KeyValue {
-                            key: key.clone().into(),
-                            value: attribute_from_json(key, value, site, field, warnings),
-                        })
-                        .collect();
-                    return (name.clone(), attributes);
-                }
-            }
-        }
+        && let Some((name, serde_json::Value::Object(attributes))) = object.iter().next()
+        && object.len() == 1
+    {
+        let attributes = attributes
+            .iter()
+            .map(|(key, value)| KeyValue {
+                key: key.clone().into(),
+                value: attribute_from_json(key, value, site, field, warnings),
+            })
+            .collect();
+        return (name.clone(), attributes);
     }
     (value.to_owned(), Vec::new())
 }
