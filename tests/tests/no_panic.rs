@@ -10,11 +10,11 @@
 
 use proptest::prelude::*;
 use reqflow_core::analysis::{
-    SkewLimit, TimeBasis, analyze_with, dependencies, dependencies_of_traces, group_by_trace,
+    SkewLimit, TimeBasis, analyze_with, assemble, dependencies, dependencies_of_traces, group_by_trace,
 };
 use reqflow_core::formats::{self, Format, ImportStream};
 use reqflow_core::trace::{Event, KeyValue, Link};
-use reqflow_core::waterfall::{format_duration, layout, time_range};
+use reqflow_core::waterfall::{format_duration, time_range};
 use reqflow_core::{Resource, Span, SpanId, SpanKind, Status, StatusCode, Text, TraceId, wire};
 use serde_json::{Value, json};
 
@@ -471,18 +471,20 @@ fn check_critical_path(analysis: &reqflow_core::analysis::TraceAnalysis) {
     }
 }
 
-/// The core waterfall: each span in exactly one row, depth at most one deeper than the row
-/// above, a time range that does not run backwards.
+/// The waterfall's rows (the assembled tree in preorder, as the CLI and the page draw it): each
+/// span in exactly one row, depth at most one deeper than the row above, a time range that does
+/// not run backwards.
 fn check_layout(spans: &[Span]) {
-    let rows = layout(spans);
-    let mut placed: Vec<u32> = rows.iter().map(|row| row.span).collect();
+    let tree = assemble(spans);
+    let rows = tree.preorder();
+    let mut placed: Vec<u32> = rows.to_vec();
     placed.sort_unstable();
     assert_eq!(placed, (0..spans.len() as u32).collect::<Vec<_>>(), "each span once in the layout");
-    if let Some(first) = rows.first() {
-        assert_eq!(first.depth, 0);
+    if let Some(&first) = rows.first() {
+        assert_eq!(tree.depth(first), 0);
     }
     for pair in rows.windows(2) {
-        assert!(pair[1].depth <= pair[0].depth + 1);
+        assert!(tree.depth(pair[1]) <= tree.depth(pair[0]) + 1);
     }
     let (start, end) = time_range(spans);
     assert!(start <= end);

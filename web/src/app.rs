@@ -18,9 +18,9 @@ use crate::components::knobs::KnobsPanel;
 use crate::components::minimap::Minimap;
 use crate::components::waterfall::Waterfall;
 use crate::io;
+use crate::state::PALETTE;
 use crate::state::{Action, Source, State};
 use crate::timing::mark;
-use crate::state::PALETTE;
 use reqflow_core::view::TraceView;
 
 /// How many services the legend names (more would crowd the page; the rest are counted).

@@ -13,10 +13,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use reqflow_core::analysis::{assemble, group_by_trace};
 use reqflow_core::fingerprint::Fingerprinter;
 use reqflow_core::formats::{ExportWriter, Format};
 use reqflow_core::knobs::Knobs;
-use reqflow_core::waterfall::{format_duration, layout};
+use reqflow_core::view::fragment_sentences;
+use reqflow_core::waterfall::format_duration;
 use reqflow_core::{RequestTrace, Scenario, Simulation, Span, builtins};
 
 /// Spans written per batch by `--format otlp|jaeger|zipkin`: whole requests are gathered until
@@ -260,7 +262,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 progress.tick();
                 fingerprinter.add(&trace);
                 if write_error.is_none() {
-                    write_error = write!(out, "\n{}", render_text(&trace, width)).err();
+                    write_error = write!(out, "\n{}", render_text(&trace, &scenario, width)).err();
                 }
             })?;
             progress.finish();
@@ -305,8 +307,9 @@ fn write_summary(
     Ok(())
 }
 
-/// The terminal waterfall of one simulated request.
-fn render_text(trace: &RequestTrace, width: usize) -> String {
+/// The terminal waterfall of one simulated request (in the tree order the page shows), then a
+/// sentence for each part of it that lost the trace context, as the page says it.
+fn render_text(trace: &RequestTrace, scenario: &Scenario, width: usize) -> String {
     let status = if trace.failed { "FAILED" } else { "ok" };
     let sampled = if trace.sampled { "" } else { "  (not sampled: no spans recorded)" };
     let mut text = format!(
@@ -315,8 +318,12 @@ fn render_text(trace: &RequestTrace, width: usize) -> String {
         format_duration(trace.end_ns - trace.start_ns),
         status
     );
-    let rows: Vec<(u32, u32)> = layout(&trace.spans).iter().map(|row| (row.span, row.depth)).collect();
+    let tree = assemble(&trace.spans);
+    let rows: Vec<(u32, u32)> = tree.preorder().iter().map(|&span| (span, tree.depth(span))).collect();
     let times: Vec<(i64, i64)> = trace.spans.iter().map(|span| (span.start_ns, span.end_ns)).collect();
     text.push_str(&render::waterfall(&trace.spans, &rows, &times, width, |_| ""));
+    for sentence in fragment_sentences(&trace.spans, &group_by_trace(&trace.spans), Some(scenario)) {
+        text.push_str(&format!("broken trace: {sentence}\n"));
+    }
     text
 }

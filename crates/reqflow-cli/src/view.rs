@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use reqflow_core::analysis::{ShiftKind, SkewLimit, TimeBasis, analyze_with};
+use reqflow_core::analysis::{ShiftKind, SkewLimit, TimeBasis, analyze_with, group_by_trace};
 use reqflow_core::formats;
+use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
 
 #[derive(clap::Args)]
@@ -53,6 +54,9 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
     let spans = &imported.spans;
     let limit = args.max_skew_adjust.unwrap_or(SkewLimit::NONE);
     let analysis = analyze_with(spans, Some(&imported.parents), basis, limit);
+    // The same sentences the page shows about parts that lost the trace context (without a
+    // scenario, a file cannot say which service dropped it).
+    let fragments = fragment_sentences(spans, &group_by_trace(spans), None);
     let mut out = std::io::stdout().lock();
     if args.format == ViewFormat::Json {
         let critical_path: Vec<_> = analysis
@@ -100,6 +104,7 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
             "skew_adjustments": shifted,
             "critical_path": critical_path,
             "bottleneck": analysis.bottleneck_sentence(),
+            "fragments": fragments,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
@@ -124,6 +129,9 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
     writeln!(out, "\n{}", crate::render::waterfall(spans, &rows, &times, width, mark))?;
     writeln!(out, "* = on the critical path")?;
     writeln!(out, "\nbottleneck: {}", analysis.bottleneck_sentence())?;
+    for sentence in &fragments {
+        writeln!(out, "broken trace: {sentence}")?;
+    }
     writeln!(out, "\ncritical path ({}):", format_duration(analysis.critical_path.total_ns))?;
     for segment in &analysis.critical_path.segments {
         let span = &spans[segment.span as usize];

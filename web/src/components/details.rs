@@ -6,8 +6,8 @@ use reqflow_core::tracecontext::TraceParent;
 use reqflow_core::waterfall::format_duration;
 use yew::prelude::*;
 
-use crate::state::{Action, State};
 use crate::state::PALETTE;
+use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
 pub struct DetailsProps {

@@ -8,8 +8,8 @@ use reqflow_core::view::graph::ServiceGraph;
 use reqflow_core::waterfall::format_duration;
 use yew::prelude::*;
 
-use crate::state::{Action, REPLAY_SECONDS, State};
 use crate::state::PALETTE;
+use crate::state::{Action, REPLAY_SECONDS, State};
 
 const COL_W: f64 = 215.0;
 const ROW_H: f64 = 34.0;

@@ -7,8 +7,8 @@ use reqflow_core::view::knobs::{KnobCard, KnobField, knob_cards, trim_number};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{Action, State};
 use crate::state::PALETTE;
+use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
 pub struct KnobsProps {
@@ -52,7 +52,8 @@ fn knob_card(state: &UseReducerHandle<State>, card: KnobCard) -> Html {
     let choice = |event: &Event| event.target_unchecked_into::<HtmlSelectElement>().value();
     let checked = |event: &Event| event.target_unchecked_into::<HtmlInputElement>().checked().to_string();
     let name = &card.service;
-    let id = |field: &str| format!("knob-{}-{field}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let id =
+        |field: &str| format!("knob-{}-{field}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     let (median, errors, skew) =
         (trim_number(card.median_ms), trim_number(card.error_rate * 100.0), card.skew_ms);
     html! {

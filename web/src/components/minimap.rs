@@ -7,8 +7,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
 use crate::components::waterfall::use_visible_rows;
-use crate::state::{Action, State};
 use crate::state::PALETTE;
+use crate::state::{Action, State};
 
 const HEIGHT: u32 = 56;
 

@@ -12,8 +12,8 @@ use reqflow_core::waterfall::format_duration;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use crate::state::{Action, State};
 use crate::state::PALETTE;
+use crate::state::{Action, State};
 use reqflow_core::view::TraceView;
 
 /// Row height in pixels (must match `--row-h` in style.css).

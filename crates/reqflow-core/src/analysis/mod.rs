@@ -2,7 +2,7 @@
 //!
 //! Everything here is a pure function of a `&[Span]`, simulated or imported, and returns plain
 //! data. Spans are referred to by their index in that slice (`u32`, like
-//! [`crate::waterfall::Row::span`]), because imported data can repeat a span id.
+//! rows of the tree), because imported data can repeat a span id.
 //!
 //! * [`assembly`]: the tree (children by start then span id), roots, orphans, duplicate ids,
 //!   parent cycles, spans outside their parent, odd durations, all as [`Warning`]s next to the
