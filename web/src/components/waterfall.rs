@@ -366,7 +366,46 @@ fn row_track(trace: &TraceView, axis: &Axis, span_idx: u32, phase: Option<Phase>
 
 #[cfg(test)]
 mod tests {
-    use super::tick_step;
+    use std::rc::Rc;
+
+    use reqflow_core::view::Model;
+
+    use super::*;
+
+    fn props(model: &Model, selected: Option<u32>) -> WaterfallProps {
+        WaterfallProps {
+            trace: Shared::new(&model.trace),
+            rows: Shared(Rc::new(model.trace.visible_rows(&model.collapsed))),
+            matches: Shared(Rc::default()),
+            collapsed: Shared::new(&model.collapsed),
+            selected,
+            zoom: None,
+            replay_now: None,
+            on_select: Callback::noop(),
+            on_open_details: Callback::noop(),
+            on_toggle: Callback::noop(),
+            on_expand: Callback::noop(),
+        }
+    }
+
+    #[test]
+    fn keys_move_collapse_and_open_details() {
+        let model = Model::from_hash("");
+        let (root, second) = (model.trace.order[0], model.trace.order[1]);
+        let nav = |key: &str, selected: Option<u32>| navigate(key, &props(&model, selected));
+        assert!(matches!(nav("ArrowDown", None), Some(Nav::Select(Some(span))) if span == root));
+        assert!(matches!(nav("ArrowDown", Some(root)), Some(Nav::Select(Some(span))) if span == second));
+        assert!(matches!(nav("ArrowLeft", Some(root)), Some(Nav::Expand(span, false)) if span == root));
+        let leaf = *model.trace.order.last().expect("rows");
+        let parent = model.trace.analysis.tree.parent(leaf);
+        assert!(
+            matches!(nav("ArrowLeft", Some(leaf)), Some(Nav::Select(span)) if span == parent && span.is_some())
+        );
+        assert!(matches!(nav("ArrowRight", Some(root)), Some(Nav::Expand(span, true)) if span == root));
+        assert!(matches!(nav("Enter", Some(root)), Some(Nav::OpenDetails(true))));
+        assert!(matches!(nav("Escape", Some(root)), Some(Nav::OpenDetails(false))));
+        assert!(nav("a", Some(root)).is_none(), "other keys are left to the page");
+    }
 
     #[test]
     fn ticks_are_round_and_few() {
