@@ -191,19 +191,22 @@ pub fn skew_limit_from_choice(value: &str) -> SkewLimit {
 }
 
 /// The replay's status: "whole trace" with no replay, "t = 12 ms" while on, "done" at the end.
+/// Like [`replay_fraction`], it builds the trace's replay (every span's hops: a pass over a
+/// 100,000-span trace) only when a replay is on.
 pub fn replay_status(trace: &TraceView, replay: Option<ReplayState>) -> String {
+    let Some(replay) = replay else { return "whole trace".to_owned() };
     let times = trace.replay();
-    match replay {
-        Some(replay) if replay.now_ns >= times.end_ns => "done".to_owned(),
-        Some(replay) => format!("t = {}", format_duration(replay.now_ns - times.start_ns)),
-        None => "whole trace".to_owned(),
+    if replay.now_ns >= times.end_ns {
+        "done".to_owned()
+    } else {
+        format!("t = {}", format_duration(replay.now_ns - times.start_ns))
     }
 }
 
 /// How far through the request the replay is (0..=1; the whole trace is 1).
 pub fn replay_fraction(trace: &TraceView, replay: Option<ReplayState>) -> f64 {
-    let times = trace.replay();
     replay.map_or(1.0, |replay| {
+        let times = trace.replay();
         (replay.now_ns - times.start_ns) as f64 / (times.end_ns - times.start_ns).max(1) as f64
     })
 }
