@@ -2,6 +2,7 @@
 
 mod app;
 mod components;
+mod hooks;
 mod io;
 mod panic_banner;
 mod state;

@@ -2,8 +2,8 @@
 
 use std::rc::Rc;
 
-use reqflow_core::knobs::Shape;
-use reqflow_core::view::knobs::{KnobCard, KnobField, knob_cards, trim_number};
+use reqflow_core::knobs::{ServiceKnobs, Shape};
+use reqflow_core::view::knobs::{KnobCard, KnobField, trim_number};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -12,23 +12,24 @@ use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
 pub struct KnobsProps {
-    pub state: UseReducerHandle<State>,
+    /// One card per service of the scenario.
+    pub cards: Rc<Vec<KnobCard>>,
+    /// Whether any knob is changed (they can be reset).
+    pub changed: bool,
+    /// A service's new knob set.
+    pub on_set_knobs: Callback<(String, ServiceKnobs)>,
+    pub on_reset: Callback<()>,
 }
 
 #[function_component(KnobsPanel)]
 pub fn knobs_panel(props: &KnobsProps) -> Html {
-    let state = &props.state;
-    let on_reset = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::ResetKnobs))
-    };
-    let cards = knob_cards(state).into_iter().map(|card| knob_card(state, card));
+    let cards = props.cards.iter().map(|card| knob_card(&props.on_set_knobs, card.clone()));
     html! {
         <section class="knobs" aria-label="Knobs">
             <div class="knobs-head">
                 <h2>{ "Change the system" }</h2>
-                if !state.knobs.is_empty() {
-                    <button class="link" onclick={on_reset}>{ "Reset" }</button>
+                if props.changed {
+                    <button class="link" onclick={props.on_reset.reform(|_| ())}>{ "Reset" }</button>
                 }
             </div>
             <p class="muted">{ "Open a service, change it, and the request is simulated again with the same seed." }</p>
@@ -39,14 +40,11 @@ pub fn knobs_panel(props: &KnobsProps) -> Html {
 
 /// One service's card: each control sends what was typed to the core's card, which gives the
 /// service's next knob set.
-fn knob_card(state: &UseReducerHandle<State>, card: KnobCard) -> Html {
+fn knob_card(on_set_knobs: &Callback<(String, ServiceKnobs)>, card: KnobCard) -> Html {
     let card = Rc::new(card);
     let on = |field: KnobField, read: fn(&Event) -> String| {
-        let (state, card) = (state.clone(), card.clone());
-        Callback::from(move |event: Event| {
-            let knobs = card.with(field, &read(&event));
-            state.dispatch(Action::SetKnobs(card.service.clone(), knobs));
-        })
+        let card = card.clone();
+        on_set_knobs.reform(move |event: Event| (card.service.clone(), card.with(field, &read(&event))))
     };
     let value = |event: &Event| event.target_unchecked_into::<HtmlInputElement>().value();
     let choice = |event: &Event| event.target_unchecked_into::<HtmlSelectElement>().value();

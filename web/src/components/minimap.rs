@@ -1,42 +1,39 @@
 //! The minimap: the whole trace in miniature; drag across it to zoom into a time range.
 
-use std::rc::Rc;
-
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
-use crate::components::waterfall::use_visible_rows;
+use crate::components::Shared;
 use crate::state::PALETTE;
-use crate::state::{Action, State};
+use reqflow_core::view::TraceView;
 
 const HEIGHT: u32 = 56;
 
 #[derive(Properties, PartialEq)]
 pub struct MinimapProps {
-    pub state: UseReducerHandle<State>,
+    pub trace: Shared<TraceView>,
+    /// The waterfall's visible rows, in tree order.
+    pub rows: Shared<Vec<u32>>,
+    /// Zoomed time range, as fractions of the trace's duration.
+    pub zoom: Option<(f64, f64)>,
+    /// A new range, or `None` for the whole trace.
+    pub on_zoom: Callback<Option<(f64, f64)>>,
 }
 
 #[function_component(Minimap)]
 pub fn minimap(props: &MinimapProps) -> Html {
-    let state = &props.state;
     let canvas_ref = use_node_ref();
     let drag = use_state(|| None::<(f64, f64)>);
-    let rows = use_visible_rows(&state.trace, &state.collapsed);
-
     // Draw after every render that changes the rows or the trace.
     {
         let canvas_ref = canvas_ref.clone();
-        let trace = state.trace.clone();
-        let key = (Rc::as_ptr(&trace) as usize, Rc::as_ptr(&rows) as usize);
-        let rows = rows.clone();
-        use_effect_with(key, move |_| {
+        use_effect_with((props.trace.clone(), props.rows.clone()), move |(trace, rows)| {
             if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
-                draw(&canvas, &trace, &rows);
+                draw(&canvas, trace, rows);
             }
         });
     }
-
     let fraction = {
         let canvas_ref = canvas_ref.clone();
         move |event: &MouseEvent| -> f64 {
@@ -46,16 +43,14 @@ pub fn minimap(props: &MinimapProps) -> Html {
         }
     };
     let on_down = {
-        let drag = drag.clone();
-        let fraction = fraction.clone();
+        let (drag, fraction) = (drag.clone(), fraction.clone());
         Callback::from(move |event: MouseEvent| {
             let at = fraction(&event);
             drag.set(Some((at, at)));
         })
     };
     let on_move = {
-        let drag = drag.clone();
-        let fraction = fraction.clone();
+        let (drag, fraction) = (drag.clone(), fraction.clone());
         Callback::from(move |event: MouseEvent| {
             if let Some((from, _)) = *drag {
                 drag.set(Some((from, fraction(&event))));
@@ -63,14 +58,13 @@ pub fn minimap(props: &MinimapProps) -> Html {
         })
     };
     let on_up = {
-        let drag = drag.clone();
-        let state = state.clone();
+        let (drag, on_zoom) = (drag.clone(), props.on_zoom.clone());
         Callback::from(move |event: MouseEvent| {
             if let Some((from, _)) = *drag {
                 let to = fraction(&event);
                 let (low, high) = if from < to { (from, to) } else { (to, from) };
                 if high - low > 0.005 {
-                    state.dispatch(Action::Zoom(Some((low, high))));
+                    on_zoom.emit(Some((low, high)));
                 }
             }
             drag.set(None);
@@ -80,11 +74,7 @@ pub fn minimap(props: &MinimapProps) -> Html {
         let drag = drag.clone();
         Callback::from(move |_| drag.set(None))
     };
-    let on_reset = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::Zoom(None)))
-    };
-    let window = drag.map(|(from, to)| (from.min(to), from.max(to))).or(state.zoom);
+    let window = drag.map(|(from, to)| (from.min(to), from.max(to))).or(props.zoom);
     html! {
         <div class="minimap-wrap">
             <div class="minimap" onmousedown={on_down} onmousemove={on_move} onmouseup={on_up} onmouseleave={on_leave}
@@ -94,8 +84,8 @@ pub fn minimap(props: &MinimapProps) -> Html {
                     <div class="zoom-window" style={format!("left:{:.3}%;width:{:.3}%", low * 100.0, (high - low) * 100.0)}></div>
                 }
             </div>
-            if state.zoom.is_some() {
-                <button class="zoom-reset" onclick={on_reset}>{ "Show the whole trace" }</button>
+            if props.zoom.is_some() {
+                <button class="zoom-reset" onclick={props.on_zoom.reform(|_| None)}>{ "Show the whole trace" }</button>
             } else {
                 <span class="muted hint">{ "Drag on the minimap to zoom" }</span>
             }
@@ -105,7 +95,7 @@ pub fn minimap(props: &MinimapProps) -> Html {
 
 /// One rectangle per pixel row at most: rows that share a pixel are merged, so drawing costs the
 /// same for 100 or 100,000 spans.
-fn draw(canvas: &HtmlCanvasElement, trace: &reqflow_core::view::TraceView, rows: &[u32]) {
+fn draw(canvas: &HtmlCanvasElement, trace: &TraceView, rows: &[u32]) {
     let Some(context) = canvas
         .get_context("2d")
         .ok()

@@ -8,10 +8,13 @@
 //! - [`graph`]: the service diagram's graph (services in columns by call depth, calls between
 //!   them), from the scenario or from the trace.
 //! - [`knobs`]: the values a service's knob card shows (the scenario's, or the knobs' changes).
+//! - [`page`]: the words around the trace (title, lede, summary, skew note, match count, replay
+//!   status, download names).
 
 pub mod graph;
 pub mod knobs;
 pub mod model;
+pub mod page;
 pub mod trace;
 
 pub use model::{Action, Model, NoProbe, Probe, REPLAY_SECONDS, ReplayState, Source, next_seed};
