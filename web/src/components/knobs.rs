@@ -8,7 +8,6 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::state::PALETTE;
-use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
 pub struct KnobsProps {
