@@ -246,6 +246,14 @@ pub(crate) fn list(scanner: &mut Scanner<'_>) -> Scan<bool> {
     scanner.open(b'[', b']', "a list")
 }
 
+/// About how many spans a file of `size` bytes holds, to reserve room for them up front (growing
+/// a list of 100,000 spans copies them all and leaves room for twice as many): `compact` bytes a
+/// span, or `pretty` when the file's start is indented.
+pub(crate) fn spans_in(size: usize, start: &str, compact: usize, pretty: usize) -> usize {
+    let indented = start.bytes().take(256).any(|byte| byte == b'\n');
+    (size / if indented { pretty } else { compact }).min(1 << 20)
+}
+
 /// Where a step reader stands with a file: still reading it, read to its end, or refusing it
 /// (the whole-file import then reads it with serde, which gives the spans or says what is
 /// wrong).
