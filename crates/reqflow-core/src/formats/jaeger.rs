@@ -673,6 +673,45 @@ struct Reader {
     drafts: Drafts,
     /// The key and string value last read at each position of a span's tags.
     recent: Vec<(Text, Text)>,
+    /// The trace id last read (the spans of a trace and their references repeat it).
+    last_trace_id: LastTraceId,
+    /// The references of the span being converted (a list reused from span to span).
+    references: Vec<Reference>,
+}
+
+/// A trace id as written and as read: the next one written the same way is the same id, and
+/// the id parser has nothing new to say about it (it warns once per id as written).
+#[derive(Default)]
+struct LastTraceId {
+    written: String,
+    trace_id: Option<TraceId>,
+}
+
+impl LastTraceId {
+    fn read(
+        &mut self,
+        written: &str,
+        ids: &mut IdParser,
+        site: &Site,
+        field: Field,
+        warnings: &mut Warnings,
+    ) -> TraceId {
+        if let Some(trace_id) = self.trace_id.filter(|_| self.written == written) {
+            return trace_id;
+        }
+        let trace_id = ids.trace_id(written, site, field, warnings);
+        self.written.clear();
+        self.written.push_str(written);
+        self.trace_id = Some(trace_id);
+        trace_id
+    }
+}
+
+/// A span's reference, read.
+struct Reference {
+    ref_type: Text,
+    trace_id: TraceId,
+    span_id: SpanId,
 }
 
 impl Reader {
@@ -753,7 +792,8 @@ impl TraceReader {
         let written_id = span.span_id.as_deref().unwrap_or("");
         let site = Site::item(&self.path, ".spans", self.pending.len(), written_id);
         let warnings = &mut reader.warnings;
-        let trace_id = reader.ids.trace_id(trace_id, &site, Field::new(".traceID"), warnings);
+        let trace_id =
+            reader.last_trace_id.read(trace_id, &mut reader.ids, &site, Field::new(".traceID"), warnings);
         let span_id = reader.ids.span_id(written_id, &site, SPAN_FIELDS.span_id, warnings);
         let warn_at = warnings.list.len();
         let embedded = span.process.take().map(|process| {
@@ -859,38 +899,30 @@ fn convert_span(
     span_id: SpanId,
     reader: &mut Reader,
 ) -> (Draft, (Text, Text)) {
-    let Reader { warnings, ids, texts, recent, .. } = reader;
+    let Reader { warnings, ids, texts, recent, last_trace_id, references, .. } = reader;
     // References: the parent is the first same-trace CHILD_OF, else the first same-trace
     // FOLLOWS_FROM; the others become links.
-    struct Reference {
-        ref_type: Text,
-        trace_id: TraceId,
-        span_id: SpanId,
+    references.clear();
+    for (ref_idx, reference) in span.references.unwrap_or_default().into_iter().enumerate() {
+        let ref_type = match reference.ref_type.as_deref() {
+            Some(written) if written.bytes().any(|byte| byte.is_ascii_uppercase()) => {
+                texts.intern(&written.to_ascii_lowercase())
+            }
+            Some(written) => texts.intern(written),
+            None => Text::default(),
+        };
+        let ref_trace_id = reference.trace_id.map_or(trace_id, |written| {
+            let field = Field::item(".references", ref_idx, ".traceID");
+            last_trace_id.read(&written, ids, &site, field, warnings)
+        });
+        let ref_span_id = ids.span_id(
+            reference.span_id.as_deref().unwrap_or(""),
+            &site,
+            Field::item(".references", ref_idx, ".spanID"),
+            warnings,
+        );
+        references.push(Reference { ref_type, trace_id: ref_trace_id, span_id: ref_span_id });
     }
-    let references: Vec<Reference> = span
-        .references
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(ref_idx, reference)| Reference {
-            ref_type: match reference.ref_type.as_deref() {
-                Some(written) if written.bytes().any(|byte| byte.is_ascii_uppercase()) => {
-                    texts.intern(&written.to_ascii_lowercase())
-                }
-                Some(written) => texts.intern(written),
-                None => Text::default(),
-            },
-            trace_id: reference.trace_id.map_or(trace_id, |written| {
-                ids.trace_id(&written, &site, Field::item(".references", ref_idx, ".traceID"), warnings)
-            }),
-            span_id: ids.span_id(
-                reference.span_id.as_deref().unwrap_or(""),
-                &site,
-                Field::item(".references", ref_idx, ".spanID"),
-                warnings,
-            ),
-        })
-        .collect();
     let parent_idx = ["child_of", "follows_from"].iter().find_map(|wanted| {
         references
             .iter()
@@ -903,7 +935,7 @@ fn convert_span(
     }
     let parent_ref = parent_idx.map_or(NO_REF, |ref_idx| ref_idx as u32);
     let mut links = Vec::new();
-    for (ref_idx, reference) in references.into_iter().enumerate() {
+    for (ref_idx, reference) in references.drain(..).enumerate() {
         if Some(ref_idx) == parent_idx {
             continue;
         }
