@@ -57,7 +57,7 @@ pub(super) fn read(text: &str, origin: &str) -> Result<(Reader, Drafts), ImportE
 }
 
 /// A JSON error at byte `at`, with its line and column (1-based, columns in bytes).
-pub(in crate::formats) fn json_error(text: &str, origin: &str, at: usize, message: String) -> ImportError {
+fn json_error(text: &str, origin: &str, at: usize, message: String) -> ImportError {
     let before = &text.as_bytes()[..at.min(text.len())];
     let line_start = before.iter().rposition(|&byte| byte == b'\n').map_or(0, |newline| newline + 1);
     let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
@@ -611,7 +611,7 @@ impl<'a> Scanner<'a> {
     // JSON
 
     #[inline(always)]
-    pub(in crate::formats) fn peek(&self) -> Option<u8> {
+    fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
@@ -703,7 +703,7 @@ impl<'a> Scanner<'a> {
 
     /// Consumes `close` if it is next, leaving the container.
     #[inline(always)]
-    pub(in crate::formats) fn close(&mut self, close: u8) -> bool {
+    fn close(&mut self, close: u8) -> bool {
         let closing = self.peek() == Some(close);
         if closing {
             self.pos += 1;
@@ -746,11 +746,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The members of an object already opened (`more`: whether one follows).
-    pub(in crate::formats) fn members(
-        &mut self,
-        mut more: bool,
-        member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>,
-    ) -> Scan<()> {
+    fn members(&mut self, mut more: bool, member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>) -> Scan<()> {
         while more {
             if self.peek_value()? != b'"' {
                 return Err(self.error("key must be a string"));
@@ -797,7 +793,7 @@ impl<'a> Scanner<'a> {
 
     /// An object key (the position is at its opening quote), packed.
     #[inline(always)]
-    pub(in crate::formats) fn key(&mut self) -> Scan<Key> {
+    fn key(&mut self) -> Scan<Key> {
         let start = self.pos + 1;
         let rest = &self.bytes[start..];
         if let Some(len) = string_end(rest).filter(|&len| rest[len] == b'"') {
