@@ -4,7 +4,12 @@
 // BENCHMARKS.md). It prints a table of figures.
 //
 // The trace: `reqflow run --builtin netflix-fanout --requests N --format otlp`, with every request
-// hung under the first request's root so the file holds one trace of N × 255 spans.
+// hung under the first request's root so the file holds one trace of N × 255 spans. The same trace
+// is also imported as Jaeger JSON and Zipkin v2 JSON (`--format jaeger|zipkin`, hung together the
+// same way, written compact as Jaeger UI's "Download JSON" and Zipkin write them): `FORMATS=otlp`
+// (default `otlp,jaeger,zipkin`) chooses. Each import also reports the wasm memory of the worker
+// that read the file and of the page (linear memory only grows: its size after the import is the
+// most the import needed).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,38 +23,84 @@ const ONLY_IMPORT = process.env.ONLY === "import"; // ONLY=import: just the impo
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000); // page loaded → file picked
 execFileSync("cargo", ["build", "--quiet", "--release", "-p", "reqflow-cli"], { stdio: "inherit" });
 const reqflow = join(process.env.CARGO_TARGET_DIR ?? "target", "release", "reqflow");
-const otlp = JSON.parse(
-  execFileSync(reqflow, ["run", "--builtin", "netflix-fanout", "--seed", "1", "--requests", String(REQUESTS), "--format", "otlp"], {
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-  }),
-);
-let traceId = null;
-let rootId = null;
-let nSpans = 0;
-for (const resource of otlp.resourceSpans) {
-  for (const scope of resource.scopeSpans) {
-    for (const span of scope.spans) {
-      nSpans += 1;
-      if (!span.parentSpanId) {
-        if (traceId === null) {
-          traceId = span.traceId;
-          rootId = span.spanId;
-        } else {
-          span.parentSpanId = rootId;
+const FORMATS = (process.env.FORMATS ?? "otlp,jaeger,zipkin").split(",");
+const run = (format) =>
+  JSON.parse(
+    execFileSync(reqflow, ["run", "--builtin", "netflix-fanout", "--seed", "1", "--requests", String(REQUESTS), "--format", format], {
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+    }),
+  );
+// Each format's file, with every request hung under the first request's root (one trace).
+const hungTogether = {
+  otlp: (otlp) => {
+    const spans = otlp.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
+    const root = spans.find((span) => !span.parentSpanId);
+    for (const span of spans) {
+      if (!span.parentSpanId && span !== root) span.parentSpanId = root.spanId;
+      span.traceId = root.traceId;
+    }
+    return { text: JSON.stringify(otlp), nSpans: spans.length };
+  },
+  jaeger: (jaeger) => {
+    const [first] = jaeger.data;
+    const root = first.spans.find((span) => span.references.length === 0);
+    const processes = new Map(); // process as JSON → id in the merged trace
+    const spans = [];
+    for (const trace of jaeger.data) {
+      for (const span of trace.spans) {
+        const process = JSON.stringify(trace.processes[span.processID]);
+        if (!processes.has(process)) processes.set(process, `p${processes.size + 1}`);
+        span.processID = processes.get(process);
+        span.traceID = root.traceID;
+        for (const reference of span.references) reference.traceID = root.traceID;
+        if (span.references.length === 0 && span !== root) {
+          span.references.push({ refType: "CHILD_OF", traceID: root.traceID, spanID: root.spanID });
         }
+        spans.push(span);
       }
     }
-  }
-}
-for (const resource of otlp.resourceSpans) for (const scope of resource.scopeSpans) for (const span of scope.spans) span.traceId = traceId;
-const file = join(mkdtempSync(join(tmpdir(), "reqflow-bench-")), `big-trace-${nSpans}.json`);
-writeFileSync(file, JSON.stringify(otlp));
-const megabytes = (statSync(file).size / 1e6).toFixed(1);
+    const merged = { traceID: root.traceID, spans, processes: Object.fromEntries([...processes].map(([process, id]) => [id, JSON.parse(process)])), warnings: null };
+    return { text: JSON.stringify({ data: [merged] }), nSpans: spans.length };
+  },
+  zipkin: (spans) => {
+    const root = spans.find((span) => !span.parentId);
+    for (const span of spans) {
+      if (!span.parentId && span !== root) span.parentId = root.id;
+      span.traceId = root.traceId;
+    }
+    return { text: JSON.stringify(spans), nSpans: spans.length };
+  },
+};
+const dir = mkdtempSync(join(tmpdir(), "reqflow-bench-"));
+const files = FORMATS.map((format) => {
+  const { text, nSpans } = hungTogether[format](run(format));
+  const file = join(dir, `big-trace-${nSpans}.${format}.json`);
+  writeFileSync(file, text);
+  return { format, file, nSpans, megabytes: (statSync(file).size / 1e6).toFixed(1) };
+});
+const { file, nSpans, megabytes } = files[0];
 
 const server = await serveDist(process.argv[2] ?? "dist");
 const browser = await launchBrowser();
 const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+// The wasm memory of the page and of its worker: the page's from Trunk's start-up event, the
+// worker's from its loader, served here with one more line that keeps what `wasm_bindgen` returns.
+await page.addInitScript(() => addEventListener("TrunkApplicationStarted", (event) => (window.__reqflowWasm = event.detail.wasm)));
+await page.context().route("**/reqflow-worker_loader.js", (route) =>
+  route.fulfill({
+    contentType: "text/javascript",
+    body: 'importScripts("./reqflow-worker.js");wasm_bindgen("./reqflow-worker_bg.wasm").then((wasm) => (self.__reqflowWasm = wasm));',
+  }),
+);
+const wasmMegabytes = async () => {
+  const size = (wasm) => (wasm ? wasm.memory.buffer.byteLength / (1024 * 1024) : NaN);
+  const worker = page.workers().find((worker) => worker.url().includes("reqflow-worker"));
+  return {
+    worker: worker ? await worker.evaluate(() => self.__reqflowWasm?.memory.buffer.byteLength / (1024 * 1024)) : NaN,
+    page: await page.evaluate(() => window.__reqflowWasm?.memory.buffer.byteLength / (1024 * 1024)),
+  };
+};
 await page.goto(server.url);
 await page.waitForSelector(".waterfall .row");
 
@@ -84,31 +135,36 @@ const changeAndTime = (page, label, value, watch) =>
     { label, value, watch },
   );
 
-const runs = [];
+// Imports of each file, one format after the other, `RUNS` times: alternating, so that the
+// machine's moods fall on every format alike.
+const importRuns = Object.fromEntries(files.map(({ format }) => [format, []]));
 for (let run = 0; run < RUNS; run++) {
-  // A person takes seconds to pick a file; the page is given a second after loading, so the
-  // import is not measured against start-up work (the browser compiling, the page's warm-up).
-  // The simulated runs below get the same.
-  await page.waitForTimeout(SETTLE_MS);
-  await page.evaluate(() => {
-    performance.clearMarks();
-    performance.clearMeasures();
-  });
-  await page.setInputFiles('input[type="file"]', file);
-  await page.waitForFunction((n) => document.querySelector(".span-count")?.dataset.count === String(n), nSpans, { timeout: 120_000 });
-  // First paint after the DOM update: two animation frames.
-  const paintedAt = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame((t) => resolve(t)))));
-  const marks = await page.evaluate(() =>
-    Object.fromEntries(performance.getEntriesByType("mark").map((mark) => [mark.name, mark.startTime])),
-  );
-  runs.push({
-    importToLaidOut: marks["reqflow:trace-painted"] - marks["reqflow:import-start"],
-    importToPaint: paintedAt - marks["reqflow:import-start"],
-    phases: await phases(),
-  });
-  // Load the default trace again so the next run imports from scratch.
-  await page.goto(server.url);
-  await page.waitForSelector(".waterfall .row");
+  for (const { format, file, nSpans } of files) {
+    // A person takes seconds to pick a file; the page is given a second after loading, so the
+    // import is not measured against start-up work (the browser compiling, the page's warm-up).
+    // The simulated runs below get the same.
+    await page.waitForTimeout(SETTLE_MS);
+    await page.evaluate(() => {
+      performance.clearMarks();
+      performance.clearMeasures();
+    });
+    await page.setInputFiles('input[type="file"]', file);
+    await page.waitForFunction((n) => document.querySelector(".span-count")?.dataset.count === String(n), nSpans, { timeout: 120_000 });
+    // First paint after the DOM update: two animation frames.
+    const paintedAt = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame((t) => resolve(t)))));
+    const marks = await page.evaluate(() =>
+      Object.fromEntries(performance.getEntriesByType("mark").map((mark) => [mark.name, mark.startTime])),
+    );
+    importRuns[format].push({
+      importToLaidOut: marks["reqflow:trace-painted"] - marks["reqflow:import-start"],
+      importToPaint: paintedAt - marks["reqflow:import-start"],
+      phases: await phases(),
+      memory: await wasmMegabytes(),
+    });
+    // Load the default trace again so the next run imports from scratch (and a new worker).
+    await page.goto(server.url);
+    await page.waitForSelector(".waterfall .row");
+  }
 }
 const median = (values) => values.slice().sort((a, b) => a - b)[values.length >> 1];
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
@@ -118,18 +174,23 @@ const breakdown = (label, list) => {
   const parts = names.map((name) => `${name} ${fmt(median(list.map((run) => run.phases[name] ?? 0)))}`);
   console.log(`${label}: ${parts.join(", ")}`);
 };
+const mib = (value) => `${value.toFixed(0)} MiB`;
 const printImport = () => {
-  console.log(`big trace: ${nSpans} spans, one trace, OTLP/JSON ${megabytes} MB (${file})`);
-  console.log(`| measurement | median of ${runs.length} | runs |`);
-  console.log("|---|---|---|");
-  console.log(`| import → parsed, analysed, laid out (mark) | ${fmt(median(runs.map((r) => r.importToLaidOut)))} | ${runs.map((r) => fmt(r.importToLaidOut)).join(", ")} |`);
-  console.log(`| import → first paint | ${fmt(median(runs.map((r) => r.importToPaint)))} | ${runs.map((r) => fmt(r.importToPaint)).join(", ")} |`);
+  for (const { format, file, nSpans, megabytes } of files) {
+    const list = importRuns[format];
+    console.log(`big trace: ${nSpans} spans, one trace, ${format} ${megabytes} MB (${file})`);
+    console.log(`| measurement | median of ${list.length} | runs |`);
+    console.log("|---|---|---|");
+    console.log(`| import → parsed, analysed, laid out (mark) | ${fmt(median(list.map((r) => r.importToLaidOut)))} | ${list.map((r) => fmt(r.importToLaidOut)).join(", ")} |`);
+    console.log(`| import → first paint | ${fmt(median(list.map((r) => r.importToPaint)))} | ${list.map((r) => fmt(r.importToPaint)).join(", ")} |`);
+    console.log(`| wasm memory after the import: worker / page | ${mib(median(list.map((r) => r.memory.worker)))} / ${mib(median(list.map((r) => r.memory.page)))} | ${list.map((r) => `${mib(r.memory.worker)} / ${mib(r.memory.page)}`).join(", ")} |`);
+    breakdown(`${format} import phases (median)`, list);
+  }
 };
 if (ONLY_IMPORT) {
   await browser.close();
   server.close();
   printImport();
-  breakdown("import phases (median)", runs);
   process.exit(0);
 }
 await page.setInputFiles('input[type="file"]', file);
@@ -187,13 +248,13 @@ await browser.close();
 server.close();
 
 printImport();
+console.log(`big trace, ${files[0].format}:`);
 console.log(`| scroll frame time (median / p95 / max) | ${fmt(scroll.median)} / ${fmt(scroll.p95)} / ${fmt(scroll.max)} | 60 steps of 900 px |`);
 console.log(`| simulated in the page: knob change → first paint of ${simulatedSpans} spans | ${fmt(median(simulated.map((r) => r.painted)))} | ${simulated.map((r) => fmt(r.painted)).join(", ")} |`);
 console.log(`| same → DOM updated | ${fmt(median(simulated.map((r) => r.changed)))} | ${simulated.map((r) => fmt(r.changed)).join(", ")} |`);
 console.log(`| try-it: knob change → re-simulated and rendered (DOM updated) | ${fmt(median(small.map((r) => r.changed)))} | ${small.map((r) => fmt(r.changed)).join(", ")} |`);
 console.log(`| try-it: knob change → painted | ${fmt(median(small.map((r) => r.painted)))} | ${small.map((r) => fmt(r.painted)).join(", ")} |`);
 console.log(`| collapse root (100k rows → 1) | ${fmt(collapseMs)} | |`);
-breakdown("import phases (median)", runs);
 breakdown("simulated phases (median)", simulated);
 breakdown("try-it knob change phases (median)", small);
 console.log(`| expand root (1 → 100k rows) | ${fmt(expandMs)} | |`);

@@ -1,4 +1,5 @@
-//! Bytes and allocations per simulated span, and per span imported from OTLP/JSON.
+//! Bytes and allocations per simulated span, and per span imported from OTLP/JSON, Jaeger JSON
+//! and Zipkin v2 JSON.
 //! Run: `cargo bench -p reqflow-core --bench allocations`.
 
 use reqflow_core::formats::{self, Format};
@@ -40,18 +41,25 @@ fn main() {
     let pretty = formats::export(&trace.spans, Format::Otlp);
     let otlp = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&pretty).expect("json"))
         .expect("serializes");
+    // Jaeger and Zipkin as Reqflow exports them (pretty-printed, like the Jaeger UI's download).
+    let jaeger = formats::export(&trace.spans, Format::Jaeger);
+    let zipkin = formats::export(&trace.spans, Format::Zipkin);
     drop((pretty, trace));
-    let _profiler = dhat::Profiler::builder().testing().build();
-    let before = dhat::HeapStats::get();
-    let imported = formats::import(&otlp, "big.json").expect("imports");
-    let after = dhat::HeapStats::get();
-    let spans = imported.spans.len() as f64;
-    println!(
-        "OTLP/JSON import   {:>7.1} bytes/span, {:>5.2} allocations/span, peak {:.1} MiB ({} spans, {:.1} MB of JSON)",
-        (after.total_bytes - before.total_bytes) as f64 / spans,
-        (after.total_blocks - before.total_blocks) as f64 / spans,
-        (after.max_bytes - before.curr_bytes) as f64 / (1024.0 * 1024.0),
-        imported.spans.len(),
-        otlp.len() as f64 / 1e6,
-    );
+    for (name, text) in [("OTLP/JSON", &otlp), ("Jaeger JSON", &jaeger), ("Zipkin v2 JSON", &zipkin)] {
+        // One profiler per import, so that each peak is its own (the file's text not counted).
+        let _profiler = dhat::Profiler::builder().testing().build();
+        let before = dhat::HeapStats::get();
+        let imported = formats::import(text, "big.json").expect("imports");
+        let after = dhat::HeapStats::get();
+        let spans = imported.spans.len() as f64;
+        println!(
+            "{name:<15} import {:>7.1} bytes/span, {:>5.2} allocations/span, peak {:.1} MiB ({} spans, {:.1} MB of JSON)",
+            (after.total_bytes - before.total_bytes) as f64 / spans,
+            (after.total_blocks - before.total_blocks) as f64 / spans,
+            (after.max_bytes - before.curr_bytes) as f64 / (1024.0 * 1024.0),
+            imported.spans.len(),
+            text.len() as f64 / 1e6,
+        );
+        drop(imported);
+    }
 }

@@ -1,5 +1,6 @@
 //! What the page computes for one 100,000-span trace, phase by phase, natively: the simulation,
-//! the analysis steps, the fingerprint, and an OTLP/JSON import of the same spans.
+//! the analysis steps, the fingerprint, and imports of the same spans (OTLP/JSON, Jaeger JSON and
+//! Zipkin v2 JSON).
 //! Run: `cargo bench -p reqflow-core --bench page`. Figures are in BENCHMARKS.md; the browser
 //! figures (wasm32, end to end) come from `tests/e2e/bench-big-trace.mjs`.
 
@@ -73,12 +74,26 @@ fn bench_page(c: &mut Criterion) {
     group.bench_function("import-otlp-sdk-resources", |b| {
         b.iter(|| formats::import(&sdk, "sdk.json").expect("imports"))
     });
+    // Jaeger and Zipkin as Reqflow exports them (pretty-printed), and compact, as Jaeger UI's
+    // "Download JSON" and Zipkin's API write them.
+    let compact = |pretty: &str| {
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(pretty).expect("json"))
+            .expect("serializes")
+    };
     let jaeger = formats::export(spans, Format::Jaeger);
     group.bench_function("import-jaeger", |b| {
         b.iter(|| formats::import(&jaeger, "big.json").expect("imports"))
     });
+    let jaeger = compact(&jaeger);
+    group.bench_function("import-jaeger-compact", |b| {
+        b.iter(|| formats::import(&jaeger, "big.json").expect("imports"))
+    });
     let zipkin = formats::export(spans, Format::Zipkin);
     group.bench_function("import-zipkin", |b| {
+        b.iter(|| formats::import(&zipkin, "big.json").expect("imports"))
+    });
+    let zipkin = compact(&zipkin);
+    group.bench_function("import-zipkin-compact", |b| {
         b.iter(|| formats::import(&zipkin, "big.json").expect("imports"))
     });
     group.finish();

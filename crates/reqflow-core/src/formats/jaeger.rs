@@ -8,15 +8,18 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use std::borrow::Cow;
+
 use super::common::{
     Draft, Drafts, Field, IdParser, JsonInt, NO_REF, Resources, Site, SpanFields, Warnings,
-    attribute_from_json, finish, micros, ns_to_us, parse, parse_float_text, parse_int_text, take_scope_tags,
-    unknown_service,
+    attribute_from_json, finish, micros, ns_to_us, parse, parse_float_text, parse_int_text, strip_bom,
+    take_scope_tags, unknown_service,
 };
+use super::json_in::JsonValue;
 use super::json_out::JsonOut;
-use super::{Format, ImportError, Imported, WarningKind};
+use super::{Format, ImportError, ImportWarning, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
-use crate::text::Text;
+use crate::text::{Interner, Text};
 use crate::trace::{
     AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
 };
@@ -233,155 +236,208 @@ pub fn export(spans: &[Span]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Import
 
+// The file is read into these structs (strings borrowed from the file unless they have escapes,
+// tag values as typed scalars) by the step reader in `jaeger/stream.rs`, or, when that refuses
+// the file, by serde's derived readers (`read_with_serde`): serde's error messages are the ones
+// the import policy quotes. Either way, the same code converts them into spans.
+
+mod stream;
+
+pub(crate) use stream::Stream;
+
 /// Either the query API envelope (`data`, `errors`) or a bare trace.
 #[derive(Deserialize)]
-struct DocumentIn {
-    #[serde(default)]
-    data: Option<Vec<TraceIn>>,
+struct DocumentIn<'a> {
+    #[serde(default, borrow)]
+    data: Option<Vec<TraceIn<'a>>>,
     #[serde(default)]
     errors: Option<Vec<serde_json::Value>>,
-    #[serde(default, rename = "traceID")]
-    trace_id: Option<String>,
-    #[serde(default)]
-    spans: Option<Vec<SpanIn>>,
-    #[serde(default)]
-    processes: Option<BTreeMap<String, ProcessIn>>,
-    #[serde(default)]
-    warnings: Option<Vec<serde_json::Value>>,
-}
-
-#[derive(Deserialize)]
-struct TraceIn {
-    #[serde(default, rename = "traceID")]
-    trace_id: Option<String>,
-    #[serde(default)]
-    spans: Option<Vec<SpanIn>>,
-    #[serde(default)]
-    processes: Option<BTreeMap<String, ProcessIn>>,
+    #[serde(default, borrow, rename = "traceID")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    spans: Option<Vec<SpanIn<'a>>>,
+    #[serde(default, borrow)]
+    processes: Option<BTreeMap<String, ProcessIn<'a>>>,
     #[serde(default)]
     warnings: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Deserialize)]
+struct TraceIn<'a> {
+    #[serde(default, borrow, rename = "traceID")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    spans: Option<Vec<SpanIn<'a>>>,
+    #[serde(default, borrow)]
+    processes: Option<BTreeMap<String, ProcessIn<'a>>>,
+    #[serde(default)]
+    warnings: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SpanIn {
-    #[serde(default, rename = "traceID")]
-    trace_id: Option<String>,
-    #[serde(default, rename = "spanID")]
-    span_id: Option<String>,
+struct SpanIn<'a> {
+    #[serde(default, borrow, rename = "traceID")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "spanID")]
+    span_id: Option<Cow<'a, str>>,
     /// Deprecated field of old Jaeger JSON, used when there are no references.
-    #[serde(default, rename = "parentSpanID")]
-    parent_span_id: Option<String>,
-    #[serde(default)]
-    operation_name: Option<String>,
-    #[serde(default)]
-    references: Option<Vec<ReferenceIn>>,
+    #[serde(default, borrow, rename = "parentSpanID")]
+    parent_span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    operation_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    references: Option<Vec<ReferenceIn<'a>>>,
     #[serde(default)]
     start_time: Option<JsonInt>,
     #[serde(default)]
     duration: Option<JsonInt>,
-    #[serde(default)]
-    tags: Option<Vec<TagIn>>,
-    #[serde(default)]
-    logs: Option<Vec<LogIn>>,
-    #[serde(default, rename = "processID")]
-    process_id: Option<String>,
+    #[serde(default, borrow)]
+    tags: Option<Vec<TagIn<'a>>>,
+    #[serde(default, borrow)]
+    logs: Option<Vec<LogIn<'a>>>,
+    #[serde(default, borrow, rename = "processID")]
+    process_id: Option<Cow<'a, str>>,
     /// The UI embeds the process in each span it has loaded.
-    #[serde(default)]
-    process: Option<ProcessIn>,
+    #[serde(default, borrow)]
+    process: Option<ProcessIn<'a>>,
     #[serde(default)]
     warnings: Option<Vec<serde_json::Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ReferenceIn {
-    #[serde(default)]
-    ref_type: Option<String>,
-    #[serde(default, rename = "traceID")]
-    trace_id: Option<String>,
-    #[serde(default, rename = "spanID")]
-    span_id: Option<String>,
+struct ReferenceIn<'a> {
+    #[serde(default, borrow)]
+    ref_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "traceID")]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "spanID")]
+    span_id: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct TagIn {
-    #[serde(default)]
-    key: Option<String>,
-    #[serde(default, rename = "type")]
-    value_type: Option<String>,
-    #[serde(default)]
-    value: serde_json::Value,
+#[derive(Default, Deserialize)]
+struct TagIn<'a> {
+    #[serde(default, borrow)]
+    key: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "type")]
+    value_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    value: JsonValue<'a>,
 }
 
-#[derive(Deserialize)]
-struct LogIn {
+#[derive(Default, Deserialize)]
+struct LogIn<'a> {
     #[serde(default)]
     timestamp: Option<JsonInt>,
-    #[serde(default)]
-    fields: Option<Vec<TagIn>>,
+    #[serde(default, borrow)]
+    fields: Option<Vec<TagIn<'a>>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ProcessIn {
-    #[serde(default)]
-    service_name: Option<String>,
-    #[serde(default)]
-    tags: Option<Vec<TagIn>>,
+struct ProcessIn<'a> {
+    #[serde(default, borrow)]
+    service_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tags: Option<Vec<TagIn<'a>>>,
+}
+
+/// A tag's declared `type`, matched without regard to case.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Declared {
+    String,
+    Bool,
+    Int64,
+    Float64,
+    Binary,
+    /// No type, or one Jaeger does not define.
+    Other,
+}
+
+impl Declared {
+    fn of(written: Option<&str>) -> Declared {
+        let Some(written) = written else { return Declared::Other };
+        [
+            ("string", Declared::String),
+            ("bool", Declared::Bool),
+            ("int64", Declared::Int64),
+            ("float64", Declared::Float64),
+            ("binary", Declared::Binary),
+        ]
+        .into_iter()
+        .find_map(|(name, declared)| written.eq_ignore_ascii_case(name).then_some(declared))
+        .unwrap_or(Declared::Other)
+    }
 }
 
 /// A tag as a typed attribute, honouring the declared `type` and Jaeger's quirks (int64 as a
 /// string, bools as strings, binary as base64).
-fn convert_tag(tag: TagIn, site: &Site, field: Field, warnings: &mut Warnings) -> KeyValue {
-    let key = tag.key.unwrap_or_default();
-    let declared = tag.value_type.map(|declared| declared.to_ascii_lowercase());
+///
+/// `recent` is the key and string value last read at the same position of a tag list (files
+/// repeat the same tags in the same order span after span: a comparison instead of a lookup).
+fn convert_tag(
+    tag: TagIn<'_>,
+    site: &Site,
+    field: Field,
+    warnings: &mut Warnings,
+    texts: &mut Interner,
+    recent: &mut (Text, Text),
+) -> KeyValue {
+    let key = tag.key.as_deref().map_or_else(Text::default, |key| texts.intern_like(key, &mut recent.0));
+    let declared = Declared::of(tag.value_type.as_deref());
     let value = tag.value;
-    let converted = match (declared.as_deref(), &value) {
-        (Some("string"), serde_json::Value::String(text)) => Some(AttributeValue::Str(text.clone().into())),
-        (Some("bool"), serde_json::Value::Bool(flag)) => Some(AttributeValue::Bool(*flag)),
-        (Some("bool"), serde_json::Value::String(text)) => match text.to_ascii_lowercase().as_str() {
-            "true" => Some(AttributeValue::Bool(true)),
-            "false" => Some(AttributeValue::Bool(false)),
-            _ => None,
-        },
-        (Some("int64"), serde_json::Value::Number(number)) => number.as_i64().map(AttributeValue::Int),
-        (Some("int64"), serde_json::Value::String(text)) => {
+    let converted = match (declared, &value) {
+        (Declared::String | Declared::Other, JsonValue::Str(text)) => {
+            Some(AttributeValue::Str(texts.intern_like(text, &mut recent.1)))
+        }
+        (Declared::Bool, JsonValue::Bool(flag)) => Some(AttributeValue::Bool(*flag)),
+        (Declared::Bool, JsonValue::Str(text)) => {
+            if text.eq_ignore_ascii_case("true") {
+                Some(AttributeValue::Bool(true))
+            } else if text.eq_ignore_ascii_case("false") {
+                Some(AttributeValue::Bool(false))
+            } else {
+                None
+            }
+        }
+        (Declared::Int64, JsonValue::Number(number)) => number.as_i64().map(AttributeValue::Int),
+        (Declared::Int64, JsonValue::Str(text)) => {
             parse_int_text(text).and_then(|int| i64::try_from(int).ok()).map(AttributeValue::Int)
         }
-        (Some("float64"), serde_json::Value::Number(number)) => number.as_f64().map(AttributeValue::Float),
-        (Some("float64"), serde_json::Value::String(text)) => {
-            parse_float_text(text).map(AttributeValue::Float)
-        }
-        (Some("binary"), serde_json::Value::String(base64)) => {
+        (Declared::Float64, JsonValue::Number(number)) => number.as_f64().map(AttributeValue::Float),
+        (Declared::Float64, JsonValue::Str(text)) => parse_float_text(text).map(AttributeValue::Float),
+        (Declared::Binary, JsonValue::Str(base64)) => {
             warnings.push(
                 site,
                 field,
-                WarningKind::AttributeAsText { key: key.clone(), what: "binary (base64)" },
+                WarningKind::AttributeAsText { key: key.to_string(), what: "binary (base64)" },
             );
-            Some(AttributeValue::Str(base64.clone().into()))
+            Some(AttributeValue::Str(Text::new(base64)))
         }
-        (Some("string" | "bool" | "int64" | "float64" | "binary"), _) => None,
+        (Declared::Other, JsonValue::Bool(flag)) => Some(AttributeValue::Bool(*flag)),
         // No type, or one Jaeger does not define: go by the JSON value.
-        _ => Some(attribute_from_json(&key, &value, site, field, warnings)),
+        (Declared::Other, other) => Some(attribute_from_json(&key, &other.to_value(), site, field, warnings)),
+        _ => None,
     };
     let value = converted.unwrap_or_else(|| {
+        let json = value.to_value();
         let text = match &value {
-            serde_json::Value::String(text) => text.clone(),
-            other => other.to_string(),
+            JsonValue::Str(text) => text.to_string(),
+            _ => json.to_string(),
         };
         warnings.push(
             site,
             field,
             WarningKind::AttributeTypeMismatch {
-                key: key.clone(),
-                declared: declared.unwrap_or_default(),
-                value: value.to_string(),
+                key: key.to_string(),
+                declared: tag.value_type.as_deref().unwrap_or_default().to_ascii_lowercase(),
+                value: json.to_string(),
             },
         );
         AttributeValue::Str(text.into())
     });
-    KeyValue { key: key.into(), value }
+    KeyValue { key, value }
 }
 
 fn take(attributes: &mut Vec<KeyValue>, key: &str) -> Option<AttributeValue> {
@@ -397,17 +453,25 @@ fn kind_and_status(
 ) -> (SpanKind, Status) {
     let kind = match take(attributes, "span.kind") {
         None => SpanKind::Internal,
-        Some(value) => match value.to_string().to_ascii_lowercase().as_str() {
-            "client" => SpanKind::Client,
-            "server" => SpanKind::Server,
-            "producer" => SpanKind::Producer,
-            "consumer" => SpanKind::Consumer,
-            "internal" => SpanKind::Internal,
-            _ => {
+        Some(value) => {
+            // (Only a string can name a kind: a bool or number never does.)
+            let named =
+                |name: &str| matches!(&value, AttributeValue::Str(text) if text.eq_ignore_ascii_case(name));
+            if named("client") {
+                SpanKind::Client
+            } else if named("server") {
+                SpanKind::Server
+            } else if named("producer") {
+                SpanKind::Producer
+            } else if named("consumer") {
+                SpanKind::Consumer
+            } else if named("internal") {
+                SpanKind::Internal
+            } else {
                 warnings.push(site, TAGS, WarningKind::UnknownSpanKind { written: value.to_string() });
                 SpanKind::Internal
             }
-        },
+        }
     };
     let error_tag = attributes
         .iter()
@@ -433,9 +497,12 @@ fn kind_and_status(
             _ => warnings.push(site, TAGS, WarningKind::UnknownStatusCode { written: written.to_string() }),
         }
     }
-    let message =
-        take(attributes, "otel.status_description").map(|value| value.to_string()).unwrap_or_default();
-    (kind, Status { code, message: message.into() })
+    let message = match take(attributes, "otel.status_description") {
+        Some(AttributeValue::Str(text)) => text,
+        Some(other) => Text::from(other.to_string()),
+        None => Text::default(),
+    };
+    (kind, Status { code, message })
 }
 
 /// A span's (or a process's) tags, in warnings.
@@ -471,23 +538,36 @@ impl Process {
     }
 }
 
-fn convert_process(process: ProcessIn, site: &Site, warnings: &mut Warnings) -> Process {
+fn convert_process(
+    process: ProcessIn<'_>,
+    site: &Site,
+    warnings: &mut Warnings,
+    texts: &mut Interner,
+) -> Process {
     let mut host = Text::default();
     let mut attributes = Vec::new();
     for (tag_idx, tag) in process.tags.into_iter().flatten().enumerate() {
-        let kv = convert_tag(tag, site, Field::item(".tags", tag_idx, ""), warnings);
+        let kv = convert_tag(
+            tag,
+            site,
+            Field::item(".tags", tag_idx, ""),
+            warnings,
+            texts,
+            &mut Default::default(),
+        );
         match kv.key.as_str() {
-            "host.name" if host.is_empty() => host = Text::from(kv.value.to_string()),
+            "host.name" if host.is_empty() => host = texts.intern(&kv.value.to_string()),
             "hostname" => {
                 if host.is_empty() {
-                    host = Text::from(kv.value.to_string());
+                    host = texts.intern(&kv.value.to_string());
                 }
                 attributes.push(kv);
             }
             _ => attributes.push(kv),
         }
     }
-    let service = process.service_name.filter(|service| !service.is_empty()).map(Text::from);
+    let service =
+        process.service_name.filter(|service| !service.is_empty()).map(|service| texts.intern(&service));
     Process { service, host, attributes, resources: Vec::new() }
 }
 
@@ -529,120 +609,320 @@ const SPAN_FIELDS: SpanFields = SpanFields {
 /// Reads Jaeger JSON: the query API / UI download envelope `{"data":[trace...]}` or a bare trace
 /// object `{traceID, spans, processes}`.
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
-    let document: DocumentIn = parse(text, origin)?;
-    let mut warnings = Warnings::default();
-    let mut ids = IdParser::default();
-    let mut drafts = Drafts::default();
-    let traces: Vec<(String, TraceIn)> = match document.data {
-        Some(data) => {
-            file_warnings(document.errors, &Site::new("$".to_owned(), None), ".errors", &mut warnings, true);
-            data.into_iter()
-                .enumerate()
-                .map(|(trace_idx, trace)| (format!("$.data[{trace_idx}]"), trace))
-                .collect()
-        }
-        None => {
-            file_warnings(document.errors, &Site::new("$".to_owned(), None), ".errors", &mut warnings, true);
-            vec![(
-                "$".to_owned(),
-                TraceIn {
-                    trace_id: document.trace_id,
-                    spans: document.spans,
-                    processes: document.processes,
-                    warnings: document.warnings,
-                },
-            )]
-        }
+    let text = strip_bom(text);
+    let mut stream = Stream::new(text.len(), false);
+    if let Some(imported) = stream.read_all(text) {
+        return Ok(imported);
+    }
+    read_with_serde(text, origin)
+}
+
+/// [`import`] with serde's derived readers: for a file the step reader refuses (serde says what
+/// is wrong with it, in the words the import policy quotes, or reads a layout the step reader
+/// does not follow).
+pub(super) fn read_with_serde(text: &str, origin: &str) -> Result<Imported, ImportError> {
+    let document: DocumentIn<'_> = parse(text, origin)?;
+    let mut reader = Reader::default();
+    reader.errors(document.errors);
+    let traces: Vec<(String, TraceIn<'_>)> = match document.data {
+        Some(data) => data
+            .into_iter()
+            .enumerate()
+            .map(|(trace_idx, trace)| (format!("$.data[{trace_idx}]"), trace))
+            .collect(),
+        None => vec![(
+            "$".to_owned(),
+            TraceIn {
+                trace_id: document.trace_id,
+                spans: document.spans,
+                processes: document.processes,
+                warnings: document.warnings,
+            },
+        )],
     };
-    let mut resources = Resources::default();
     for (trace_path, trace) in traces {
-        import_trace(trace, &trace_path, &mut ids, &mut resources, &mut warnings, &mut drafts);
+        let mut reading = TraceReader::new(Text::from(trace_path), &reader);
+        reading.trace_id(trace.trace_id);
+        reading.warnings = trace.warnings;
+        for (process_id, process) in trace.processes.unwrap_or_default() {
+            reading.process(Cow::Owned(process_id), process, &mut reader);
+        }
+        for span in trace.spans.unwrap_or_default() {
+            // (Never gives up: the trace's own id is known.)
+            reading.span(span, &mut reader).ok();
+        }
+        reading.end(&mut reader);
     }
-    let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
-    Ok(Imported { format: Format::Jaeger, spans, warnings: warnings.list, parents })
+    Ok(reader.finish())
 }
 
-fn import_trace(
-    trace: TraceIn,
-    trace_path: &str,
-    ids: &mut IdParser,
-    resources: &mut Resources,
-    warnings: &mut Warnings,
-    drafts: &mut Drafts,
-) {
-    let trace_site = Site::new(trace_path.to_owned(), None);
-    file_warnings(trace.warnings, &trace_site, ".warnings", warnings, false);
-    // Service, host and resource as shared values: every span of a process clones them without
-    // copying.
-    let mut processes: BTreeMap<String, Process> = BTreeMap::new();
-    for (process_id, process) in trace.processes.unwrap_or_default() {
-        let site = Site::new(format!("{trace_path}.processes.{process_id}"), None);
-        let mut process = convert_process(process, &site, warnings);
-        name_service(&mut process, &site, Field::new(".serviceName"), warnings);
-        processes.insert(process_id, process);
+/// The step reader cannot go on (a layout it does not follow): the file is left to serde.
+#[derive(Debug)]
+pub(crate) struct GiveUp;
+
+/// What converting a file's spans needs besides the spans: the warnings so far, the id parser,
+/// the string interner, the resources shared across processes, and the spans read so far.
+#[derive(Default)]
+struct Reader {
+    warnings: Warnings,
+    /// The errors the file itself reports (its `errors`): the first warnings, wherever they are.
+    errors: Warnings,
+    ids: IdParser,
+    texts: Interner,
+    resources: Resources,
+    drafts: Drafts,
+    /// The key and string value last read at each position of a span's tags.
+    recent: Vec<(Text, Text)>,
+    /// The trace id last read (the spans of a trace and their references repeat it).
+    last_trace_id: LastTraceId,
+    /// The references of the span being converted (a list reused from span to span).
+    references: Vec<Reference>,
+}
+
+/// A trace id as written and as read: the next one written the same way is the same id, and
+/// the id parser has nothing new to say about it (it warns once per id as written).
+#[derive(Default)]
+struct LastTraceId {
+    written: String,
+    trace_id: Option<TraceId>,
+}
+
+impl LastTraceId {
+    fn read(
+        &mut self,
+        written: &str,
+        ids: &mut IdParser,
+        site: &Site,
+        field: Field,
+        warnings: &mut Warnings,
+    ) -> TraceId {
+        if let Some(trace_id) = self.trace_id.filter(|_| self.written == written) {
+            return trace_id;
+        }
+        let trace_id = ids.trace_id(written, site, field, warnings);
+        self.written.clear();
+        self.written.push_str(written);
+        self.trace_id = Some(trace_id);
+        trace_id
     }
-    let spans_prefix = Text::new(trace_path);
-    let trace_level_id = trace.trace_id.unwrap_or_default();
-    for (span_idx, mut span) in trace.spans.unwrap_or_default().into_iter().enumerate() {
-        let written_id = span.span_id.clone().unwrap_or_default();
-        let site = Site::item(&spans_prefix, ".spans", span_idx, &written_id);
-        let written_trace_id = span.trace_id.clone().unwrap_or_else(|| trace_level_id.clone());
-        let trace_id = ids.trace_id(&written_trace_id, &site, Field::new(".traceID"), warnings);
-        let span_id = ids.span_id(&written_id, &site, SPAN_FIELDS.span_id, warnings);
-        let mut embedded = None;
-        let process = match span.process_id.as_ref().and_then(|process_id| processes.get_mut(process_id)) {
-            Some(process) => process,
-            None => {
-                // The UI embeds the process in the span; without one, the service is unknown.
-                let field = if span.process.is_some() { ".process.serviceName" } else { ".processID" };
-                let mut process = match span.process.take() {
-                    Some(written) => convert_process(written, &site, warnings),
-                    None => Process::default(),
-                };
-                name_service(&mut process, &site, Field::new(field), warnings);
-                embedded.insert(process)
-            }
+}
+
+/// A span's reference, read.
+struct Reference {
+    ref_type: Text,
+    trace_id: TraceId,
+    span_id: SpanId,
+}
+
+impl Reader {
+    fn errors(&mut self, errors: Option<Vec<serde_json::Value>>) {
+        file_warnings(errors, &Site::new("$".to_owned(), None), ".errors", &mut self.errors, true);
+    }
+
+    fn finish(self) -> Imported {
+        let Reader { mut warnings, errors, drafts, .. } = self;
+        if !errors.list.is_empty() {
+            warnings.list.splice(0..0, errors.list);
+        }
+        let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
+        Imported { format: Format::Jaeger, spans, warnings: warnings.list, parents }
+    }
+}
+
+/// A span of the trace being read, converted but for its process (service, host and resource).
+struct Pending {
+    process_id: Option<Text>,
+    /// A process embedded in the span (as the UI writes it), converted, with the warnings that
+    /// gave: used when `process_id` names no process of the trace.
+    embedded: Option<(Process, Vec<ImportWarning>)>,
+    /// Where the warnings about its process go (after those about its ids).
+    warn_at: usize,
+    scope: (Text, Text),
+}
+
+/// One trace of the file being read. Its spans are converted as they are read, except for their
+/// process, which is only known once the trace's `processes` have been read (they usually come
+/// after the spans): the spans wait for it in the drafts, and the warnings about the processes
+/// are put where a reading of the whole trace at once would have written them (the trace's own
+/// warnings, then its processes' in the order of their ids, then each span's).
+struct TraceReader {
+    path: Text,
+    /// The trace-level `traceID` as written (for spans without their own), once read.
+    trace_id: Option<Option<String>>,
+    warnings: Option<Vec<serde_json::Value>>,
+    /// By id as written, in the order read, with the warnings their tags gave.
+    processes: Vec<(String, Process, Vec<ImportWarning>)>,
+    first_draft: usize,
+    first_warning: usize,
+    pending: Vec<Pending>,
+}
+
+impl TraceReader {
+    fn new(path: Text, reader: &Reader) -> TraceReader {
+        TraceReader {
+            path,
+            trace_id: None,
+            warnings: None,
+            processes: Vec::new(),
+            first_draft: reader.drafts.len(),
+            first_warning: reader.warnings.list.len(),
+            pending: Vec::new(),
+        }
+    }
+
+    fn trace_id(&mut self, written: Option<Cow<'_, str>>) {
+        self.trace_id = Some(written.map(Cow::into_owned));
+    }
+
+    fn process(&mut self, process_id: Cow<'_, str>, process: ProcessIn<'_>, reader: &mut Reader) {
+        let site = Site::new(format!("{}.processes.{process_id}", self.path), None);
+        let mut warnings = Warnings::default();
+        let process = convert_process(process, &site, &mut warnings, &mut reader.texts);
+        self.processes.push((process_id.into_owned(), process, warnings.list));
+    }
+
+    /// Converts a span but for its process. `GiveUp` when the span has no trace id of its own
+    /// and the trace's has not been read yet.
+    fn span(&mut self, mut span: SpanIn<'_>, reader: &mut Reader) -> Result<(), GiveUp> {
+        let trace_id = match (&span.trace_id, &self.trace_id) {
+            (Some(written), _) => written.as_ref(),
+            (None, Some(written)) => written.as_deref().unwrap_or(""),
+            (None, None) => return Err(GiveUp),
         };
-        drafts.push(convert_span(span, site, trace_id, span_id, process, resources, ids, warnings));
+        let written_id = span.span_id.as_deref().unwrap_or("");
+        let site = Site::item(&self.path, ".spans", self.pending.len(), written_id);
+        let warnings = &mut reader.warnings;
+        let trace_id =
+            reader.last_trace_id.read(trace_id, &mut reader.ids, &site, Field::new(".traceID"), warnings);
+        let span_id = reader.ids.span_id(written_id, &site, SPAN_FIELDS.span_id, warnings);
+        let warn_at = warnings.list.len();
+        let embedded = span.process.take().map(|process| {
+            let mut warnings = Warnings::default();
+            let process = convert_process(process, &site, &mut warnings, &mut reader.texts);
+            (process, warnings.list)
+        });
+        let process_id = span.process_id.take().map(|process_id| reader.texts.intern(&process_id));
+        let (draft, scope) = convert_span(span, site, trace_id, span_id, reader);
+        reader.drafts.push(draft);
+        self.pending.push(Pending { process_id, embedded, warn_at, scope });
+        Ok(())
+    }
+
+    /// The trace is read: its spans get their processes, and the warnings about the trace and
+    /// its processes go where they belong.
+    fn end(self, reader: &mut Reader) {
+        let TraceReader { path, warnings, mut processes, first_draft, first_warning, pending, .. } = self;
+        let mut head = Warnings::default();
+        file_warnings(warnings, &Site::new(path.to_string(), None), ".warnings", &mut head, false);
+        // As a map: the last of one id counts, in the order of the ids.
+        processes.reverse();
+        processes.sort_by(|a, b| a.0.cmp(&b.0));
+        processes.dedup_by(|later, first| later.0 == first.0);
+        let mut by_id: Vec<(String, Process)> = Vec::with_capacity(processes.len());
+        for (process_id, mut process, tag_warnings) in processes {
+            head.list.extend(tag_warnings);
+            let site = Site::new(format!("{path}.processes.{process_id}"), None);
+            name_service(&mut process, &site, Field::new(".serviceName"), &mut head);
+            by_id.push((process_id, process));
+        }
+        let mut inserts: Vec<(usize, Vec<ImportWarning>)> = vec![(first_warning, head.list)];
+        let mut last: Option<(Text, usize)> = None;
+        for (pending_idx, pending) in pending.into_iter().enumerate() {
+            let span_idx = first_draft + pending_idx;
+            let found = pending.process_id.as_ref().and_then(|process_id| match &last {
+                Some((last_id, process_idx)) if last_id.same_allocation(process_id) => Some(*process_idx),
+                _ => by_id.binary_search_by(|(id, _)| id.as_str().cmp(process_id.as_str())).ok(),
+            });
+            let mut embedded = None;
+            let process = match found {
+                Some(process_idx) => {
+                    last = pending.process_id.map(|process_id| (process_id, process_idx));
+                    &mut by_id[process_idx].1
+                }
+                None => {
+                    // The UI embeds the process in the span; without one, the service is unknown.
+                    let site = &reader.drafts.marks[span_idx].site;
+                    let field =
+                        if pending.embedded.is_some() { ".process.serviceName" } else { ".processID" };
+                    let (mut process, mut warnings) = pending.embedded.unwrap_or_default();
+                    let mut named = Warnings::default();
+                    name_service(&mut process, site, Field::new(field), &mut named);
+                    warnings.extend(named.list);
+                    inserts.push((pending.warn_at, warnings));
+                    embedded.insert(process)
+                }
+            };
+            let resource = if process.resources.len() < 8 {
+                process.resource(pending.scope)
+            } else {
+                // Many scopes in one process: shared through the file-wide table instead.
+                reader.resources.get(ResourceData {
+                    attributes: process.attributes.clone(),
+                    scope_name: pending.scope.0,
+                    scope_version: pending.scope.1,
+                    scope_attributes: Vec::new(),
+                })
+            };
+            let span = &mut reader.drafts.spans[span_idx];
+            span.service = process.service.clone().unwrap_or_default();
+            span.host = process.host.clone();
+            span.resource = resource;
+        }
+        insert_warnings(&mut reader.warnings.list, inserts);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Inserts each list of `inserts` at its position in `list` (positions in `list` as it is, in
+/// increasing order).
+fn insert_warnings(list: &mut Vec<ImportWarning>, inserts: Vec<(usize, Vec<ImportWarning>)>) {
+    if inserts.iter().all(|(_, warnings)| warnings.is_empty()) {
+        return;
+    }
+    let from = inserts[0].0;
+    let mut tail = list.split_off(from).into_iter();
+    let mut at = from;
+    for (position, warnings) in inserts {
+        while at < position {
+            list.extend(tail.next());
+            at += 1;
+        }
+        list.extend(warnings);
+    }
+    list.extend(tail);
+}
+
+/// A span of a trace, but for its process: the draft, and the span's scope (from its tags).
 fn convert_span(
-    span: SpanIn,
+    span: SpanIn<'_>,
     site: Site,
     trace_id: TraceId,
     span_id: SpanId,
-    process: &mut Process,
-    resources: &mut Resources,
-    ids: &mut IdParser,
-    warnings: &mut Warnings,
-) -> Draft {
+    reader: &mut Reader,
+) -> (Draft, (Text, Text)) {
+    let Reader { warnings, ids, texts, recent, last_trace_id, references, .. } = reader;
     // References: the parent is the first same-trace CHILD_OF, else the first same-trace
     // FOLLOWS_FROM; the others become links.
-    struct Reference {
-        ref_type: String,
-        trace_id: TraceId,
-        span_id: SpanId,
+    references.clear();
+    for (ref_idx, reference) in span.references.unwrap_or_default().into_iter().enumerate() {
+        let ref_type = match reference.ref_type.as_deref() {
+            Some(written) if written.bytes().any(|byte| byte.is_ascii_uppercase()) => {
+                texts.intern(&written.to_ascii_lowercase())
+            }
+            Some(written) => texts.intern(written),
+            None => Text::default(),
+        };
+        let ref_trace_id = reference.trace_id.map_or(trace_id, |written| {
+            let field = Field::item(".references", ref_idx, ".traceID");
+            last_trace_id.read(&written, ids, &site, field, warnings)
+        });
+        let ref_span_id = ids.span_id(
+            reference.span_id.as_deref().unwrap_or(""),
+            &site,
+            Field::item(".references", ref_idx, ".spanID"),
+            warnings,
+        );
+        references.push(Reference { ref_type, trace_id: ref_trace_id, span_id: ref_span_id });
     }
-    let references: Vec<Reference> = span
-        .references
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(ref_idx, reference)| Reference {
-            ref_type: reference.ref_type.unwrap_or_default().to_ascii_lowercase(),
-            trace_id: reference.trace_id.map_or(trace_id, |written| {
-                ids.trace_id(&written, &site, Field::item(".references", ref_idx, ".traceID"), warnings)
-            }),
-            span_id: ids.span_id(
-                reference.span_id.as_deref().unwrap_or(""),
-                &site,
-                Field::item(".references", ref_idx, ".spanID"),
-                warnings,
-            ),
-        })
-        .collect();
     let parent_idx = ["child_of", "follows_from"].iter().find_map(|wanted| {
         references
             .iter()
@@ -655,7 +935,7 @@ fn convert_span(
     }
     let parent_ref = parent_idx.map_or(NO_REF, |ref_idx| ref_idx as u32);
     let mut links = Vec::new();
-    for (ref_idx, reference) in references.into_iter().enumerate() {
+    for (ref_idx, reference) in references.drain(..).enumerate() {
         if Some(ref_idx) == parent_idx {
             continue;
         }
@@ -663,7 +943,7 @@ fn convert_span(
             warnings.push(
                 &site,
                 Field::item(".references", ref_idx, ".refType"),
-                WarningKind::UnknownReferenceType { written: reference.ref_type.clone() },
+                WarningKind::UnknownReferenceType { written: reference.ref_type.to_string() },
             );
         }
         links.push(Link {
@@ -673,26 +953,20 @@ fn convert_span(
         });
     }
 
-    let mut attributes: Vec<KeyValue> = span
-        .tags
-        .unwrap_or_default()
+    let tags = span.tags.unwrap_or_default();
+    if recent.len() < tags.len() {
+        recent.resize(tags.len(), Default::default());
+    }
+    let mut attributes: Vec<KeyValue> = tags
         .into_iter()
+        .zip(recent.iter_mut())
         .enumerate()
-        .map(|(tag_idx, tag)| convert_tag(tag, &site, Field::item(".tags", tag_idx, ""), warnings))
+        .map(|(tag_idx, (tag, recent))| {
+            convert_tag(tag, &site, Field::item(".tags", tag_idx, ""), warnings, texts, recent)
+        })
         .collect();
     let (kind, status) = kind_and_status(&mut attributes, &site, warnings);
     let scope = take_scope_tags(&mut attributes);
-    let resource = if process.resources.len() < 8 {
-        process.resource(scope)
-    } else {
-        // Many scopes in one process: shared through the file-wide table instead.
-        resources.get(ResourceData {
-            attributes: process.attributes.clone(),
-            scope_name: scope.0,
-            scope_version: scope.1,
-            scope_attributes: Vec::new(),
-        })
-    };
     let start_ns = micros(span.start_time, "start time", &site, SPAN_FIELDS.start, warnings);
     let duration_ns = micros(span.duration, "duration", &site, SPAN_FIELDS.end, warnings);
     let events = span
@@ -705,9 +979,16 @@ fn convert_span(
                 .fields
                 .unwrap_or_default()
                 .into_iter()
-                .map(|tag| convert_tag(tag, &site, Field::item(".logs", log_idx, ".fields"), warnings))
+                .map(|tag| {
+                    let field = Field::item(".logs", log_idx, ".fields");
+                    convert_tag(tag, &site, field, warnings, texts, &mut Default::default())
+                })
                 .collect();
-            let name = take(&mut fields, "event").map(|value| value.to_string()).unwrap_or_default();
+            let name = match take(&mut fields, "event") {
+                Some(AttributeValue::Str(text)) => text,
+                Some(other) => texts.intern(&other.to_string()),
+                None => Text::default(),
+            };
             let time = micros(
                 log.timestamp,
                 "log timestamp",
@@ -715,20 +996,21 @@ fn convert_span(
                 Field::item(".logs", log_idx, ".timestamp"),
                 warnings,
             );
-            Event { time_ns: time.or(start_ns).unwrap_or(0), name: name.into(), attributes: fields }
+            Event { time_ns: time.or(start_ns).unwrap_or(0), name, attributes: fields }
         })
         .collect();
     file_warnings(span.warnings, &site, ".warnings", warnings, false);
-    Draft {
+    let name = span.operation_name.as_deref().map_or_else(Text::default, |name| texts.intern(name));
+    let draft = Draft {
         span: Span {
             trace_id,
             span_id,
             parent_span_id,
-            name: span.operation_name.unwrap_or_default().into(),
+            name,
             kind,
-            service: process.service.clone().unwrap_or_default(),
-            host: process.host.clone(),
-            resource,
+            service: Text::default(),
+            host: Text::default(),
+            resource: Resource::default(),
             start_ns: 0,
             end_ns: 0,
             status,
@@ -742,5 +1024,6 @@ fn convert_span(
         start_ns,
         duration_ns,
         parent_ref,
-    }
+    };
+    (draft, scope)
 }

@@ -60,6 +60,7 @@
 
 mod common;
 pub mod jaeger;
+mod json_in;
 mod json_out;
 pub mod limits;
 pub mod otlp;
@@ -336,9 +337,10 @@ pub fn import_bytes(bytes: Vec<u8>, origin: &str) -> Result<Imported, ImportErro
 }
 
 /// A trace file read as it arrives, chunk by chunk (a browser reads a big file in pieces over
-/// 100 ms or more). OTLP/JSON is read while the rest of the file is still coming, and only the
-/// bytes not read yet are kept; other formats are kept whole and read at the end. The result is
-/// the same as [`import_bytes`]'s on the whole file, errors included, however the file is cut.
+/// 100 ms or more). OTLP/JSON, Jaeger JSON and Zipkin v2 JSON are read while the rest of the file
+/// is still coming, and only the bytes not read yet are kept; a file none of their step readers
+/// follows (another shape, an error) is kept whole and read at the end. The result is the same
+/// as [`import_bytes`]'s on the whole file, errors included, however the file is cut.
 ///
 /// When the file turns out to have an error (or bytes that are not UTF-8) after bytes were
 /// dropped, it has to be read again, whole, for the error to say where it is:
@@ -354,7 +356,59 @@ pub struct ImportStream {
     dropped: usize,
     /// How many bytes have arrived.
     len: usize,
-    otlp: otlp::Stream,
+    reader: StreamReader,
+}
+
+/// The step reader following a file as it arrives: the OTLP reader first; when it gives up
+/// before any byte was dropped (the file does not start like OTLP/JSON), the Jaeger reader, then
+/// the Zipkin one, each from the file's first byte.
+enum StreamReader {
+    Otlp(otlp::Stream),
+    Jaeger(jaeger::Stream),
+    Zipkin(zipkin::Stream),
+}
+
+impl StreamReader {
+    fn read(&mut self, bytes: &[u8], complete: bool) -> bool {
+        match self {
+            StreamReader::Otlp(stream) => stream.read(bytes, complete),
+            StreamReader::Jaeger(stream) => stream.read(bytes, complete),
+            StreamReader::Zipkin(stream) => stream.read(bytes, complete),
+        }
+    }
+
+    fn gave_up(&self) -> bool {
+        match self {
+            StreamReader::Otlp(stream) => stream.gave_up(),
+            StreamReader::Jaeger(stream) => stream.gave_up(),
+            StreamReader::Zipkin(stream) => stream.gave_up(),
+        }
+    }
+
+    fn take_read(&mut self) -> usize {
+        match self {
+            StreamReader::Otlp(stream) => stream.take_read(),
+            StreamReader::Jaeger(stream) => stream.take_read(),
+            StreamReader::Zipkin(stream) => stream.take_read(),
+        }
+    }
+
+    fn finish(self) -> Option<Imported> {
+        match self {
+            StreamReader::Otlp(stream) => stream.finish(),
+            StreamReader::Jaeger(stream) => stream.finish(),
+            StreamReader::Zipkin(stream) => stream.finish(),
+        }
+    }
+
+    /// The reader to try after this one gave up.
+    fn next(&self, size_hint: usize) -> Option<StreamReader> {
+        match self {
+            StreamReader::Otlp(_) => Some(StreamReader::Jaeger(jaeger::Stream::new(size_hint, true))),
+            StreamReader::Jaeger(_) => Some(StreamReader::Zipkin(zipkin::Stream::new(size_hint, true))),
+            StreamReader::Zipkin(_) => None,
+        }
+    }
 }
 
 impl ImportStream {
@@ -366,7 +420,7 @@ impl ImportStream {
             bytes: Vec::new(),
             dropped: 0,
             len: 0,
-            otlp: otlp::Stream::new(size_hint, true),
+            reader: StreamReader::Otlp(otlp::Stream::new(size_hint, true)),
         }
     }
 
@@ -385,13 +439,13 @@ impl ImportStream {
         let start = self.bytes.len();
         zero_extend(&mut self.bytes, start + len);
         fill(&mut self.bytes[start..]);
-        if self.otlp.gave_up() {
+        if self.reader.gave_up() {
             return;
         }
         // (No error before the file is complete: a step that fails waits for more.)
-        self.otlp.read(&self.bytes, false);
-        if !self.otlp.gave_up() {
-            let read = self.otlp.take_read();
+        self.read(false);
+        if !self.reader.gave_up() {
+            let read = self.reader.take_read();
             self.bytes.drain(..read);
             self.dropped += read;
         } else if self.lost() {
@@ -406,12 +460,27 @@ impl ImportStream {
     /// Whether the file is being read as it arrives: `false` once it will be read whole (another
     /// format, a layout the streaming reader does not follow, or an error).
     pub fn streaming(&self) -> bool {
-        !self.otlp.gave_up()
+        !self.reader.gave_up()
     }
 
     /// Whether bytes needed to read the file whole were dropped (the file must be read again).
     fn lost(&self) -> bool {
-        self.otlp.gave_up() && self.dropped > 0
+        self.reader.gave_up() && self.dropped > 0
+    }
+
+    /// Reads what has arrived; a reader that gives up while the file is still whole hands over to
+    /// the next one. `false` when the file has an error (see `otlp::Stream::read`).
+    fn read(&mut self, complete: bool) -> bool {
+        loop {
+            let read = self.reader.read(&self.bytes, complete);
+            if !self.reader.gave_up() || self.dropped > 0 {
+                return read;
+            }
+            match self.reader.next(self.size_hint) {
+                Some(next) => self.reader = next,
+                None => return read,
+            }
+        }
     }
 
     /// How many bytes have arrived.
@@ -428,10 +497,13 @@ impl ImportStream {
     /// be read again, whole, with [`import_bytes`] (see [`ImportStream`]).
     pub fn finish(mut self) -> Option<Result<Imported, ImportError>> {
         // An error is left to the whole-file import, which says where it is in the file.
-        if self.otlp.read(&self.bytes, true)
-            && let Some(imported) = self.otlp.finish()
-        {
-            return Some(Ok(imported));
+        if self.read(true) && !self.reader.gave_up() {
+            let ImportStream { reader, bytes, dropped, origin, .. } = self;
+            return match reader.finish() {
+                Some(imported) => Some(Ok(imported)),
+                None if dropped > 0 => None,
+                None => Some(import_bytes(bytes, &origin)),
+            };
         }
         if self.dropped > 0 {
             return None;

@@ -21,7 +21,7 @@ use crate::trace::{
     AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
 };
 
-mod scan;
+pub(super) mod scan;
 
 pub(crate) use scan::stream::Stream;
 

@@ -9,18 +9,24 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::common::{
-    Draft, Field, IdAllocator, IdParser, JsonInt, NO_REF, Resources, Seen, Site, SpanFields, Warnings,
-    attribute_from_json, attribute_text, finish, micros, ns_to_us, parse, take_scope_tags, unknown_service,
+    Draft, Drafts, Field, IdAllocator, IdParser, JsonInt, NO_REF, Resources, Seen, Site, SpanFields,
+    Warnings, attribute_from_json, attribute_text, finish, micros, ns_to_us, parse, strip_bom,
+    take_scope_tags, unknown_service,
 };
+use super::json_in::JsonValue;
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
 use crate::ids::{SpanId, TraceId};
-use crate::text::Text;
-use crate::trace::{AttributeValue, Event, KeyValue, ResourceData, Span, SpanKind, Status, StatusCode};
+use crate::text::{Interner, Text};
+use crate::trace::{
+    AttributeValue, Event, KeyValue, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Export
@@ -230,31 +236,40 @@ pub fn export(spans: &[Span]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Import
 
-#[derive(Deserialize)]
+// A span is read into these structs (strings borrowed from the file unless they have escapes,
+// tag values as typed scalars) by the step reader in `zipkin/stream.rs`, or, when that refuses
+// the file, by serde's derived readers (`read_with_serde`): serde's error messages are the ones
+// the import policy quotes. Either way, the same code converts them into spans.
+
+mod stream;
+
+pub(crate) use stream::Stream;
+
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SpanIn {
-    #[serde(default)]
-    trace_id: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    parent_id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
+struct SpanIn<'a> {
+    #[serde(default, borrow)]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    parent_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
     #[serde(default)]
     timestamp: Option<JsonInt>,
     #[serde(default)]
     duration: Option<JsonInt>,
-    #[serde(default)]
-    local_endpoint: Option<EndpointIn>,
-    #[serde(default)]
-    remote_endpoint: Option<EndpointIn>,
-    #[serde(default)]
-    annotations: Option<Vec<AnnotationIn>>,
-    #[serde(default)]
-    tags: Option<Pairs>,
+    #[serde(default, borrow)]
+    local_endpoint: Option<EndpointIn<'a>>,
+    #[serde(default, borrow)]
+    remote_endpoint: Option<EndpointIn<'a>>,
+    #[serde(default, borrow)]
+    annotations: Option<Vec<AnnotationIn<'a>>>,
+    #[serde(default, borrow)]
+    tags: Option<Pairs<'a>>,
     #[serde(default)]
     shared: Option<bool>,
     /// Only Zipkin v1 has these.
@@ -262,51 +277,73 @@ struct SpanIn {
     binary_annotations: Seen,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EndpointIn {
-    #[serde(default)]
-    service_name: Option<String>,
-    #[serde(default)]
-    ipv4: Option<String>,
-    #[serde(default)]
-    ipv6: Option<String>,
+struct EndpointIn<'a> {
+    #[serde(default, borrow)]
+    service_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    ipv4: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    ipv6: Option<Cow<'a, str>>,
     #[serde(default)]
     port: Option<JsonInt>,
 }
 
-#[derive(Deserialize)]
-struct AnnotationIn {
+#[derive(Default, Deserialize)]
+struct AnnotationIn<'a> {
     #[serde(default)]
     timestamp: Option<JsonInt>,
-    #[serde(default)]
-    value: Option<String>,
+    #[serde(default, borrow)]
+    value: Option<Cow<'a, str>>,
 }
 
 /// A JSON object's entries in file order.
-struct Pairs(Vec<(String, serde_json::Value)>);
+#[derive(Default)]
+struct Pairs<'a>(Vec<(Cow<'a, str>, JsonValue<'a>)>);
 
-impl<'de> Deserialize<'de> for Pairs {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Pairs, D::Error> {
-        struct PairsVisitor;
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Pairs<'a>, D::Error> {
+        struct PairsVisitor<'a>(std::marker::PhantomData<&'a ()>);
 
-        impl<'de> Visitor<'de> for PairsVisitor {
-            type Value = Pairs;
+        impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
+            type Value = Pairs<'a>;
 
             fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
                 formatter.write_str("an object of tags")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'a>, A::Error> {
                 let mut pairs = Vec::new();
-                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
-                    pairs.push(entry);
+                while let Some(key) = map.next_key::<Cow<'a, str>>()? {
+                    pairs.push((key, map.next_value::<JsonValue<'a>>()?));
                 }
                 Ok(Pairs(pairs))
             }
         }
 
-        deserializer.deserialize_map(PairsVisitor)
+        deserializer.deserialize_map(PairsVisitor(std::marker::PhantomData))
+    }
+}
+
+/// An endpoint as read, its texts shared (`Option`: whether the file gives the field).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct EndpointText {
+    service_name: Option<Text>,
+    ipv4: Option<Text>,
+    ipv6: Option<Text>,
+    port: Option<JsonInt>,
+}
+
+impl EndpointText {
+    fn new(endpoint: EndpointIn<'_>, texts: &mut Interner) -> EndpointText {
+        let mut text = |written: Option<Cow<'_, str>>| written.map(|written| texts.intern(&written));
+        EndpointText {
+            service_name: text(endpoint.service_name),
+            ipv4: text(endpoint.ipv4),
+            ipv6: text(endpoint.ipv6),
+            port: endpoint.port,
+        }
     }
 }
 
@@ -330,21 +367,36 @@ struct Piece {
     trace_id: TraceId,
     span_id: SpanId,
     parent_span_id: Option<SpanId>,
-    name: String,
+    name: Text,
     kind: Option<SpanKind>,
     start_ns: Option<i64>,
     duration_ns: Option<i64>,
-    local: EndpointIn,
-    remote: Option<EndpointIn>,
+    local: EndpointText,
+    remote: Option<EndpointText>,
     tags: Vec<KeyValue>,
     events: Vec<Event>,
     shared: bool,
 }
 
+/// The merged pieces as drafts of spans, with what resolving shared spans needs besides.
+#[derive(Default)]
 struct Pending {
-    draft: Draft,
-    shared: bool,
-    local: EndpointIn,
+    drafts: Drafts,
+    shared: Vec<bool>,
+    locals: Vec<EndpointText>,
+}
+
+/// What reading a file's spans needs: the warnings so far, the id parser, the string interner,
+/// and the pieces read so far.
+#[derive(Default)]
+struct Reader {
+    warnings: Warnings,
+    ids: IdParser,
+    texts: Interner,
+    pieces: Vec<Piece>,
+    /// The key and string value last read at each position of a span's tags: files repeat the
+    /// same tags in the same order span after span (a comparison instead of a lookup).
+    recent: Vec<(Text, Text)>,
 }
 
 /// Reads Zipkin v2 JSON. Pieces of one span (same trace id, span id and `shared` flag) are merged
@@ -352,11 +404,20 @@ struct Pending {
 /// and become children of the client span; spans below the server side are re-attached to it
 /// (matching by local endpoint, then by service name, as Zipkin does).
 pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
-    let spans_in: Vec<SpanIn> = parse(text, origin)?;
-    let mut warnings = Warnings::default();
-    let mut ids = IdParser::default();
-    let mut pieces = Vec::with_capacity(spans_in.len());
-    let root = Text::from_static("$");
+    let text = strip_bom(text);
+    let mut stream = Stream::new(text.len(), false);
+    if let Some(imported) = stream.read_all(text) {
+        return Ok(imported);
+    }
+    read_with_serde(text, origin)
+}
+
+/// [`import`] with serde's derived readers: for a file the step reader refuses (serde says what
+/// is wrong with it, in the words the import policy quotes).
+pub(super) fn read_with_serde(text: &str, origin: &str) -> Result<Imported, ImportError> {
+    let spans_in: Vec<SpanIn<'_>> = parse(text, origin)?;
+    let mut reader = Reader::default();
+    reader.pieces.reserve(spans_in.len());
     for (span_idx, span) in spans_in.into_iter().enumerate() {
         if span.binary_annotations.0 {
             return Err(ImportError::invalid(
@@ -365,26 +426,45 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ImportError> {
                 "this is Zipkin v1 JSON (binaryAnnotations); only Zipkin v2 is supported",
             ));
         }
-        pieces.push(read_piece(span, &root, span_idx, &mut ids, &mut warnings));
+        reader.piece(span);
     }
-    let pieces = merge_pieces(pieces, &mut warnings);
-    let mut resources = Resources::default();
-    let mut pending: Vec<Pending> =
-        pieces.into_iter().map(|piece| convert_piece(piece, &mut resources, &mut warnings)).collect();
-    resolve_shared_spans(&mut pending, &mut warnings);
-    let drafts = pending.into_iter().map(|pending| pending.draft).collect();
-    let (spans, parents) = finish(drafts, &mut warnings, &SPAN_FIELDS);
-    Ok(Imported { format: Format::Zipkin, spans, warnings: warnings.list, parents })
+    Ok(reader.finish())
+}
+
+impl Reader {
+    /// The next span of the file, as a piece.
+    fn piece(&mut self, span: SpanIn<'_>) {
+        let span_idx = self.pieces.len();
+        let piece = read_piece(span, span_idx, self);
+        self.pieces.push(piece);
+    }
+
+    fn finish(self) -> Imported {
+        let Reader { mut warnings, texts, pieces, .. } = self;
+        let pieces = merge_pieces(pieces, &mut warnings);
+        let mut converter = Converter { resources: Resources::default(), last: None, texts };
+        let mut pending = Pending {
+            drafts: Drafts::with_capacity(pieces.len()),
+            shared: Vec::with_capacity(pieces.len()),
+            locals: Vec::with_capacity(pieces.len()),
+        };
+        for piece in pieces {
+            converter.convert(piece, &mut pending, &mut warnings);
+        }
+        resolve_shared_spans(&mut pending, &mut warnings);
+        let (spans, parents) = finish(pending.drafts, &mut warnings, &SPAN_FIELDS);
+        Imported { format: Format::Zipkin, spans, warnings: warnings.list, parents }
+    }
 }
 
 /// Whether `next`'s local endpoint can be the same as `merged`'s (no field differs where both
 /// have one), as Zipkin decides whether two pieces come from the same host; if so, `merged`
 /// takes the fields it lacked.
-fn merge_endpoint(merged: &mut EndpointIn, next: &EndpointIn) -> bool {
+fn merge_endpoint(merged: &mut EndpointText, next: &EndpointText) -> bool {
     fn clash<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
         matches!((a, b), (Some(a), Some(b)) if a != b)
     }
-    let port = |endpoint: &EndpointIn| endpoint.port.filter(|port| port.0 != 0);
+    let port = |endpoint: &EndpointText| endpoint.port.filter(|port| port.0 != 0);
     if clash(&merged.service_name, &next.service_name)
         || clash(&merged.ipv4, &next.ipv4)
         || clash(&merged.ipv6, &next.ipv6)
@@ -397,7 +477,7 @@ fn merge_endpoint(merged: &mut EndpointIn, next: &EndpointIn) -> bool {
 }
 
 /// The fields `merged` lacks, from `next`.
-fn fill(merged: &mut EndpointIn, next: &EndpointIn) {
+fn fill(merged: &mut EndpointText, next: &EndpointText) {
     if merged.service_name.as_deref().is_none_or(str::is_empty) {
         merged.service_name.clone_from(&next.service_name);
     }
@@ -445,7 +525,7 @@ fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
         members.sort_by_cached_key(|&idx| endpoint(idx));
         // Runs of pieces that fit together, each merged in file order into its first piece.
         let mut runs: Vec<Vec<usize>> = Vec::new();
-        let mut tracker = EndpointIn::default();
+        let mut tracker = EndpointText::default();
         let mut kind = None;
         for idx in members {
             let piece = slots[idx].as_ref().expect("not merged yet");
@@ -518,38 +598,44 @@ fn merge_into(merged: &mut Piece, piece: Piece) {
     }
 }
 
-fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
-    let mut groups: BTreeMap<(TraceId, SpanId), Vec<usize>> = BTreeMap::new();
-    for (span_idx, item) in pending.iter().enumerate() {
-        groups.entry((item.draft.span.trace_id, item.draft.span.span_id)).or_default().push(span_idx);
+fn resolve_shared_spans(pending: &mut Pending, warnings: &mut Warnings) {
+    // Most files have no span id twice in a trace: nothing to do.
+    let mut keys: Vec<(TraceId, SpanId)> =
+        pending.drafts.spans.iter().map(|span| (span.trace_id, span.span_id)).collect();
+    keys.sort_unstable();
+    if !keys.windows(2).any(|pair| pair[0] == pair[1]) {
+        return;
     }
-    let mut allocator =
-        IdAllocator::new(pending.iter().map(|item| (item.draft.span.trace_id, item.draft.span.span_id)));
+    let mut groups: BTreeMap<(TraceId, SpanId), Vec<usize>> = BTreeMap::new();
+    for (span_idx, span) in pending.drafts.spans.iter().enumerate() {
+        groups.entry((span.trace_id, span.span_id)).or_default().push(span_idx);
+    }
+    let mut allocator = IdAllocator::new(keys.into_iter());
     // Server sides, by the id they share: (index, derived id).
     let mut servers: BTreeMap<(TraceId, SpanId), Vec<usize>> = BTreeMap::new();
-    let mut moved = vec![false; pending.len()];
+    let mut moved = vec![false; pending.drafts.len()];
     for ((trace_id, span_id), members) in &groups {
         if members.len() < 2 {
             continue;
         }
-        let primary = members.iter().copied().find(|&member| !pending[member].shared).unwrap_or(members[0]);
-        let primary_is_client = pending[primary].draft.span.kind == SpanKind::Client;
+        let primary = members.iter().copied().find(|&member| !pending.shared[member]).unwrap_or(members[0]);
+        let primary_is_client = pending.drafts.spans[primary].kind == SpanKind::Client;
         let server_sides: Vec<usize> = members
             .iter()
             .copied()
             .filter(|&member| {
                 member != primary
-                    && (pending[member].shared
-                        || (primary_is_client && pending[member].draft.span.kind == SpanKind::Server))
+                    && (pending.shared[member]
+                        || (primary_is_client && pending.drafts.spans[member].kind == SpanKind::Server))
             })
             .collect();
         for (n_moved, member) in server_sides.into_iter().enumerate() {
             let fresh = allocator.derive(*trace_id, *span_id, SHARED_SALT + n_moved as u64);
-            let draft = &mut pending[member].draft;
-            draft.span.span_id = fresh;
-            draft.span.parent_span_id = Some(*span_id);
+            let span = &mut pending.drafts.spans[member];
+            span.span_id = fresh;
+            span.parent_span_id = Some(*span_id);
             warnings.push(
-                &draft.site,
+                &pending.drafts.marks[member].site,
                 SPAN_FIELDS.span_id,
                 WarningKind::SharedSpanId { written: span_id.to_string(), id: fresh.to_string() },
             );
@@ -561,26 +647,26 @@ fn resolve_shared_spans(pending: &mut [Pending], warnings: &mut Warnings) {
         return;
     }
     // Children of a shared id belong to the server side in their own service.
-    for span_idx in 0..pending.len() {
-        if moved[span_idx] {
+    for (span_idx, &moved) in moved.iter().enumerate() {
+        if moved {
             continue;
         }
-        let span = &pending[span_idx].draft.span;
+        let span = &pending.drafts.spans[span_idx];
         let Some(parent) = span.parent_span_id else {
             continue;
         };
         let Some(candidates) = servers.get(&(span.trace_id, parent)) else {
             continue;
         };
-        let local = &pending[span_idx].local;
-        let chosen = candidates.iter().find(|&&server| pending[server].local == *local).or_else(|| {
+        let local = &pending.locals[span_idx];
+        let chosen = candidates.iter().find(|&&server| pending.locals[server] == *local).or_else(|| {
             candidates.iter().find(|&&server| {
-                local.service_name.is_some() && pending[server].local.service_name == local.service_name
+                local.service_name.is_some() && pending.locals[server].service_name == local.service_name
             })
         });
         if let Some(&server) = chosen {
-            let server_id = pending[server].draft.span.span_id;
-            pending[span_idx].draft.span.parent_span_id = Some(server_id);
+            let server_id = pending.drafts.spans[server].span_id;
+            pending.drafts.spans[span_idx].parent_span_id = Some(server_id);
         }
     }
 }
@@ -602,6 +688,9 @@ fn take(attributes: &mut Vec<KeyValue>, key: &str) -> Option<AttributeValue> {
 }
 
 fn status_from_tags(attributes: &mut Vec<KeyValue>, site: &Site, warnings: &mut Warnings) -> Status {
+    if !attributes.iter().any(|kv| kv.key == "error" || kv.key.starts_with("otel.status_")) {
+        return Status::default();
+    }
     let error = take(attributes, "error").map(|value| value.to_string());
     let code_tag = take(attributes, "otel.status_code").map(|value| value.to_string());
     let description = take(attributes, "otel.status_description").map(|value| value.to_string());
@@ -637,7 +726,8 @@ fn parse_annotation(
     site: &Site,
     field: Field,
     warnings: &mut Warnings,
-) -> (String, Vec<KeyValue>) {
+    texts: &mut Interner,
+) -> (Text, Vec<KeyValue>) {
     if value.starts_with('"')
         && value.ends_with('}')
         && let Ok(serde_json::Value::Object(object)) =
@@ -652,50 +742,52 @@ fn parse_annotation(
                 value: attribute_from_json(key, value, site, field, warnings),
             })
             .collect();
-        return (name.clone(), attributes);
+        return (texts.intern(name), attributes);
     }
-    (value.to_owned(), Vec::new())
+    (texts.intern(value), Vec::new())
 }
 
-fn read_piece(
-    span: SpanIn,
-    root: &Text,
-    span_idx: usize,
-    ids: &mut IdParser,
-    warnings: &mut Warnings,
-) -> Piece {
-    let written_id = span.id.unwrap_or_default();
-    let site = Site::item(root, "", span_idx, &written_id);
+fn read_piece(span: SpanIn<'_>, span_idx: usize, reader: &mut Reader) -> Piece {
+    let Reader { warnings, ids, texts, recent, .. } = reader;
+    let written_id = span.id.as_deref().unwrap_or_default();
+    let site = Site::item(&Text::from_static("$"), "", span_idx, written_id);
     let trace_id =
         ids.trace_id(span.trace_id.as_deref().unwrap_or(""), &site, Field::new(".traceId"), warnings);
-    let span_id = ids.span_id(&written_id, &site, SPAN_FIELDS.span_id, warnings);
+    let span_id = ids.span_id(written_id, &site, SPAN_FIELDS.span_id, warnings);
     let parent_span_id = ids.parent_span_id(span.parent_id.as_deref(), &site, SPAN_FIELDS.parent, warnings);
-    let kind = match span.kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        None => None,
-        Some("CLIENT") => Some(SpanKind::Client),
-        Some("SERVER") => Some(SpanKind::Server),
-        Some("PRODUCER") => Some(SpanKind::Producer),
-        Some("CONSUMER") => Some(SpanKind::Consumer),
-        Some(_) => {
+    let kind = span.kind.as_deref().map(|written| {
+        let named = |name: &str| written.eq_ignore_ascii_case(name);
+        if named("CLIENT") {
+            SpanKind::Client
+        } else if named("SERVER") {
+            SpanKind::Server
+        } else if named("PRODUCER") {
+            SpanKind::Producer
+        } else if named("CONSUMER") {
+            SpanKind::Consumer
+        } else {
             warnings.push(
                 &site,
                 Field::new(".kind"),
-                WarningKind::UnknownSpanKind { written: span.kind.clone().unwrap_or_default() },
+                WarningKind::UnknownSpanKind { written: written.to_owned() },
             );
-            Some(SpanKind::Internal)
+            SpanKind::Internal
         }
-    };
-    let tags: Vec<KeyValue> = span
-        .tags
-        .map(|pairs| pairs.0)
-        .unwrap_or_default()
+    });
+    let tags = span.tags.unwrap_or_default().0;
+    if recent.len() < tags.len() {
+        recent.resize(tags.len(), Default::default());
+    }
+    let tags: Vec<KeyValue> = tags
         .into_iter()
-        .map(|(key, value)| {
+        .zip(recent.iter_mut())
+        .map(|((key, value), (recent_key, recent_value))| {
+            let key = texts.intern_like(&key, recent_key);
             let value = match value {
-                serde_json::Value::String(text) => AttributeValue::Str(text.into()),
-                other => attribute_from_json(&key, &other, &site, TAGS, warnings),
+                JsonValue::Str(text) => AttributeValue::Str(texts.intern_like(&text, recent_value)),
+                other => attribute_from_json(&key, &other.to_value(), &site, TAGS, warnings),
             };
-            KeyValue { key: key.into(), value }
+            KeyValue { key, value }
         })
         .collect();
     let start_ns = zipkin_micros(span.timestamp, "timestamp", &site, SPAN_FIELDS.start, warnings);
@@ -708,10 +800,10 @@ fn read_piece(
         .map(|(annotation_idx, annotation)| {
             let value = annotation.value.as_deref().unwrap_or("");
             let field = Field::item(".annotations", annotation_idx, ".value");
-            let (name, attributes) = parse_annotation(value, &site, field, warnings);
+            let (name, attributes) = parse_annotation(value, &site, field, warnings, texts);
             let field = Field::item(".annotations", annotation_idx, ".timestamp");
             let time = zipkin_micros(annotation.timestamp, "annotation timestamp", &site, field, warnings);
-            Event { time_ns: time.or(start_ns).unwrap_or(0), name: name.into(), attributes }
+            Event { time_ns: time.or(start_ns).unwrap_or(0), name, attributes }
         })
         .collect();
     Piece {
@@ -719,12 +811,12 @@ fn read_piece(
         trace_id,
         span_id,
         parent_span_id,
-        name: span.name.unwrap_or_default(),
+        name: span.name.as_deref().map_or_else(Text::default, |name| texts.intern(name)),
         kind,
         start_ns,
         duration_ns,
-        local: span.local_endpoint.unwrap_or_default(),
-        remote: span.remote_endpoint,
+        local: span.local_endpoint.map(|local| EndpointText::new(local, texts)).unwrap_or_default(),
+        remote: span.remote_endpoint.map(|remote| EndpointText::new(remote, texts)),
         tags,
         events,
         shared: span.shared.unwrap_or(false),
@@ -734,12 +826,13 @@ fn read_piece(
 /// A local endpoint's address and port as resource attributes: `host.ip` (the IPv4 address, or
 /// the IPv6 one; when both are given, both, as a list kept the way the OTLP reader keeps array
 /// values: `{"values":[{"stringValue":ipv4},{"stringValue":ipv6}]}`) and `host.port`.
-fn endpoint_attributes(endpoint: &EndpointIn) -> Vec<KeyValue> {
+fn endpoint_attributes(endpoint: &EndpointText) -> Vec<KeyValue> {
     let mut attributes = Vec::new();
     let ip = match (&endpoint.ipv4, &endpoint.ipv6) {
-        (Some(ipv4), Some(ipv6)) => {
-            Some(serde_json::json!({"values": [{"stringValue": ipv4}, {"stringValue": ipv6}]}).to_string())
-        }
+        (Some(ipv4), Some(ipv6)) => Some(Text::from(
+            serde_json::json!({"values": [{"stringValue": ipv4.as_str()}, {"stringValue": ipv6.as_str()}]})
+                .to_string(),
+        )),
         (Some(ip), None) | (None, Some(ip)) => Some(ip.clone()),
         (None, None) => None,
     };
@@ -773,56 +866,75 @@ fn addresses(text: &str) -> impl Iterator<Item = &str> {
 const HOST_IP: &str = "host.ip";
 const HOST_PORT: &str = "host.port";
 
-fn convert_piece(piece: Piece, resources: &mut Resources, warnings: &mut Warnings) -> Pending {
-    let Piece { site, mut tags, local, remote, .. } = piece;
-    let status = status_from_tags(&mut tags, &site, warnings);
-    let host = match take(&mut tags, "host.name") {
-        Some(value) => value.to_string(),
-        None => String::new(),
-    };
-    let (scope_name, scope_version) = take_scope_tags(&mut tags);
-    let resource = resources.get(ResourceData {
-        attributes: endpoint_attributes(&local),
-        scope_name,
-        scope_version,
-        scope_attributes: Vec::new(),
-    });
-    let service = match local.service_name.as_deref() {
-        Some(service) if !service.is_empty() => service.to_owned(),
-        _ => {
-            let service = unknown_service(&[]);
-            warnings.push(
-                &site,
-                Field::new(".localEndpoint.serviceName"),
-                WarningKind::MissingServiceName { service: service.clone() },
-            );
-            service
-        }
-    };
-    let mut attributes = tags;
-    if let Some(remote) = &remote {
-        if let Some(remote_service) = remote.service_name.as_deref().filter(|name| !name.is_empty()) {
-            let named = attributes.iter().any(|kv| {
-                kv.key == "peer.service"
-                    || (kv.key == "server.address"
-                        && matches!(&kv.value, AttributeValue::Str(text) if text == remote_service))
-            });
-            if !named {
-                attributes.push(KeyValue::new("peer.service", Text::new(remote_service)));
+/// Turns merged pieces into drafts of spans.
+struct Converter {
+    resources: Resources,
+    /// The last span's local endpoint and scope, and the resource made of them: neighbouring
+    /// spans mostly share theirs.
+    last: Option<(EndpointText, (Text, Text), Resource)>,
+    texts: Interner,
+}
+
+impl Converter {
+    fn convert(&mut self, piece: Piece, pending: &mut Pending, warnings: &mut Warnings) {
+        let Piece { site, mut tags, local, remote, .. } = piece;
+        let status = status_from_tags(&mut tags, &site, warnings);
+        let host = match take(&mut tags, "host.name") {
+            Some(AttributeValue::Str(text)) => text,
+            Some(value) => self.texts.intern(&value.to_string()),
+            None => Text::default(),
+        };
+        let scope = take_scope_tags(&mut tags);
+        let resource = match &self.last {
+            Some((endpoint, last_scope, resource)) if *endpoint == local && *last_scope == scope => {
+                resource.clone()
             }
+            _ => {
+                let resource = self.resources.get(ResourceData {
+                    attributes: endpoint_attributes(&local),
+                    scope_name: scope.0.clone(),
+                    scope_version: scope.1.clone(),
+                    scope_attributes: Vec::new(),
+                });
+                self.last = Some((local.clone(), scope, resource.clone()));
+                resource
+            }
+        };
+        let service = match &local.service_name {
+            Some(service) if !service.is_empty() => service.clone(),
+            _ => {
+                let service = unknown_service(&[]);
+                warnings.push(
+                    &site,
+                    Field::new(".localEndpoint.serviceName"),
+                    WarningKind::MissingServiceName { service: service.clone() },
+                );
+                Text::from(service)
+            }
+        };
+        let mut attributes = tags;
+        if let Some(remote) = &remote {
+            if let Some(remote_service) = remote.service_name.as_ref().filter(|name| !name.is_empty()) {
+                let named = attributes.iter().any(|kv| {
+                    kv.key == "peer.service"
+                        || (kv.key == "server.address"
+                            && matches!(&kv.value, AttributeValue::Str(text) if text == remote_service))
+                });
+                if !named {
+                    attributes.push(KeyValue::new("peer.service", remote_service.clone()));
+                }
+            }
+            push_endpoint(&mut attributes, remote);
         }
-        push_endpoint(&mut attributes, remote, "network.peer");
-    }
-    Pending {
-        draft: Draft {
+        pending.drafts.push(Draft {
             span: Span {
                 trace_id: piece.trace_id,
                 span_id: piece.span_id,
                 parent_span_id: piece.parent_span_id,
-                name: piece.name.into(),
+                name: piece.name,
                 kind: piece.kind.unwrap_or(SpanKind::Internal),
-                service: service.into(),
-                host: host.into(),
+                service,
+                host,
                 resource,
                 start_ns: 0,
                 end_ns: 0,
@@ -837,27 +949,27 @@ fn convert_piece(piece: Piece, resources: &mut Resources, warnings: &mut Warning
             start_ns: piece.start_ns,
             duration_ns: piece.duration_ns,
             parent_ref: NO_REF,
-        },
-        shared: piece.shared,
-        local,
+        });
+        pending.shared.push(piece.shared);
+        pending.locals.push(local);
     }
 }
 
-/// A remote endpoint's address and port as `{prefix}.address` / `{prefix}.port` attributes
-/// (unless the tags already give them).
-fn push_endpoint(attributes: &mut Vec<KeyValue>, endpoint: &EndpointIn, prefix: &str) {
-    let mut set = |key: String, value: AttributeValue| {
+/// A remote endpoint's address and port as `network.peer.address` / `network.peer.port`
+/// attributes (unless the tags already give them).
+fn push_endpoint(attributes: &mut Vec<KeyValue>, endpoint: &EndpointText) {
+    let mut set = |key: &'static str, value: AttributeValue| {
         if !attributes.iter().any(|kv| kv.key == key) {
-            attributes.push(KeyValue { key: key.into(), value });
+            attributes.push(KeyValue { key: Text::from_static(key), value });
         }
     };
     if let Some(address) = endpoint.ipv4.as_ref().or(endpoint.ipv6.as_ref()) {
-        set(format!("{prefix}.address"), AttributeValue::Str(Text::new(address)));
+        set("network.peer.address", AttributeValue::Str(address.clone()));
     }
     if let Some(port) =
         endpoint.port.and_then(|JsonInt(port)| i64::try_from(port).ok()).filter(|&port| port != 0)
     {
-        set(format!("{prefix}.port"), AttributeValue::Int(port));
+        set("network.peer.port", AttributeValue::Int(port));
     }
 }
 

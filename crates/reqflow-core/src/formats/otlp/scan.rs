@@ -24,14 +24,14 @@ use crate::text::same_bytes;
 pub(super) mod stream;
 
 /// Why reading stopped.
-enum Stop {
+pub(in crate::formats) enum Stop {
     /// Not JSON: what, at which byte.
     Json { at: usize, message: Cow<'static, str> },
     /// A value of the wrong kind or range, at which byte, for which field (the innermost one).
     Value { at: usize, message: String, field: Option<Key> },
 }
 
-type Scan<T> = Result<T, Stop>;
+pub(in crate::formats) type Scan<T> = Result<T, Stop>;
 
 /// How deeply arrays and objects may nest (serde_json's limit too): deeper files are refused
 /// rather than risking the stack.
@@ -89,10 +89,10 @@ impl Stop {
 
 /// Which fields of an object were seen (one bit each), to refuse a field given twice.
 #[derive(Clone, Copy, Default)]
-struct Seen(u32);
+pub(in crate::formats) struct Seen(u32);
 
 impl Seen {
-    fn first(&mut self, bit: u32, key: Key, at: usize) -> Scan<()> {
+    pub(in crate::formats) fn first(&mut self, bit: u32, key: Key, at: usize) -> Scan<()> {
         if self.0 & (1 << bit) != 0 {
             return Err(Stop::Json { at, message: format!("duplicate field `{}`", key.name()).into() });
         }
@@ -106,12 +106,12 @@ impl Seen {
 /// wasm). JSON keys cannot hold a raw NUL byte, so keys of up to 32 bytes pack differently; longer
 /// ones pack as [`Key::LONG`], which names no field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Key([u64; 4]);
+pub(in crate::formats) struct Key([u64; 4]);
 
 impl Key {
-    const LONG: Key = Key([u64::MAX; 4]);
+    pub(in crate::formats) const LONG: Key = Key([u64::MAX; 4]);
 
-    const fn new(text: &str) -> Key {
+    pub(in crate::formats) const fn new(text: &str) -> Key {
         let bytes = text.as_bytes();
         assert!(bytes.len() <= 32, "field names are short");
         let mut words = [0u64; 4];
@@ -131,7 +131,7 @@ impl Key {
     }
 
     #[inline(always)]
-    fn pack(bytes: &[u8]) -> Key {
+    pub(in crate::formats) fn pack(bytes: &[u8]) -> Key {
         if bytes.len() > 32 {
             return Key::LONG;
         }
@@ -202,18 +202,23 @@ macro_rules! field {
     }};
 }
 
-struct Scanner<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
+pub(in crate::formats) struct Scanner<'a> {
+    pub(in crate::formats) text: &'a str,
+    pub(in crate::formats) bytes: &'a [u8],
+    pub(in crate::formats) pos: usize,
     /// How many arrays and objects enclose the position.
-    depth: usize,
+    pub(in crate::formats) depth: usize,
     /// The key-value pairs of the span being read (its attributes, then its events' and links'),
     /// emptied after each span.
     kvs: Vec<KeyValueIn<'a>>,
 }
 
 impl<'a> Scanner<'a> {
+    /// A scanner at the start of `text`, at depth 0 (the Jaeger and Zipkin readers use it too).
+    pub(in crate::formats) fn new(text: &'a str) -> Scanner<'a> {
+        Scanner { text, bytes: text.as_bytes(), pos: 0, depth: 0, kvs: Vec::new() }
+    }
+
     // -----------------------------------------------------------------------------------------
     // Resources and spans (the document around them is read by `stream`)
 
@@ -408,7 +413,7 @@ impl<'a> Scanner<'a> {
 
     /// Steps over `literal` if the text continues with it.
     #[inline(always)]
-    fn ahead(&mut self, literal: &[u8]) -> Option<()> {
+    pub(in crate::formats) fn ahead(&mut self, literal: &[u8]) -> Option<()> {
         let next = self.bytes.get(self.pos..self.pos + literal.len())?;
         same_bytes(next, literal).then(|| self.pos += literal.len())
     }
@@ -530,7 +535,7 @@ impl<'a> Scanner<'a> {
     // Values (`null` reads as absent throughout, as the JSON mapping allows)
 
     /// A string, or `null`.
-    fn text(&mut self) -> Scan<Option<Cow<'a, str>>> {
+    pub(in crate::formats) fn text(&mut self) -> Scan<Option<Cow<'a, str>>> {
         match self.peek_value()? {
             b'n' => self.null_literal().map(|()| None),
             b'"' => self.string().map(Some),
@@ -576,7 +581,7 @@ impl<'a> Scanner<'a> {
         Ok(Some(JsonFloat(value)))
     }
 
-    fn boolean(&mut self) -> Scan<Option<bool>> {
+    pub(in crate::formats) fn boolean(&mut self) -> Scan<Option<bool>> {
         match self.peek_value()? {
             b'n' => self.null_literal().map(|()| None),
             b't' => self.literal(b"true").map(|()| Some(true)),
@@ -586,7 +591,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Any JSON value (enum numbers and names, nested values kept as JSON text), or `null`.
-    fn any_json(&mut self) -> Scan<Option<Value>> {
+    pub(in crate::formats) fn any_json(&mut self) -> Scan<Option<Value>> {
         let start = self.pos;
         if self.null()? {
             return Ok(None);
@@ -611,7 +616,7 @@ impl<'a> Scanner<'a> {
     }
 
     #[inline(always)]
-    fn whitespace(&mut self) {
+    pub(in crate::formats) fn whitespace(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.pos += 1;
         }
@@ -619,17 +624,17 @@ impl<'a> Scanner<'a> {
 
     /// The first byte of the next value (after whitespace).
     #[inline(always)]
-    fn peek_value(&mut self) -> Scan<u8> {
+    pub(in crate::formats) fn peek_value(&mut self) -> Scan<u8> {
         self.whitespace();
         self.peek().ok_or_else(|| self.error("EOF while parsing a value"))
     }
 
-    fn error(&self, message: &'static str) -> Stop {
+    pub(in crate::formats) fn error(&self, message: &'static str) -> Stop {
         Stop::Json { at: self.pos, message: message.into() }
     }
 
     /// The value here is of the wrong kind.
-    fn unexpected(&mut self, expected: &str) -> Stop {
+    pub(in crate::formats) fn unexpected(&mut self, expected: &str) -> Stop {
         let found = match self.peek_value() {
             Err(stop) => return stop,
             Ok(b'{') => "an object",
@@ -649,7 +654,7 @@ impl<'a> Scanner<'a> {
 
     /// Consumes `byte` after whitespace.
     #[inline(always)]
-    fn expect(&mut self, byte: u8, message: &'static str) -> Scan<()> {
+    pub(in crate::formats) fn expect(&mut self, byte: u8, message: &'static str) -> Scan<()> {
         self.whitespace();
         if self.peek() == Some(byte) {
             self.pos += 1;
@@ -673,7 +678,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes a `null` if that is what comes next.
-    fn null(&mut self) -> Scan<bool> {
+    pub(in crate::formats) fn null(&mut self) -> Scan<bool> {
         if self.peek_value()? == b'n' {
             self.null_literal()?;
             return Ok(true);
@@ -683,7 +688,7 @@ impl<'a> Scanner<'a> {
 
     /// Opens an object or array (`open` … `close`; `expected` names it in the error when something
     /// else is there). `false` when it is empty (and already closed).
-    fn open(&mut self, open: u8, close: u8, expected: &str) -> Scan<bool> {
+    pub(in crate::formats) fn open(&mut self, open: u8, close: u8, expected: &str) -> Scan<bool> {
         if self.peek_value()? != open {
             return Err(self.unexpected(expected));
         }
@@ -710,7 +715,7 @@ impl<'a> Scanner<'a> {
     /// After a member or element: `true` at a comma (another one follows), `false` at `close`
     /// (consumed, and the container left).
     #[inline(always)]
-    fn separator_or(&mut self, close: u8, eof: &'static str) -> Scan<bool> {
+    pub(in crate::formats) fn separator_or(&mut self, close: u8, eof: &'static str) -> Scan<bool> {
         self.whitespace();
         if self.close(close) {
             return Ok(false);
@@ -731,7 +736,11 @@ impl<'a> Scanner<'a> {
     ///
     /// (Closures are passed as `dyn`: one copy of the loop instead of one per caller keeps the
     /// browser bundle small.)
-    fn object(&mut self, expected: &str, member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>) -> Scan<()> {
+    pub(in crate::formats) fn object(
+        &mut self,
+        expected: &str,
+        member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>,
+    ) -> Scan<()> {
         let more = self.open(b'{', b'}', expected)?;
         self.members(more, member)
     }
@@ -753,7 +762,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// An array: `element` reads each element, given its index.
-    fn list(&mut self, expected: &str, element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>) -> Scan<()> {
+    pub(in crate::formats) fn list(
+        &mut self,
+        expected: &str,
+        element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>,
+    ) -> Scan<()> {
         let mut more = self.open(b'[', b']', expected)?;
         let mut idx = 0;
         while more {
@@ -765,7 +778,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips any JSON value, checking it.
-    fn skip(&mut self) -> Scan<()> {
+    pub(in crate::formats) fn skip(&mut self) -> Scan<()> {
         match self.peek_value()? {
             b'"' => self.string().map(drop),
             b'{' => self.object("", &mut |scanner, _| scanner.skip()),
@@ -793,7 +806,7 @@ impl<'a> Scanner<'a> {
     /// A string (the position is at its opening quote): borrowed from the file, or decoded when
     /// it has escapes.
     #[inline(always)]
-    fn string(&mut self) -> Scan<Cow<'a, str>> {
+    pub(in crate::formats) fn string(&mut self) -> Scan<Cow<'a, str>> {
         let start = self.pos + 1;
         let rest = &self.bytes[start..];
         match string_end(rest).map(|len| (len, rest[len])) {
@@ -883,7 +896,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A JSON number (RFC 8259 grammar), as written.
-    fn number_text(&mut self) -> Scan<&'a str> {
+    pub(in crate::formats) fn number_text(&mut self) -> Scan<&'a str> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;

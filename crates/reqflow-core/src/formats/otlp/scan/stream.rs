@@ -493,8 +493,8 @@ mod tests {
             rest = after;
         }
         assert_eq!(stream.len(), bytes.len());
-        let streamed = stream.otlp.read(&stream.bytes, true) && !stream.otlp.gave_up();
-        assert_eq!(stream.streaming(), !stream.otlp.gave_up());
+        let streamed = stream.reader.read(&stream.bytes, true) && !stream.reader.gave_up();
+        assert_eq!(stream.streaming(), !stream.reader.gave_up());
         let result = stream.finish().unwrap_or_else(|| {
             assert!(!streamed, "a file read to the end needs no second reading");
             // As the browser does: the file read again, whole.
@@ -591,7 +591,7 @@ mod tests {
     }
 
     #[test]
-    fn other_formats_are_read_whole_at_the_end() {
+    fn jaeger_and_zipkin_are_read_as_they_arrive_and_other_shapes_whole_at_the_end() {
         let scenario = builtins::load(builtins::DEFAULT).expect("built-in");
         let spans = Simulation::new(&scenario).and_then(|simulation| simulation.simulate_one(1));
         let spans = spans.expect("runs").spans;
@@ -599,10 +599,16 @@ mod tests {
             let text = export(&spans, format);
             let mut stream = ImportStream::new("t.json", 0);
             stream.push(&text.as_bytes()[..100]);
-            assert!(!stream.streaming(), "{format}");
+            assert!(stream.streaming(), "{format}");
             stream.push(&text.as_bytes()[100..]);
             assert_eq!(stream.finish(), Some(import(&text, "t.json")), "{format}");
         }
+        // Jaeger JSON whose first key does not say so: read whole.
+        let text = export(&spans, Format::Jaeger).replacen('{', "{\"_comment\": \"x\",", 1);
+        let mut stream = ImportStream::new("t.json", 0);
+        stream.push(text.as_bytes());
+        assert!(!stream.streaming());
+        assert_eq!(stream.finish(), Some(import(&text, "t.json")));
     }
 
     #[test]
