@@ -257,11 +257,108 @@ pub(crate) fn spans_in(size: usize, start: &str, compact: usize, pretty: usize) 
 /// Where a step reader stands with a file: still reading it, read to its end, or refusing it
 /// (the whole-file import then reads it with serde, which gives the spans or says what is
 /// wrong).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Progress {
+    #[default]
     Reading,
     Done,
     GaveUp,
+}
+
+/// A step reader's place in the bytes it is given.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Place {
+    /// Bytes read since the caller last took them ([`StepReader::take_read`]).
+    pos: usize,
+    /// A step that ran past what had arrived is tried again once this many bytes have.
+    wait_for: usize,
+    pub(crate) progress: Progress,
+}
+
+/// A reader that goes through a document a step at a time (the Jaeger and Zipkin readers): the
+/// loop that feeds it what has arrived, retries a step that ran past the end once more has come,
+/// and gives up on what it cannot read, is written once here. A reader gives its steps; a step
+/// either moves on (`Ok(true)`), reaches the end of the document (`Ok(false)`), or fails, and
+/// then whatever it changed is put back with [`StepReader::undo`].
+pub(in crate::formats) trait StepReader {
+    /// What a failed step must put back besides the scanner's position.
+    type Undo;
+
+    fn place(&self) -> &Place;
+    fn place_mut(&mut self) -> &mut Place;
+    /// Before a step: sets the scanner's depth for it and returns what to put back on failure.
+    fn begin(&mut self, scanner: &mut Scanner<'_>) -> Self::Undo;
+    /// One step (see the trait's docs).
+    fn step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<bool>;
+    fn undo(&mut self, undo: Self::Undo);
+
+    fn gave_up(&self) -> bool {
+        self.place().progress == Progress::GaveUp
+    }
+
+    /// Reads what it can of `bytes` (see `otlp::Stream::read`). `false` when the file has an
+    /// error or a layout this reader does not follow (known only once it is complete, unless it
+    /// gave up).
+    fn read(&mut self, bytes: &[u8], complete: bool) -> bool {
+        let place = *self.place();
+        if place.progress != Progress::Reading {
+            return place.progress == Progress::Done;
+        }
+        let rest = bytes.get(place.pos..).unwrap_or_default();
+        if rest.len() < place.wait_for && !complete {
+            return true;
+        }
+        let Some(text) = arrived(rest, complete) else {
+            self.place_mut().progress = Progress::GaveUp;
+            return false;
+        };
+        self.read_text(text, complete)
+    }
+
+    /// Reads every complete step of `text`.
+    fn read_text(&mut self, text: &str, complete: bool) -> bool {
+        let mut scanner = Scanner::new(text);
+        loop {
+            let start = scanner.pos;
+            let undo = self.begin(&mut scanner);
+            match self.step(&mut scanner, complete) {
+                Ok(true) => self.place_mut().wait_for = 0,
+                // The end of the document; it is done only once the file is complete: bytes
+                // that arrive after it are read by the end step again (trailing characters are an
+                // error whatever the chunks).
+                Ok(false) => {
+                    if complete {
+                        self.place_mut().progress = Progress::Done;
+                    }
+                    break;
+                }
+                Err(_) => {
+                    scanner.pos = start;
+                    self.undo(undo);
+                    let place = self.place_mut();
+                    if complete {
+                        place.progress = Progress::GaveUp;
+                    }
+                    place.wait_for = 2 * (text.len() - start);
+                    break;
+                }
+            }
+        }
+        let place = self.place_mut();
+        place.pos += scanner.pos;
+        place.progress != Progress::GaveUp
+    }
+
+    /// How many of the bytes given to [`StepReader::read`] are read (the caller may drop them).
+    fn take_read(&mut self) -> usize {
+        std::mem::take(&mut self.place_mut().pos)
+    }
+
+    /// Refuses the file (the whole-file import reads it with serde).
+    fn give_up<T>(&mut self, scanner: &Scanner<'_>) -> Scan<T> {
+        self.place_mut().progress = Progress::GaveUp;
+        Err(scanner.error(""))
+    }
 }
 
 /// The complete characters of `rest` that have arrived (a chunk may end inside one), or `None`

@@ -73,6 +73,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::trace::Span;
+use json_in::StepReader;
 
 pub use stream_out::ExportWriter;
 

@@ -723,3 +723,26 @@ fn wrong_value_types_name_file_position_and_field_in_every_format() {
         assert_eq!(import(text, "types.json").expect_err(text).to_string(), expected);
     }
 }
+
+/// Found by fuzzing (import_stream): an array that ends in one chunk, then trailing characters in
+/// the next. The step readers took the end of the document as the end of the file and loaded an
+/// empty trace, where the whole-file read says "trailing characters". Every format, any cut.
+#[test]
+fn trailing_characters_after_a_chunk_that_ends_the_document_are_an_error_however_cut() {
+    for text in ["[\n\t\t\t]\t\t\t\t\u{8}\t\t\n", "{\"data\": []}  x", "{\"resourceSpans\": []} x"] {
+        let bytes = text.as_bytes();
+        let whole = import_bytes(bytes.to_vec(), "fuzz.json");
+        assert!(whole.is_err(), "{text:?}: {whole:?}");
+        for cut in 1..bytes.len() {
+            let mut stream = ImportStream::new("fuzz.json", bytes.len());
+            stream.push(&bytes[..cut]);
+            stream.push(&bytes[cut..]);
+            let streamed = stream.finish().unwrap_or_else(|| import_bytes(bytes.to_vec(), "fuzz.json"));
+            assert_eq!(
+                streamed.map(|imported| imported.spans.len()),
+                whole.clone().map(|imported| imported.spans.len()),
+                "{text:?} cut at {cut}"
+            );
+        }
+    }
+}

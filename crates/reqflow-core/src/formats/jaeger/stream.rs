@@ -19,7 +19,9 @@ use super::{LogIn, ProcessIn, Reader, ReferenceIn, SpanIn, TagIn, TraceReader};
 use crate::formats::Imported;
 use crate::formats::common::Drafts;
 use crate::formats::json_in::JsonValue;
-use crate::formats::json_in::{self, Progress, ahead, field, integer, key, list, objects, value, values};
+use crate::formats::json_in::{
+    self, Place, Progress, StepReader, ahead, field, integer, key, list, objects, value, values,
+};
 use crate::formats::otlp::scan::{Key, Scan, Scanner, Seen};
 use crate::text::Text;
 
@@ -78,13 +80,11 @@ pub(crate) struct Stream {
     reader: Reader,
     /// The file's size, if known (to reserve room for its spans).
     size_hint: usize,
-    pos: usize,
-    wait_for: usize,
+    place: Place,
     at: At,
     /// Reading the file as it arrives for `ImportStream`: a document that does not start like
     /// Jaeger JSON is left to the whole-file import.
     streaming: bool,
-    progress: Progress,
     doc_seen: Seen,
     trace_seen: Seen,
     /// Whether the document has a `data` list, or members of a bare trace.
@@ -94,16 +94,44 @@ pub(crate) struct Stream {
     trace: Option<TraceReader>,
 }
 
+impl StepReader for Stream {
+    /// The document's and the trace's keys seen so far: a failed step may have marked some.
+    type Undo = (Seen, Seen);
+
+    fn place(&self) -> &Place {
+        &self.place
+    }
+
+    fn place_mut(&mut self) -> &mut Place {
+        &mut self.place
+    }
+
+    fn begin(&mut self, scanner: &mut Scanner<'_>) -> (Seen, Seen) {
+        scanner.depth = self.depth();
+        (self.doc_seen, self.trace_seen)
+    }
+
+    fn step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<bool> {
+        let next = self.next_step(scanner, complete)?;
+        if let Some(at) = next {
+            self.at = at;
+        }
+        Ok(next.is_some())
+    }
+
+    fn undo(&mut self, (doc_seen, trace_seen): (Seen, Seen)) {
+        (self.doc_seen, self.trace_seen) = (doc_seen, trace_seen);
+    }
+}
+
 impl Stream {
     pub(crate) fn new(size_hint: usize, streaming: bool) -> Stream {
         Stream {
             reader: Reader::default(),
             size_hint,
-            pos: 0,
-            wait_for: 0,
+            place: Place::default(),
             at: At::Start,
             streaming,
-            progress: Progress::Reading,
             doc_seen: Seen::default(),
             trace_seen: Seen::default(),
             data: false,
@@ -113,72 +141,15 @@ impl Stream {
         }
     }
 
-    pub(crate) fn gave_up(&self) -> bool {
-        self.progress == Progress::GaveUp
-    }
-
-    /// Reads what it can of `bytes` (see `otlp::Stream::read`). `false` when the file has an
-    /// error or a layout this reader does not follow (known only once it is complete, unless it
-    /// gave up).
-    pub(crate) fn read(&mut self, bytes: &[u8], complete: bool) -> bool {
-        if self.progress != Progress::Reading {
-            return self.progress == Progress::Done;
-        }
-        let rest = bytes.get(self.pos..).unwrap_or_default();
-        if rest.len() < self.wait_for && !complete {
-            return true;
-        }
-        let Some(text) = json_in::arrived(rest, complete) else {
-            self.progress = Progress::GaveUp;
-            return false;
-        };
-        self.read_text(text, complete)
-    }
-
     /// The whole file (without byte order mark): its spans, or `None` when it is left to serde.
     pub(crate) fn read_all(&mut self, text: &str) -> Option<Imported> {
         self.read_text(text, true);
         std::mem::take(self).finish()
     }
 
-    fn read_text(&mut self, text: &str, complete: bool) -> bool {
-        let mut scanner = Scanner::new(text);
-        loop {
-            let start = scanner.pos;
-            let seen = (self.doc_seen, self.trace_seen);
-            scanner.depth = self.depth();
-            match self.step(&mut scanner, complete) {
-                Ok(Some(next)) => {
-                    self.at = next;
-                    self.wait_for = 0;
-                }
-                Ok(None) => {
-                    self.progress = Progress::Done;
-                    break;
-                }
-                Err(_) => {
-                    scanner.pos = start;
-                    (self.doc_seen, self.trace_seen) = seen;
-                    if complete {
-                        self.progress = Progress::GaveUp;
-                    }
-                    self.wait_for = 2 * (text.len() - start);
-                    break;
-                }
-            }
-        }
-        self.pos += scanner.pos;
-        self.progress != Progress::GaveUp
-    }
-
-    /// How many of the bytes given to [`Stream::read`] are read (the caller may drop them).
-    pub(crate) fn take_read(&mut self) -> usize {
-        std::mem::take(&mut self.pos)
-    }
-
     /// The spans, once the document has been read to its end.
     pub(crate) fn finish(self) -> Option<Imported> {
-        (self.progress == Progress::Done).then(|| self.reader.finish())
+        (self.place.progress == Progress::Done).then(|| self.reader.finish())
     }
 
     /// How many arrays and objects enclose the step.
@@ -193,14 +164,9 @@ impl Stream {
         }
     }
 
-    fn give_up<T>(&mut self, scanner: &Scanner<'_>) -> Scan<T> {
-        self.progress = Progress::GaveUp;
-        Err(scanner.error(""))
-    }
-
     /// One step from the scanner's position: the place after it, or `None` at the document's
     /// end.
-    fn step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<Option<At>> {
+    fn next_step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<Option<At>> {
         let next = match self.at {
             At::Start => {
                 if scanner.text.starts_with('\u{feff}') {

@@ -10,7 +10,7 @@
 
 use super::{AnnotationIn, EndpointIn, Pairs, Reader, SpanIn};
 use crate::formats::Imported;
-use crate::formats::json_in::{self, Progress, ahead, field, integer, objects, value};
+use crate::formats::json_in::{self, Place, Progress, StepReader, ahead, field, integer, objects, value};
 use crate::formats::otlp::scan::{Key, Scan, Scanner, Seen};
 
 macro_rules! keys {
@@ -53,47 +53,42 @@ pub(crate) struct Stream {
     reader: Reader,
     /// The file's size, if known (to reserve room for its spans).
     size_hint: usize,
-    pos: usize,
-    wait_for: usize,
+    place: Place,
     at: At,
     /// Reading the file as it arrives for `ImportStream`: a document that is not an array is
     /// left to the whole-file import.
     streaming: bool,
-    progress: Progress,
+}
+
+impl StepReader for Stream {
+    type Undo = ();
+
+    fn place(&self) -> &Place {
+        &self.place
+    }
+
+    fn place_mut(&mut self) -> &mut Place {
+        &mut self.place
+    }
+
+    fn begin(&mut self, scanner: &mut Scanner<'_>) {
+        scanner.depth = if self.at == At::Span { 1 } else { 0 };
+    }
+
+    fn step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<bool> {
+        let next = self.next_step(scanner, complete)?;
+        if let Some(at) = next {
+            self.at = at;
+        }
+        Ok(next.is_some())
+    }
+
+    fn undo(&mut self, (): ()) {}
 }
 
 impl Stream {
     pub(crate) fn new(size_hint: usize, streaming: bool) -> Stream {
-        Stream {
-            reader: Reader::default(),
-            size_hint,
-            pos: 0,
-            wait_for: 0,
-            at: At::Start,
-            streaming,
-            progress: Progress::Reading,
-        }
-    }
-
-    pub(crate) fn gave_up(&self) -> bool {
-        self.progress == Progress::GaveUp
-    }
-
-    /// Reads what it can of `bytes` (see `otlp::Stream::read`). `false` when the file has an
-    /// error or is Zipkin v1 (known only once it is complete, unless it gave up).
-    pub(crate) fn read(&mut self, bytes: &[u8], complete: bool) -> bool {
-        if self.progress != Progress::Reading {
-            return self.progress == Progress::Done;
-        }
-        let rest = bytes.get(self.pos..).unwrap_or_default();
-        if rest.len() < self.wait_for && !complete {
-            return true;
-        }
-        let Some(text) = json_in::arrived(rest, complete) else {
-            self.progress = Progress::GaveUp;
-            return false;
-        };
-        self.read_text(text, complete)
+        Stream { reader: Reader::default(), size_hint, place: Place::default(), at: At::Start, streaming }
     }
 
     /// The whole file (without byte order mark): its spans, or `None` when it is left to serde.
@@ -102,50 +97,12 @@ impl Stream {
         std::mem::replace(self, Stream::new(0, false)).finish()
     }
 
-    fn read_text(&mut self, text: &str, complete: bool) -> bool {
-        let mut scanner = Scanner::new(text);
-        loop {
-            let start = scanner.pos;
-            scanner.depth = if self.at == At::Span { 1 } else { 0 };
-            match self.step(&mut scanner, complete) {
-                Ok(Some(next)) => {
-                    self.at = next;
-                    self.wait_for = 0;
-                }
-                Ok(None) => {
-                    self.progress = Progress::Done;
-                    break;
-                }
-                Err(_) => {
-                    scanner.pos = start;
-                    if complete {
-                        self.progress = Progress::GaveUp;
-                    }
-                    self.wait_for = 2 * (text.len() - start);
-                    break;
-                }
-            }
-        }
-        self.pos += scanner.pos;
-        self.progress != Progress::GaveUp
-    }
-
-    /// How many of the bytes given to [`Stream::read`] are read (the caller may drop them).
-    pub(crate) fn take_read(&mut self) -> usize {
-        std::mem::take(&mut self.pos)
-    }
-
     /// The spans, once the document has been read to its end.
     pub(crate) fn finish(self) -> Option<Imported> {
-        (self.progress == Progress::Done).then(|| self.reader.finish())
+        (self.place.progress == Progress::Done).then(|| self.reader.finish())
     }
 
-    fn give_up<T>(&mut self, scanner: &Scanner<'_>) -> Scan<T> {
-        self.progress = Progress::GaveUp;
-        Err(scanner.error(""))
-    }
-
-    fn step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<Option<At>> {
+    fn next_step(&mut self, scanner: &mut Scanner<'_>, complete: bool) -> Scan<Option<At>> {
         let next = match self.at {
             At::Start => {
                 if scanner.text.starts_with('\u{feff}') {
