@@ -24,7 +24,11 @@ pub fn format_duration(ns: i64) -> String {
         format!("{sign}{} s", trim(abs as f64 / 1e9))
     } else {
         let seconds = abs / 1_000_000_000;
-        format!("{sign}{} min {} s", seconds / 60, seconds % 60)
+        match seconds % 60 {
+            // A whole minute (an axis tick) reads "1 min", not "1 min 0 s".
+            0 => format!("{sign}{} min", seconds / 60),
+            rest => format!("{sign}{} min {rest} s", seconds / 60),
+        }
     }
 }
 
@@ -51,6 +55,7 @@ mod tests {
         assert_eq!(format_duration(140_000_000), "140 ms");
         assert_eq!(format_duration(1_250_000_000), "1.25 s");
         assert_eq!(format_duration(125_000_000_000), "2 min 5 s");
+        assert_eq!(format_duration(60_000_000_000), "1 min", "the page's axis showed '1 min 0 s'");
         assert_eq!(format_duration(-2_500), "-2.5 µs");
     }
 }
