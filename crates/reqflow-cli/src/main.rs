@@ -298,10 +298,11 @@ fn write_summary(
     writeln!(out, "spans     {}", summary.spans)?;
     writeln!(
         out,
-        "latency   p50 {}  p90 {}  p99 {}  max {}",
+        "latency   p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
         format_duration(latency.quantile_ns(0.5)),
         format_duration(latency.quantile_ns(0.9)),
         format_duration(latency.quantile_ns(0.99)),
+        format_duration(latency.quantile_ns(0.999)),
         format_duration(latency.max_ns())
     )?;
     Ok(())
