@@ -2,8 +2,8 @@
 //! limit), export it in every format, read the OTLP export back (same number of spans), and
 //! send it through the page's wire form.
 use reqflow_core::analysis::{SkewLimit, TimeBasis, analyze_with};
-use reqflow_core::formats::{self, Format, Imported};
-use reqflow_core::wire;
+use reqflow_formats::{self as formats, Format, Imported};
+use reqflow_formats::wire;
 
 pub fn exercise(imported: &Imported) {
     let spans = &imported.spans;

@@ -2,7 +2,7 @@
 //! through (common.rs). The corpus holds jaeger files, so most inputs are detected as jaeger.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reqflow_core::formats;
+use reqflow_formats as formats;
 
 #[path = "common.rs"]
 mod common;

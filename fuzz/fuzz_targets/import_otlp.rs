@@ -2,7 +2,7 @@
 //! through (common.rs). The corpus holds otlp files, so most inputs are detected as otlp.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reqflow_core::formats;
+use reqflow_formats as formats;
 
 #[path = "common.rs"]
 mod common;

@@ -3,7 +3,7 @@
 //! whole-file import's (same spans or an error), and a successful import goes through common.rs.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reqflow_core::formats::{self, ImportStream};
+use reqflow_formats::{self as formats, ImportStream};
 
 #[path = "common.rs"]
 mod common;

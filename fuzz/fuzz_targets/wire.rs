@@ -2,7 +2,7 @@
 //! back to bytes that decode the same.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reqflow_core::wire;
+use reqflow_formats::wire;
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(spans) = wire::decode_spans(bytes) {

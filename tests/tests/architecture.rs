@@ -36,22 +36,41 @@ fn dependency_names(package: &str) -> Vec<String> {
         .collect()
 }
 
+/// The crates the page and the CLI share: plain data in, plain data out.
+const PURE_CRATES: [&str; 2] = ["reqflow-core", "reqflow-formats"];
+
 #[test]
 fn core_has_no_web_dependencies_and_no_os_randomness() {
-    let names = dependency_names("reqflow-core");
-    assert!(
-        names.iter().any(|name| name == "rand_chacha"),
-        "sanity: the tree lists the core's dependencies: {names:?}"
-    );
-    let forbidden = ["yew", "web-sys", "js-sys", "gloo", "wasm-bindgen", "getrandom", "reqflow-web"];
-    for name in &names {
-        assert!(!forbidden.contains(&name.as_str()), "reqflow-core must not depend on {name}");
+    for package in PURE_CRATES {
+        let names = dependency_names(package);
+        assert!(
+            names.iter().any(|name| name == "serde_json"),
+            "sanity: the tree lists {package}'s dependencies: {names:?}"
+        );
+        let forbidden = ["yew", "web-sys", "js-sys", "gloo", "wasm-bindgen", "getrandom", "reqflow-web"];
+        for name in &names {
+            assert!(!forbidden.contains(&name.as_str()), "{package} must not depend on {name}");
+        }
     }
 }
 
 #[test]
+fn the_simulation_core_holds_no_trace_file_code() {
+    let names = dependency_names("reqflow-core");
+    assert!(
+        !names.iter().any(|name| name == "reqflow-formats"),
+        "reqflow-core must not depend on reqflow-formats: {names:?}"
+    );
+    assert!(
+        !workspace_root().join("crates/reqflow-core/src/formats").exists(),
+        "formats live in crates/reqflow-formats"
+    );
+}
+
+#[test]
 fn core_source_reads_no_clock() {
-    let mut pending = vec![workspace_root().join("crates/reqflow-core/src")];
+    let mut pending: Vec<_> =
+        PURE_CRATES.iter().map(|package| workspace_root().join("crates").join(package).join("src")).collect();
     let mut offenders = Vec::new();
     let mut n_files = 0;
     while let Some(dir) = pending.pop() {
@@ -70,6 +89,6 @@ fn core_source_reads_no_clock() {
             }
         }
     }
-    assert!(n_files >= 5, "sanity: found the core's sources");
-    assert!(offenders.is_empty(), "core must stay pure: {offenders:?}");
+    assert!(n_files >= 30, "sanity: found the core's and the formats' sources ({n_files} files)");
+    assert!(offenders.is_empty(), "core and formats must stay pure: {offenders:?}");
 }

@@ -1,4 +1,4 @@
-//! Trace file formats (`reqflow_core::formats`): every shared fixture imports with its quirks
+//! Trace file formats (`reqflow_formats`): every shared fixture imports with its quirks
 //! handled, simulated traces of every built-in survive export → import in every format, and the
 //! OTLP/JSON export parses with the official OpenTelemetry protobuf types.
 
@@ -11,11 +11,11 @@ use opentelemetry_proto::tonic::trace::v1::span::SpanKind as ProtoSpanKind;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode as ProtoStatusCode;
 use prost::Message;
 use reqflow_core::analysis::{WarningKind as AnalysisWarningKind, assemble, assemble_linked};
-use reqflow_core::formats::{
-    self, Format, IdField, ImportError, ImportStream, ImportWarning, Imported, WarningKind,
-};
 use reqflow_core::trace::{AttributeValue, KeyValue, Span, SpanKind, StatusCode};
 use reqflow_core::{Simulation, SpanId, TraceId, builtins};
+use reqflow_formats::{
+    self as formats, Format, IdField, ImportError, ImportStream, ImportWarning, Imported, WarningKind,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -957,7 +957,7 @@ fn otlp_export_of_every_builtin_parses_with_the_official_protobuf_types() {
             for scope_spans in &resource_spans.scope_spans {
                 let scope = scope_spans.scope.as_ref().expect("scope");
                 assert_eq!(scope.name, "reqflow");
-                assert_eq!(scope.version, reqflow_core::formats::otlp::SCOPE_VERSION);
+                assert_eq!(scope.version, reqflow_formats::otlp::SCOPE_VERSION);
                 for proto in &scope_spans.spans {
                     n_seen += 1;
                     let original = spans

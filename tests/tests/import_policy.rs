@@ -2,8 +2,8 @@
 //! problem, written in OTLP/JSON (read whole and as it arrives), Jaeger JSON and Zipkin v2 JSON,
 //! gives the same spans and the same warnings, each naming the field in its format's terms.
 
-use reqflow_core::formats::{self, Format, ImportStream, Imported};
 use reqflow_core::trace::Span;
+use reqflow_formats::{self as formats, Format, ImportStream, Imported};
 
 /// A span as a test writes it: ids as text (so a problem can be written into them), the service
 /// (`None`: not given), times in microseconds (`None`: not given).

@@ -12,10 +12,11 @@ use proptest::prelude::*;
 use reqflow_core::analysis::{
     SkewLimit, TimeBasis, analyze_with, assemble, dependencies, dependencies_of_traces, group_by_trace,
 };
-use reqflow_core::formats::{self, Format, ImportStream};
 use reqflow_core::trace::{Event, KeyValue, Link};
 use reqflow_core::waterfall::{format_duration, time_range};
-use reqflow_core::{Resource, Span, SpanId, SpanKind, Status, StatusCode, Text, TraceId, wire};
+use reqflow_core::{Resource, Span, SpanId, SpanKind, Status, StatusCode, Text, TraceId};
+use reqflow_formats::wire;
+use reqflow_formats::{self as formats, Format, ImportStream};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use reqflow_core::formats::{self, Format};
 use reqflow_core::trace::{AttributeValue, KeyValue, Span};
+use reqflow_formats::{self as formats, Format};
 
 fn fixture_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, found: &mut Vec<PathBuf>) {

@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use reqflow_core::formats::Format;
 use reqflow_core::view::graph::ServiceGraph;
 use reqflow_core::view::knobs::knob_cards;
 use reqflow_core::view::{Model, page};
+use reqflow_formats::Format;
 use yew::prelude::*;
 
 use crate::components::details::Details;
@@ -41,7 +41,7 @@ pub fn app() -> Html {
     let playing = state.replay.is_some_and(|replay| replay.playing);
     use_replay_clock(playing, actions.tick.clone(), actions.step_forward.clone());
     let on_open = use_file_import(state.dispatcher());
-    let file_names = Format::ALL.map(|format| page::download_file_name(&state, format));
+    let file_names = Format::ALL.map(|format| page::download_file_name(&state, format.as_str()));
     let on_download = use_download(&state.trace, file_names, actions.fail.clone());
     let (copied, on_copy_link) = use_copy_link();
     let derived = use_derived(&state);

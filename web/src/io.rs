@@ -10,12 +10,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, MessageEvent, Url, Worker};
 
 use reqflow_core::Span;
-use reqflow_core::formats::Format;
-use reqflow_core::wire::{self, WireImport};
+use reqflow_core::view::ImportedTrace;
+use reqflow_formats::Format;
+use reqflow_formats::wire;
 
 /// What reading a file gives: its name and what importing it gave, or why it could not be read
 /// or imported (the message names the file, and the position and field where there is one).
-pub type FileRead = Result<(String, WireImport), String>;
+pub type FileRead = Result<(String, ImportedTrace), String>;
 
 /// The worker's loader script (Trunk writes it next to the page; see `worker.rs`).
 const WORKER_URL: &str = "./reqflow-worker_loader.js";
@@ -163,7 +164,7 @@ fn answer(data: &JsValue) {
                     .map(|bytes| bytes.to_vec())
                     .unwrap_or_default();
                 wire::decode_import(&bytes)
-                    .map(|imported| (name, imported))
+                    .map(|imported| (name, imported.into()))
                     .map_err(|error| error.to_string())
             }),
         }),

@@ -3,7 +3,7 @@
 //! download; the page starts it once it is idle (see `io.rs`).
 //!
 //! Messages are plain objects. In: `{kind: "import", id, file}`, `{kind: "export", id, format,
-//! spans}` (spans as [`reqflow_core::wire`] bytes), `{kind: "warm", spans}`. Out: `{kind:
+//! spans}` (spans as [`reqflow_formats::wire`] bytes), `{kind: "warm", spans}`. Out: `{kind:
 //! "progress", id, read}` while a file is read, then `{kind: "imported", id, data}` (the import
 //! as wire bytes) or `{kind: "exported", id, text}`, or `{kind: "failed", id, message}`.
 
@@ -15,8 +15,8 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent, ReadableStreamDefaultReader};
 
-use reqflow_core::formats::{self, Format, ImportStream};
-use reqflow_core::wire;
+use reqflow_formats::wire;
+use reqflow_formats::{self as formats, Format, ImportStream};
 
 fn main() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
@@ -187,7 +187,12 @@ fn chunk_arrived(weak: &Weak<RefCell<Stream>>, result: &JsValue) {
             drop(stream);
             finish_reading();
             let Some(import) = import else { return };
-            let imported = import.finish().unwrap_or_else(|| formats::import_bytes(joined(&chunks), &name));
+            let imported = import
+                .finish()
+                .unwrap_or_else(|| formats::import_bytes(joined(&chunks), &name))
+                .and_then(|imported| {
+                    formats::limits::check_span_count(&name, imported.spans.len()).map(|()| imported)
+                });
             match imported {
                 Ok(imported) => post_bytes("imported", id, &wire::encode_import(&imported)),
                 Err(error) => failed(id, &error.to_string()),

@@ -15,11 +15,11 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use reqflow_core::analysis::{assemble, group_by_trace};
 use reqflow_core::fingerprint::Fingerprinter;
-use reqflow_core::formats::{ExportWriter, Format};
 use reqflow_core::knobs::Knobs;
 use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
 use reqflow_core::{RequestTrace, Scenario, Simulation, Span, builtins};
+use reqflow_formats::{ExportWriter, Format};
 
 /// Spans written per batch by `--format otlp|jaeger|zipkin`: whole requests are gathered until
 /// there are at least this many, then written and dropped.

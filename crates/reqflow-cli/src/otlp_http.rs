@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use reqflow_core::Span;
-use reqflow_core::formats::{self, Format};
+use reqflow_formats::{self as formats, Format};
 use ureq::http::Uri;
 
 /// Spans per request to the collector.

@@ -56,7 +56,7 @@ pub fn waterfall<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqflow_core::formats;
+    use reqflow_formats as formats;
 
     /// Spans that end before they start, start after every other span ends, or sit at the ends
     /// of i64: the bar is always drawn (this used to panic in `clamp` with min > max).

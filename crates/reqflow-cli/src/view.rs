@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use reqflow_core::analysis::{ShiftKind, SkewLimit, TimeBasis, analyze_with, group_by_trace};
-use reqflow_core::formats;
 use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
+use reqflow_formats as formats;
 
 #[derive(clap::Args)]
 pub struct ViewArgs {

@@ -142,7 +142,7 @@ fn run_exports_otlp_jaeger_and_zipkin_that_import_back() {
     for format in ["otlp", "jaeger", "zipkin"] {
         let output = reqflow(&["run", "--builtin", "async-queue", "--seed", "2", "--format", format]);
         assert!(output.status.success(), "{format}: {}", stderr(&output));
-        let imported = reqflow_core::formats::import(&stdout(&output), format).expect("imports back");
+        let imported = reqflow_formats::import(&stdout(&output), format).expect("imports back");
         assert_eq!(imported.format.as_str(), format);
         let direct =
             reqflow_core::Simulation::new(&reqflow_core::builtins::load("async-queue").expect("built-in"))
@@ -162,10 +162,10 @@ fn run_exports_many_requests_as_one_document_written_in_batches() {
     let spans: Vec<reqflow_core::Span> =
         simulation.run_collect(11, 400).expect("runs").into_iter().flat_map(|trace| trace.spans).collect();
     assert_eq!(spans.len(), 2800);
-    for format in [reqflow_core::formats::Format::Zipkin, reqflow_core::formats::Format::Jaeger] {
+    for format in [reqflow_formats::Format::Zipkin, reqflow_formats::Format::Jaeger] {
         let output = reqflow(&["run", "--seed", "11", "--requests", "400", "--format", format.as_str()]);
         assert!(output.status.success(), "{format}: {}", stderr(&output));
-        let expected = reqflow_core::formats::export(&spans, format) + "\n";
+        let expected = reqflow_formats::export(&spans, format) + "\n";
         assert!(stdout(&output) == expected, "{format}: batches give the bytes of a whole export");
     }
     let output = reqflow(&["run", "--seed", "11", "--requests", "400", "--format", "otlp"]);
@@ -173,11 +173,10 @@ fn run_exports_many_requests_as_one_document_written_in_batches() {
     let text = stdout(&output);
     let document: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
     let whole: serde_json::Value =
-        serde_json::from_str(&reqflow_core::formats::export(&spans, reqflow_core::formats::Format::Otlp))
-            .expect("JSON");
+        serde_json::from_str(&reqflow_formats::export(&spans, reqflow_formats::Format::Otlp)).expect("JSON");
     let n_entries = |document: &serde_json::Value| document["resourceSpans"].as_array().map(Vec::len);
     assert!(n_entries(&document) > n_entries(&whole), "resources repeat per batch");
-    let imported = reqflow_core::formats::import(&text, "run.json").expect("imports back");
+    let imported = reqflow_formats::import(&text, "run.json").expect("imports back");
     assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
     let mut ids: Vec<_> = imported.spans.iter().map(|span| (span.trace_id, span.span_id)).collect();
     let mut expected: Vec<_> = spans.iter().map(|span| (span.trace_id, span.span_id)).collect();

@@ -8,7 +8,6 @@
 pub mod analysis;
 pub mod builtins;
 pub mod fingerprint;
-pub mod formats;
 pub mod hash;
 pub mod hex;
 pub mod ids;
@@ -25,7 +24,6 @@ pub mod trace;
 pub mod tracecontext;
 pub mod view;
 pub mod waterfall;
-pub mod wire;
 
 pub use ids::{SpanId, TraceId};
 pub use scenario::{Scenario, ScenarioError};

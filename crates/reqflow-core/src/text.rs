@@ -276,12 +276,10 @@ impl Interner {
     }
 }
 
-/// FxHash-style multiply–rotate over 8-byte words, finished with a SplitMix64 round so the low
-/// bits (the slot) depend on every byte.
 /// Byte equality eight bytes at a time: in wasm, `==` on strings calls a `memcmp` that compares
 /// byte by byte, and interning compares every name of a big file once.
 #[inline(always)]
-pub(crate) fn same_bytes(left: &[u8], right: &[u8]) -> bool {
+pub fn same_bytes(left: &[u8], right: &[u8]) -> bool {
     let len = left.len();
     if len != right.len() {
         return false;

@@ -1,6 +1,6 @@
 //! The bar at the top: open a file, download the trace, copy a share link.
 
-use reqflow_core::formats::Format;
+use reqflow_formats::Format;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

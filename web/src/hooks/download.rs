@@ -2,8 +2,8 @@
 
 use std::rc::Rc;
 
-use reqflow_core::formats::Format;
 use reqflow_core::view::TraceView;
+use reqflow_formats::Format;
 use yew::prelude::*;
 
 use crate::components::Shared;

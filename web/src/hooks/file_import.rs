@@ -1,7 +1,7 @@
 //! Opening a file: refused from its size alone, else read by the worker with progress; a new file
 //! cancels the one being read.
 
-use reqflow_core::formats;
+use reqflow_formats as formats;
 use yew::prelude::*;
 
 use crate::io;

@@ -17,5 +17,7 @@ pub mod model;
 pub mod page;
 pub mod trace;
 
-pub use model::{Action, Model, NoProbe, Probe, REPLAY_SECONDS, ReplayState, Source, next_seed};
+pub use model::{
+    Action, ImportedTrace, Model, NoProbe, Probe, REPLAY_SECONDS, ReplayState, Source, next_seed,
+};
 pub use trace::{N_COLOURS, TraceView, fragment_sentences};

@@ -9,11 +9,22 @@ use std::rc::Rc;
 use super::trace::TraceView;
 use crate::analysis::{SkewLimit, TimeBasis};
 use crate::fingerprint::fingerprint;
-use crate::formats::limits;
 use crate::knobs::{Knobs, ServiceKnobs};
 use crate::share::ShareLink;
-use crate::wire::WireImport;
-use crate::{Scenario, Simulation, builtins};
+use crate::{Scenario, Simulation, Span, builtins};
+
+/// A trace file as the page's worker imported it (the formats crate reads the file; its wire
+/// form hands this over).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedTrace {
+    /// The format's title ("OTLP/JSON").
+    pub format: String,
+    pub spans: Vec<Span>,
+    /// Each span's parent, as the import linked them (see [`crate::index::link`]).
+    pub parents: Vec<Option<u32>>,
+    /// Each import warning as it is shown.
+    pub warnings: Vec<String>,
+}
 
 /// Where the time of an update goes, for those who can tell the time (the page records each
 /// phase as a performance measure; the core has no clock). Both methods do nothing by default.
@@ -105,7 +116,7 @@ pub enum Action {
     Zoom(Option<(f64, f64)>),
     /// A file's name and what importing it gave (or why it could not be imported: the message
     /// names the file).
-    Import(String, Result<WireImport, String>),
+    Import(String, Result<ImportedTrace, String>),
     /// A file's name, size and the bytes read so far, while it is being read.
     Opening(String, f64, f64),
     /// Show an error without changing anything else.
@@ -246,14 +257,10 @@ impl Model {
         Model { trace: Rc::new(self.trace.with_basis(basis, scenario.as_ref())), basis, ..self.clone() }
     }
 
-    fn import(&self, file: String, imported: Result<WireImport, String>, probe: &impl Probe) -> Model {
+    fn import(&self, file: String, imported: Result<ImportedTrace, String>, probe: &impl Probe) -> Model {
         match imported {
             Ok(imported) if imported.spans.is_empty() => {
                 Model { error: Some(format!("{file}: the file holds no spans")), ..self.clone() }
-            }
-            Ok(imported) if imported.spans.len() > limits::MAX_SPANS => {
-                let error = limits::check_span_count(&file, imported.spans.len()).err();
-                Model { error: error.map(|error| error.to_string()), ..self.clone() }
             }
             Ok(imported) => {
                 let trace = probe.measure("analyze", || {
@@ -261,11 +268,7 @@ impl Model {
                 });
                 probe.mark("reqflow:analyzed");
                 Model {
-                    source: Source::Imported {
-                        file,
-                        format: imported.format.title().to_owned(),
-                        warnings: imported.warnings,
-                    },
+                    source: Source::Imported { file, format: imported.format, warnings: imported.warnings },
                     trace: Rc::new(trace),
                     collapsed: Rc::default(),
                     selected: None,
@@ -481,9 +484,8 @@ mod tests {
         assert_eq!(state.opening.as_deref(), Some("broken.json (47.9 MB)"));
         let state = state.update(Action::Opening("broken.json".into(), 47_912_345.0, 23_956_172.0));
         assert_eq!(state.opening.as_deref(), Some("broken.json (47.9 MB, 50% read)"));
-        let broken = crate::formats::import("{ not json", "broken.json").map(|_| unreachable!());
-        let state =
-            state.update(Action::Import("broken.json".into(), broken.map_err(|error| error.to_string())));
+        let broken = Err("broken.json: not JSON: expected value at line 1 column 3".to_owned());
+        let state = state.update(Action::Import("broken.json".into(), broken));
         assert_eq!(state.opening, None, "the reading notice goes once the file is read");
         assert!(
             state.error.as_deref().is_some_and(|error| error.contains("broken.json")),

@@ -6,7 +6,6 @@ use super::model::{Model, ReplayState, Source};
 use super::trace::TraceView;
 use crate::analysis::{SkewLimit, TimeBasis};
 use crate::builtins;
-use crate::formats::Format;
 use crate::waterfall::format_duration;
 
 /// How many services the legend names (more would crowd the page; the rest are counted).
@@ -95,13 +94,14 @@ pub fn legend_more(n_services: usize) -> Option<String> {
 }
 
 /// The name a downloaded export gets: `reqflow-try-it-seed42-jaeger.json` for a simulated trace
-/// (it says how to make it again), `reqflow-trace-jaeger.json` for an import.
-pub fn download_file_name(model: &Model, format: Format) -> String {
+/// (it says how to make it again), `reqflow-trace-jaeger.json` for an import; `format` is the
+/// format's short name (`jaeger`).
+pub fn download_file_name(model: &Model, format: &str) -> String {
     match &model.source {
         Source::Simulated { .. } => {
-            format!("reqflow-{}-seed{}-{}.json", model.base.name, model.seed, format.as_str())
+            format!("reqflow-{}-seed{}-{}.json", model.base.name, model.seed, format)
         }
-        Source::Imported { .. } => format!("reqflow-trace-{}.json", format.as_str()),
+        Source::Imported { .. } => format!("reqflow-trace-{}.json", format),
     }
 }
 
@@ -273,8 +273,8 @@ mod tests {
     #[test]
     fn download_names_say_how_to_make_the_trace_again() {
         let model = Model::from_hash("").update(Action::SetSeed(42));
-        assert_eq!(download_file_name(&model, Format::Jaeger), "reqflow-try-it-seed42-jaeger.json");
-        assert_eq!(download_file_name(&imported(&model, 0), Format::Otlp), "reqflow-trace-otlp.json");
+        assert_eq!(download_file_name(&model, "jaeger"), "reqflow-try-it-seed42-jaeger.json");
+        assert_eq!(download_file_name(&imported(&model, 0), "otlp"), "reqflow-trace-otlp.json");
     }
 
     #[test]

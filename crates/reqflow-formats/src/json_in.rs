@@ -280,7 +280,7 @@ pub(crate) struct Place {
 /// and gives up on what it cannot read, is written once here. A reader gives its steps; a step
 /// either moves on (`Ok(true)`), reaches the end of the document (`Ok(false)`), or fails, and
 /// then whatever it changed is put back with [`StepReader::undo`].
-pub(in crate::formats) trait StepReader {
+pub(crate) trait StepReader {
     /// What a failed step must put back besides the scanner's position.
     type Undo;
 

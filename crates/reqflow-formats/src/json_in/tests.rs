@@ -4,11 +4,11 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::formats::common::strip_bom;
-use crate::formats::{
+use crate::common::strip_bom;
+use crate::{
     Format, ImportError, ImportStream, Imported, detect, export, import, import_bytes, jaeger, zipkin,
 };
-use crate::{Simulation, builtins};
+use reqflow_core::{Simulation, builtins};
 
 /// Jaeger and Zipkin files: the fixtures, every built-in's trace exported (pretty, as exported,
 /// and compact), and files laid out the unusual ways the formats allow.

@@ -9,9 +9,9 @@
 //! Zipkin v1 span) is left to serde's reading of the whole file, which says what is wrong.
 
 use super::{AnnotationIn, EndpointIn, Pairs, Reader, SpanIn};
-use crate::formats::Imported;
-use crate::formats::json_in::{self, Place, Progress, StepReader, ahead, field, integer, objects, value};
-use crate::formats::otlp::scan::{Key, Scan, Scanner, Seen};
+use crate::Imported;
+use crate::json_in::{self, Place, Progress, StepReader, ahead, field, integer, objects, value};
+use crate::otlp::scan::{Key, Scan, Scanner, Seen};
 
 macro_rules! keys {
     ($($name:ident = $text:literal;)*) => {

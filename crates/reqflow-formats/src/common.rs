@@ -8,10 +8,10 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Unexpected, Visitor};
 
 use super::{Format, IdField, ImportError, ImportWarning, WarningKind};
-use crate::hex;
-use crate::ids::{SpanId, TraceId, hash_str, mix_all};
-use crate::text::Text;
-use crate::trace::{AttributeValue, KeyValue, Resource, ResourceData, Span, SpanKind};
+use reqflow_core::hex;
+use reqflow_core::ids::{SpanId, TraceId, hash_str, mix_all};
+use reqflow_core::text::Text;
+use reqflow_core::trace::{AttributeValue, KeyValue, Resource, ResourceData, Span, SpanKind};
 
 /// The text without a leading byte order mark (serde_json rejects it).
 pub(crate) fn strip_bom(text: &str) -> &str {
@@ -718,7 +718,7 @@ pub(crate) fn finish(
     fields: &SpanFields,
 ) -> (Vec<Span>, Vec<Option<u32>>) {
     let Drafts { mut spans, mut marks } = drafts;
-    let index = crate::index::link(&spans);
+    let index = reqflow_core::index::link(&spans);
 
     // Duplicate ids: the first span keeps its id (and the children that name it); later copies
     // get fresh ids, in file order.

@@ -1,10 +1,10 @@
 //! Bytes and allocations per simulated span, and per span imported from OTLP/JSON, Jaeger JSON
 //! and Zipkin v2 JSON.
-//! Run: `cargo bench -p reqflow-core --bench allocations`.
+//! Run: `cargo bench -p reqflow-formats --bench allocations`.
 
-use reqflow_core::formats::{self, Format};
 use reqflow_core::knobs::Knobs;
 use reqflow_core::{Simulation, builtins};
+use reqflow_formats::{self as formats, Format};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;

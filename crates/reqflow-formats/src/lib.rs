@@ -9,12 +9,12 @@
 //! [`export`] (or [`otlp::export`], [`jaeger::export`], [`zipkin::export`]) writes pretty-printed
 //! JSON. The output is deterministic: the same spans give the same bytes. [`ExportWriter`] writes
 //! the same documents a batch of spans at a time, for runs too large to hold. Simulator-only data
-//! ([`Span::truth`](crate::trace::Span::truth), [`Span::traceparent`](crate::trace::Span::traceparent))
+//! ([`Span::truth`](reqflow_core::trace::Span::truth), [`Span::traceparent`](reqflow_core::trace::Span::traceparent))
 //! is not written. Jaeger and Zipkin store microseconds: start and end are rounded down to the
 //! microsecond, so both survive a round trip at that precision. Zipkin has no links and only
 //! string tags; Jaeger references carry no attributes.
 //!
-//! A span's [`Resource`](crate::trace::Resource) is written wherever the format has a place for
+//! A span's [`Resource`](reqflow_core::trace::Resource) is written wherever the format has a place for
 //! it: OTLP groups spans by resource (service, host and the other attributes) and, within one,
 //! by instrumentation scope; Jaeger writes a process per (service, host, attributes) with the
 //! attributes as its tags, and the scope as the span tags `otel.scope.name`/`otel.scope.version`;
@@ -52,11 +52,11 @@
 //! Resource attributes (OTLP), process tags (Jaeger) and the local endpoint's address and port
 //! (Zipkin, as `host.ip` and `host.port`), with the instrumentation scope (OTLP's `scope`, the
 //! `otel.scope.*` or `otel.library.*` tags), are kept in the span's
-//! [`Resource`](crate::trace::Resource); `service.name` and `host.name` are its service and
+//! [`Resource`](reqflow_core::trace::Resource); `service.name` and `host.name` are its service and
 //! host; spans of one resource share one allocation. A Zipkin remote endpoint becomes the span
 //! attributes `peer.service`, `network.peer.address` and `network.peer.port`. Imported spans
-//! have no [`Truth`](crate::trace::Truth) and no traceparent. OTLP's unspecified span kind
-//! becomes [`SpanKind::Internal`](crate::trace::SpanKind::Internal).
+//! have no [`Truth`](reqflow_core::trace::Truth) and no traceparent. OTLP's unspecified span kind
+//! becomes [`SpanKind::Internal`](reqflow_core::trace::SpanKind::Internal).
 
 mod common;
 pub mod jaeger;
@@ -65,6 +65,7 @@ mod json_out;
 pub mod limits;
 pub mod otlp;
 pub mod stream_out;
+pub mod wire;
 pub mod zipkin;
 
 use std::fmt;
@@ -72,8 +73,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::Span;
 use json_in::StepReader;
+use reqflow_core::trace::Span;
 
 pub use stream_out::ExportWriter;
 

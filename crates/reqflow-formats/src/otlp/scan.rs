@@ -17,21 +17,21 @@ use super::{
     AnyValueIn, EventIn, KeyValueIn, KeyValuesIn, LinkIn, Reader, ResourceIn, ScopeIn, SpanIn, StatusIn,
     ValueIn,
 };
-use crate::formats::ImportError;
-use crate::formats::common::{Drafts, JsonFloat, JsonInt, parse_float_text, parse_int_text, whole_f64};
-use crate::text::same_bytes;
+use crate::ImportError;
+use crate::common::{Drafts, JsonFloat, JsonInt, parse_float_text, parse_int_text, whole_f64};
+use reqflow_core::text::same_bytes;
 
 pub(super) mod stream;
 
 /// Why reading stopped.
-pub(in crate::formats) enum Stop {
+pub(crate) enum Stop {
     /// Not JSON: what, at which byte.
     Json { at: usize, message: Cow<'static, str> },
     /// A value of the wrong kind or range, at which byte, for which field (the innermost one).
     Value { at: usize, message: String, field: Option<Key> },
 }
 
-pub(in crate::formats) type Scan<T> = Result<T, Stop>;
+pub(crate) type Scan<T> = Result<T, Stop>;
 
 /// How deeply arrays and objects may nest (serde_json's limit too): deeper files are refused
 /// rather than risking the stack.
@@ -89,10 +89,10 @@ impl Stop {
 
 /// Which fields of an object were seen (one bit each), to refuse a field given twice.
 #[derive(Clone, Copy, Default)]
-pub(in crate::formats) struct Seen(u32);
+pub(crate) struct Seen(u32);
 
 impl Seen {
-    pub(in crate::formats) fn first(&mut self, bit: u32, key: Key, at: usize) -> Scan<()> {
+    pub(crate) fn first(&mut self, bit: u32, key: Key, at: usize) -> Scan<()> {
         if self.0 & (1 << bit) != 0 {
             return Err(Stop::Json { at, message: format!("duplicate field `{}`", key.name()).into() });
         }
@@ -106,12 +106,12 @@ impl Seen {
 /// wasm). JSON keys cannot hold a raw NUL byte, so keys of up to 32 bytes pack differently; longer
 /// ones pack as [`Key::LONG`], which names no field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(in crate::formats) struct Key([u64; 4]);
+pub(crate) struct Key([u64; 4]);
 
 impl Key {
-    pub(in crate::formats) const LONG: Key = Key([u64::MAX; 4]);
+    pub(crate) const LONG: Key = Key([u64::MAX; 4]);
 
-    pub(in crate::formats) const fn new(text: &str) -> Key {
+    pub(crate) const fn new(text: &str) -> Key {
         let bytes = text.as_bytes();
         assert!(bytes.len() <= 32, "field names are short");
         let mut words = [0u64; 4];
@@ -131,7 +131,7 @@ impl Key {
     }
 
     #[inline(always)]
-    pub(in crate::formats) fn pack(bytes: &[u8]) -> Key {
+    pub(crate) fn pack(bytes: &[u8]) -> Key {
         if bytes.len() > 32 {
             return Key::LONG;
         }
@@ -202,12 +202,12 @@ macro_rules! field {
     }};
 }
 
-pub(in crate::formats) struct Scanner<'a> {
-    pub(in crate::formats) text: &'a str,
-    pub(in crate::formats) bytes: &'a [u8],
-    pub(in crate::formats) pos: usize,
+pub(crate) struct Scanner<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) pos: usize,
     /// How many arrays and objects enclose the position.
-    pub(in crate::formats) depth: usize,
+    pub(crate) depth: usize,
     /// The key-value pairs of the span being read (its attributes, then its events' and links'),
     /// emptied after each span.
     kvs: Vec<KeyValueIn<'a>>,
@@ -215,7 +215,7 @@ pub(in crate::formats) struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `text`, at depth 0 (the Jaeger and Zipkin readers use it too).
-    pub(in crate::formats) fn new(text: &'a str) -> Scanner<'a> {
+    pub(crate) fn new(text: &'a str) -> Scanner<'a> {
         Scanner { text, bytes: text.as_bytes(), pos: 0, depth: 0, kvs: Vec::new() }
     }
 
@@ -413,7 +413,7 @@ impl<'a> Scanner<'a> {
 
     /// Steps over `literal` if the text continues with it.
     #[inline(always)]
-    pub(in crate::formats) fn ahead(&mut self, literal: &[u8]) -> Option<()> {
+    pub(crate) fn ahead(&mut self, literal: &[u8]) -> Option<()> {
         let next = self.bytes.get(self.pos..self.pos + literal.len())?;
         same_bytes(next, literal).then(|| self.pos += literal.len())
     }
@@ -535,7 +535,7 @@ impl<'a> Scanner<'a> {
     // Values (`null` reads as absent throughout, as the JSON mapping allows)
 
     /// A string, or `null`.
-    pub(in crate::formats) fn text(&mut self) -> Scan<Option<Cow<'a, str>>> {
+    pub(crate) fn text(&mut self) -> Scan<Option<Cow<'a, str>>> {
         match self.peek_value()? {
             b'n' => self.null_literal().map(|()| None),
             b'"' => self.string().map(Some),
@@ -581,7 +581,7 @@ impl<'a> Scanner<'a> {
         Ok(Some(JsonFloat(value)))
     }
 
-    pub(in crate::formats) fn boolean(&mut self) -> Scan<Option<bool>> {
+    pub(crate) fn boolean(&mut self) -> Scan<Option<bool>> {
         match self.peek_value()? {
             b'n' => self.null_literal().map(|()| None),
             b't' => self.literal(b"true").map(|()| Some(true)),
@@ -591,7 +591,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Any JSON value (enum numbers and names, nested values kept as JSON text), or `null`.
-    pub(in crate::formats) fn any_json(&mut self) -> Scan<Option<Value>> {
+    pub(crate) fn any_json(&mut self) -> Scan<Option<Value>> {
         let start = self.pos;
         if self.null()? {
             return Ok(None);
@@ -616,7 +616,7 @@ impl<'a> Scanner<'a> {
     }
 
     #[inline(always)]
-    pub(in crate::formats) fn whitespace(&mut self) {
+    pub(crate) fn whitespace(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.pos += 1;
         }
@@ -624,17 +624,17 @@ impl<'a> Scanner<'a> {
 
     /// The first byte of the next value (after whitespace).
     #[inline(always)]
-    pub(in crate::formats) fn peek_value(&mut self) -> Scan<u8> {
+    pub(crate) fn peek_value(&mut self) -> Scan<u8> {
         self.whitespace();
         self.peek().ok_or_else(|| self.error("EOF while parsing a value"))
     }
 
-    pub(in crate::formats) fn error(&self, message: &'static str) -> Stop {
+    pub(crate) fn error(&self, message: &'static str) -> Stop {
         Stop::Json { at: self.pos, message: message.into() }
     }
 
     /// The value here is of the wrong kind.
-    pub(in crate::formats) fn unexpected(&mut self, expected: &str) -> Stop {
+    pub(crate) fn unexpected(&mut self, expected: &str) -> Stop {
         let found = match self.peek_value() {
             Err(stop) => return stop,
             Ok(b'{') => "an object",
@@ -654,7 +654,7 @@ impl<'a> Scanner<'a> {
 
     /// Consumes `byte` after whitespace.
     #[inline(always)]
-    pub(in crate::formats) fn expect(&mut self, byte: u8, message: &'static str) -> Scan<()> {
+    pub(crate) fn expect(&mut self, byte: u8, message: &'static str) -> Scan<()> {
         self.whitespace();
         if self.peek() == Some(byte) {
             self.pos += 1;
@@ -678,7 +678,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Consumes a `null` if that is what comes next.
-    pub(in crate::formats) fn null(&mut self) -> Scan<bool> {
+    pub(crate) fn null(&mut self) -> Scan<bool> {
         if self.peek_value()? == b'n' {
             self.null_literal()?;
             return Ok(true);
@@ -688,7 +688,7 @@ impl<'a> Scanner<'a> {
 
     /// Opens an object or array (`open` … `close`; `expected` names it in the error when something
     /// else is there). `false` when it is empty (and already closed).
-    pub(in crate::formats) fn open(&mut self, open: u8, close: u8, expected: &str) -> Scan<bool> {
+    pub(crate) fn open(&mut self, open: u8, close: u8, expected: &str) -> Scan<bool> {
         if self.peek_value()? != open {
             return Err(self.unexpected(expected));
         }
@@ -715,7 +715,7 @@ impl<'a> Scanner<'a> {
     /// After a member or element: `true` at a comma (another one follows), `false` at `close`
     /// (consumed, and the container left).
     #[inline(always)]
-    pub(in crate::formats) fn separator_or(&mut self, close: u8, eof: &'static str) -> Scan<bool> {
+    pub(crate) fn separator_or(&mut self, close: u8, eof: &'static str) -> Scan<bool> {
         self.whitespace();
         if self.close(close) {
             return Ok(false);
@@ -736,7 +736,7 @@ impl<'a> Scanner<'a> {
     ///
     /// (Closures are passed as `dyn`: one copy of the loop instead of one per caller keeps the
     /// browser bundle small.)
-    pub(in crate::formats) fn object(
+    pub(crate) fn object(
         &mut self,
         expected: &str,
         member: &mut dyn FnMut(&mut Self, Key) -> Scan<()>,
@@ -762,7 +762,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An array: `element` reads each element, given its index.
-    pub(in crate::formats) fn list(
+    pub(crate) fn list(
         &mut self,
         expected: &str,
         element: &mut dyn FnMut(&mut Self, usize) -> Scan<()>,
@@ -778,7 +778,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips any JSON value, checking it.
-    pub(in crate::formats) fn skip(&mut self) -> Scan<()> {
+    pub(crate) fn skip(&mut self) -> Scan<()> {
         match self.peek_value()? {
             b'"' => self.string().map(drop),
             b'{' => self.object("", &mut |scanner, _| scanner.skip()),
@@ -806,7 +806,7 @@ impl<'a> Scanner<'a> {
     /// A string (the position is at its opening quote): borrowed from the file, or decoded when
     /// it has escapes.
     #[inline(always)]
-    pub(in crate::formats) fn string(&mut self) -> Scan<Cow<'a, str>> {
+    pub(crate) fn string(&mut self) -> Scan<Cow<'a, str>> {
         let start = self.pos + 1;
         let rest = &self.bytes[start..];
         match string_end(rest).map(|len| (len, rest[len])) {
@@ -888,7 +888,7 @@ impl<'a> Scanner<'a> {
             self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.error("EOF while parsing a string"))?;
         let mut value = 0;
         for &digit in digits {
-            let digit = crate::hex::value(digit).ok_or_else(|| self.error("invalid escape"))?;
+            let digit = reqflow_core::hex::value(digit).ok_or_else(|| self.error("invalid escape"))?;
             value = (value << 4) | u32::from(digit);
         }
         self.pos += 4;
@@ -896,7 +896,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A JSON number (RFC 8259 grammar), as written.
-    pub(in crate::formats) fn number_text(&mut self) -> Scan<&'a str> {
+    pub(crate) fn number_text(&mut self) -> Scan<&'a str> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -987,8 +987,8 @@ pub(super) mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::formats::{Format, ImportWarning, Imported, WarningKind, import};
-    use crate::trace::{AttributeValue, SpanKind, StatusCode};
+    use crate::{Format, ImportWarning, Imported, WarningKind, import};
+    use reqflow_core::trace::{AttributeValue, SpanKind, StatusCode};
 
     fn read_ok(text: &str) -> Imported {
         import(text, "t.json").unwrap_or_else(|error| panic!("{error}: {text}"))
@@ -1335,7 +1335,7 @@ pub(super) mod tests {
     /// is not JSON is read as a trace, and JSON errors point at a line within the file.
     #[test]
     fn corrupted_files_are_errors_never_panics() {
-        assert_eq!(Format::Otlp, crate::formats::detect(SAMPLE, "t.json").expect("otlp"));
+        assert_eq!(Format::Otlp, crate::detect(SAMPLE, "t.json").expect("otlp"));
         read_ok(SAMPLE);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let (mut read, mut refused) = (0, 0);

@@ -16,8 +16,8 @@ use super::common::{
 };
 use super::json_out::JsonOut;
 use super::{Format, ImportError, Imported, WarningKind};
-use crate::text::{Interner, Text};
-use crate::trace::{
+use reqflow_core::text::{Interner, Text};
+use reqflow_core::trace::{
     AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
 };
 

@@ -18,9 +18,9 @@ use super::common::{
 use super::json_in::JsonValue;
 use super::json_out::JsonOut;
 use super::{Format, ImportError, ImportWarning, Imported, WarningKind};
-use crate::ids::{SpanId, TraceId};
-use crate::text::{Interner, Text};
-use crate::trace::{
+use reqflow_core::ids::{SpanId, TraceId};
+use reqflow_core::text::{Interner, Text};
+use reqflow_core::trace::{
     AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode,
 };
 

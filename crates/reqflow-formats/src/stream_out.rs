@@ -14,7 +14,7 @@
 //!   `ExportTraceServiceRequest` (OTLP allows a resource to repeat) and holds the same spans.
 
 use super::{Format, export};
-use crate::trace::Span;
+use reqflow_core::trace::Span;
 
 /// A document's opening (up to its span container's `[`) and its closing after the last entry.
 fn frame(format: Format) -> (&'static str, &'static str) {
@@ -72,7 +72,7 @@ impl ExportWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Simulation, builtins};
+    use reqflow_core::{Simulation, builtins};
 
     fn spans_per_request(name: &str, seed: u64, requests: u64) -> Vec<Vec<Span>> {
         let simulation = Simulation::new(&builtins::load(name).expect("built-in")).expect("compiles");
@@ -120,8 +120,8 @@ mod tests {
         let n_entries = document["resourceSpans"].as_array().expect("resourceSpans").len();
         let whole: serde_json::Value = serde_json::from_str(&export(&all, Format::Otlp)).expect("JSON");
         assert!(n_entries > whole["resourceSpans"].as_array().expect("resourceSpans").len(), "per batch");
-        let imported = crate::formats::import(&text, "batched.json").expect("imports");
-        let direct = crate::formats::import(&export(&all, Format::Otlp), "whole.json").expect("imports");
+        let imported = crate::import(&text, "batched.json").expect("imports");
+        let direct = crate::import(&export(&all, Format::Otlp), "whole.json").expect("imports");
         assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
         let ids = |spans: &[Span]| spans.iter().map(|span| span.span_id).collect::<Vec<_>>();
         let mut batched_ids = ids(&imported.spans);

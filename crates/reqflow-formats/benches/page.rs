@@ -1,7 +1,7 @@
 //! What the page computes for one 100,000-span trace, phase by phase, natively: the simulation,
 //! the analysis steps, the fingerprint, and imports of the same spans (OTLP/JSON, Jaeger JSON and
 //! Zipkin v2 JSON).
-//! Run: `cargo bench -p reqflow-core --bench page`. Figures are in BENCHMARKS.md; the browser
+//! Run: `cargo bench -p reqflow-formats --bench page`. Figures are in BENCHMARKS.md; the browser
 //! figures (wasm32, end to end) come from `tests/e2e/bench-big-trace.mjs`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -9,9 +9,9 @@ use reqflow_core::analysis::{
     SkewLimit, TimeBasis, adjust_clock_skew, analyze, assemble, critical_path, group_by_trace, self_times,
 };
 use reqflow_core::fingerprint::fingerprint;
-use reqflow_core::formats::{self, Format};
 use reqflow_core::knobs::Knobs;
 use reqflow_core::{Simulation, builtins};
+use reqflow_formats::{self as formats, Format};
 
 /// The resource attributes and scope an OpenTelemetry SDK in a Kubernetes pod writes.
 fn with_sdk_resources(otlp: &str) -> String {

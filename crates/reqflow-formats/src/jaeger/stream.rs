@@ -16,14 +16,14 @@
 use std::borrow::Cow;
 
 use super::{LogIn, ProcessIn, Reader, ReferenceIn, SpanIn, TagIn, TraceReader};
-use crate::formats::Imported;
-use crate::formats::common::Drafts;
-use crate::formats::json_in::JsonValue;
-use crate::formats::json_in::{
+use crate::Imported;
+use crate::common::Drafts;
+use crate::json_in::JsonValue;
+use crate::json_in::{
     self, Place, Progress, StepReader, ahead, field, integer, key, list, objects, value, values,
 };
-use crate::formats::otlp::scan::{Key, Scan, Scanner, Seen};
-use crate::text::Text;
+use crate::otlp::scan::{Key, Scan, Scanner, Seen};
+use reqflow_core::text::Text;
 
 macro_rules! keys {
     ($($name:ident = $text:literal;)*) => {

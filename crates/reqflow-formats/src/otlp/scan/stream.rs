@@ -16,13 +16,11 @@ use super::{
     INSTRUMENTATION_LIBRARY_SPANS, Key, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPANS, Scan, Scanner,
     Seen,
 };
-use crate::formats::common::{Drafts, Site, finish};
-use crate::formats::otlp::{
-    Identity, Reader, SPAN_FIELDS, ScopeData, convert_span, resource_identity, scope_data,
-};
-use crate::formats::{Format, Imported};
-use crate::text::Text;
-use crate::trace::Resource;
+use crate::common::{Drafts, Site, finish};
+use crate::otlp::{Identity, Reader, SPAN_FIELDS, ScopeData, convert_span, resource_identity, scope_data};
+use crate::{Format, Imported};
+use reqflow_core::text::Text;
+use reqflow_core::trace::Resource;
 
 /// Where the reader is in the document: what the next step reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +75,7 @@ pub(crate) struct Stream {
     /// After a failed step: how many bytes from `pos` must have arrived before it is tried again.
     wait_for: usize,
     at: At,
-    /// Reading the file as it arrives for [`ImportStream`](crate::formats::ImportStream): a
+    /// Reading the file as it arrives for [`ImportStream`](crate::ImportStream): a
     /// document whose first key is not `resourceSpans` may be another format, and is left to
     /// the whole-file import.
     streaming: bool,
@@ -479,8 +477,8 @@ mod tests {
 
     use super::super::tests::{SAMPLE, below, corrupted};
     use super::*;
-    use crate::formats::{Format, ImportError, ImportStream, export, import, import_bytes};
-    use crate::{Simulation, builtins};
+    use crate::{Format, ImportError, ImportStream, export, import, import_bytes};
+    use reqflow_core::{Simulation, builtins};
 
     /// `bytes` pushed in pieces of the sizes `size` gives: the result, and whether the file was
     /// read as it arrived (to the end, not by the whole-file reader).

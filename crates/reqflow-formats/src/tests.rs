@@ -1,6 +1,6 @@
 use super::*;
-use crate::ids::{SpanId, TraceId};
-use crate::trace::{AttributeValue, Event, KeyValue, Link, SpanKind, Status, StatusCode};
+use reqflow_core::ids::{SpanId, TraceId};
+use reqflow_core::trace::{AttributeValue, Event, KeyValue, Link, SpanKind, Status, StatusCode};
 
 fn span(trace: u64, id: u64, parent: Option<u64>, name: &str, kind: SpanKind) -> Span {
     Span {

@@ -13,12 +13,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::formats::{Format, Imported};
-use crate::ids::{SpanId, TraceId};
-use crate::text::Text;
-use crate::trace::{
+use crate::{Format, Imported};
+use reqflow_core::ids::{SpanId, TraceId};
+use reqflow_core::text::Text;
+use reqflow_core::trace::{
     AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Span, SpanKind, Status, StatusCode, Truth,
 };
+use reqflow_core::view::ImportedTrace;
 
 const MAGIC: &[u8; 4] = b"RQW1";
 
@@ -39,6 +40,17 @@ pub struct WireImport {
     pub parents: Vec<Option<u32>>,
     /// Each import warning as it is shown.
     pub warnings: Vec<String>,
+}
+
+impl From<WireImport> for ImportedTrace {
+    fn from(imported: WireImport) -> ImportedTrace {
+        ImportedTrace {
+            format: imported.format.title().to_owned(),
+            spans: imported.spans,
+            parents: imported.parents,
+            warnings: imported.warnings,
+        }
+    }
 }
 
 /// Encodes spans.
@@ -487,8 +499,8 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knobs::Knobs;
-    use crate::{Simulation, builtins};
+    use reqflow_core::knobs::Knobs;
+    use reqflow_core::{Simulation, builtins};
 
     fn simulated(name: &str, requests: u64) -> Vec<Span> {
         let scenario = Knobs::default().apply(&builtins::load(name).expect("built-in"));
@@ -517,7 +529,7 @@ mod tests {
             "/../../tests/fixtures/otlp/jaeger_example_trace.json"
         ))
         .expect("fixture");
-        let mut imported = crate::formats::import(&text, "example.json").expect("imports");
+        let mut imported = crate::import(&text, "example.json").expect("imports");
         // A resource shared by two spans, and one attribute of every type.
         let resource = Resource::new(ResourceData {
             attributes: vec![KeyValue::new("host.id", "i-1"), KeyValue::new("k8s.pod.uid", 7_i64)],
