@@ -2,6 +2,7 @@
 //!
 //! A thin shell: parse arguments, call `reqflow-core`, format the result.
 
+mod lesson;
 mod otlp_http;
 mod progress;
 mod render;
@@ -49,6 +50,10 @@ enum Command {
     View(view::ViewArgs),
     /// Explain a W3C traceparent header (and tracestate) field by field.
     Traceparent(traceparent::TraceparentArgs),
+    /// List the built-in lessons.
+    Lessons,
+    /// Check a lesson file against its own solution, or print a lesson.
+    Lesson(lesson::LessonArgs),
 }
 
 #[derive(clap::Args)]
@@ -119,6 +124,8 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::View(args) => view::run(args),
         Command::Traceparent(args) => traceparent::run(args),
+        Command::Lessons => lesson::list(),
+        Command::Lesson(args) => lesson::run(args),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod index;
 pub mod knobs;
 pub mod latency;
+pub mod lesson;
 pub mod replay;
 pub mod sampling;
 pub mod scenario;

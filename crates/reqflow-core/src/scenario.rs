@@ -298,7 +298,7 @@ impl ScenarioError {
 }
 
 #[cfg(feature = "toml")]
-fn line_column(text: &str, offset: usize) -> (u32, u32) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() as u32 + 1;
     let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) as u32 + 1;

@@ -171,6 +171,12 @@ impl Model {
         Model::simulate(base, Knobs::default(), 1, probe).expect("the default scenario simulates")
     }
 
+    /// A model simulating any scenario (a lesson's start, a scenario written by hand) with knobs
+    /// and a seed; the error says why it cannot be simulated.
+    pub fn start(base: Scenario, knobs: Knobs, seed: u64) -> Result<Model, String> {
+        Model::simulate(Rc::new(base), knobs, seed, &NoProbe)
+    }
+
     pub fn share_link(&self) -> ShareLink {
         ShareLink { scenario: self.base.name.clone(), seed: self.seed, knobs: self.knobs.to_string() }
     }
