@@ -2,6 +2,7 @@
 //!
 //! A thin shell: parse arguments, call `reqflow-core`, format the result.
 
+mod interview;
 mod lesson;
 mod otlp_http;
 mod progress;
@@ -54,6 +55,8 @@ enum Command {
     Lessons,
     /// Check a lesson file against its own solution, or print a lesson.
     Lesson(lesson::LessonArgs),
+    /// "Diagnose this request": an incident from a seed; --answer grades your diagnosis.
+    Interview(interview::InterviewArgs),
 }
 
 #[derive(clap::Args)]
@@ -126,6 +129,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         Command::Traceparent(args) => traceparent::run(args),
         Command::Lessons => lesson::list(),
         Command::Lesson(args) => lesson::run(args),
+        Command::Interview(args) => interview::run(args),
     }
 }
 

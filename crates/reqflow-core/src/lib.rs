@@ -12,6 +12,7 @@ pub mod hash;
 pub mod hex;
 pub mod ids;
 pub mod index;
+pub mod interview;
 pub mod knobs;
 pub mod latency;
 pub mod lesson;
