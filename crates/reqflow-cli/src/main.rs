@@ -2,6 +2,7 @@
 //!
 //! A thin shell: parse arguments, call `reqflow-core`, format the result.
 
+mod diff;
 mod interview;
 mod lesson;
 mod otlp_http;
@@ -57,6 +58,9 @@ enum Command {
     Lesson(lesson::LessonArgs),
     /// "Diagnose this request": an incident from a seed; --answer grades your diagnosis.
     Interview(interview::InterviewArgs),
+    /// Compare two runs (share links or trace files): spans matched by their place in the call
+    /// tree, what changed, the critical path and the bottleneck.
+    Diff(diff::DiffArgs),
 }
 
 #[derive(clap::Args)]
@@ -130,6 +134,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         Command::Lessons => lesson::list(),
         Command::Lesson(args) => lesson::run(args),
         Command::Interview(args) => interview::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod builtins;
+pub mod diff;
 pub mod fingerprint;
 pub mod hash;
 pub mod hex;
