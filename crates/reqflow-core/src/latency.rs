@@ -78,6 +78,32 @@ impl Latency {
         }
     }
 
+    /// The same distribution with every time multiplied by `factor` (≥ 0): a service made
+    /// twice as fast is `scaled(0.5)`. The shape stays: a lognormal keeps its spread.
+    pub fn scaled(&self, factor: f64) -> Latency {
+        match self {
+            Latency::Fixed(ms) => Latency::Fixed(ms * factor),
+            Latency::Uniform { min_ms, max_ms } => {
+                Latency::Uniform { min_ms: min_ms * factor, max_ms: max_ms * factor }
+            }
+            Latency::Normal { mean_ms, stddev_ms } => {
+                Latency::Normal { mean_ms: mean_ms * factor, stddev_ms: stddev_ms * factor }
+            }
+            Latency::Lognormal { median_ms, p99_ms } => {
+                Latency::Lognormal { median_ms: median_ms * factor, p99_ms: p99_ms * factor }
+            }
+            Latency::Mixture(components) => Latency::Mixture(
+                components
+                    .iter()
+                    .map(|component| MixtureComponent {
+                        weight: component.weight,
+                        latency: component.latency.scaled(factor),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     /// The median in milliseconds, for labels ("~40 ms").
     pub fn typical_ms(&self) -> f64 {
         match self {

@@ -27,6 +27,7 @@ pub mod trace;
 pub mod tracecontext;
 pub mod view;
 pub mod waterfall;
+pub mod whatif;
 
 pub use ids::{SpanId, TraceId};
 pub use scenario::{Scenario, ScenarioError};
