@@ -16,6 +16,7 @@ pub mod index;
 pub mod knobs;
 pub mod latency;
 pub mod replay;
+pub mod runs;
 pub mod sampling;
 pub mod scenario;
 pub mod share;

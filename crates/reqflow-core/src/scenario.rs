@@ -48,13 +48,44 @@ pub struct Target {
     pub operation: String,
 }
 
-/// Spacing between request arrivals when a run simulates several requests.
+/// How the requests of a multi-request run arrive.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Arrivals {
-    /// Milliseconds between the starts of consecutive requests.
+    /// Fixed spacing (the default) or a Poisson process.
+    #[serde(default, skip_serializing_if = "ArrivalKind::is_fixed")]
+    pub kind: ArrivalKind,
+    /// Milliseconds between the starts of consecutive requests (`kind = "fixed"`).
     #[serde(default = "default_interval")]
     pub interval_ms: f64,
+    /// Mean requests per second of virtual time (`kind = "poisson"`): gaps between arrivals are
+    /// exponential, drawn from a random stream of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
+}
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalKind {
+    /// Every `interval_ms`.
+    #[default]
+    Fixed,
+    /// At random, `rate_per_s` a second on average.
+    Poisson,
+}
+
+impl ArrivalKind {
+    fn is_fixed(&self) -> bool {
+        *self == ArrivalKind::Fixed
+    }
+}
+
+impl Arrivals {
+    /// Poisson arrivals at `rate_per_s`.
+    pub fn poisson(rate_per_s: f64) -> Arrivals {
+        Arrivals { kind: ArrivalKind::Poisson, interval_ms: default_interval(), rate_per_s: Some(rate_per_s) }
+    }
 }
 
 fn default_interval() -> f64 {
@@ -63,7 +94,7 @@ fn default_interval() -> f64 {
 
 impl Default for Arrivals {
     fn default() -> Self {
-        Arrivals { interval_ms: default_interval() }
+        Arrivals { kind: ArrivalKind::Fixed, interval_ms: default_interval(), rate_per_s: None }
     }
 }
 
@@ -382,6 +413,27 @@ impl Scenario {
         check_probability(origin, "sampling", self.sampling)?;
         if !(self.arrivals.interval_ms.is_finite() && self.arrivals.interval_ms >= 0.0) {
             return err("arrivals.interval_ms".into(), "must be ≥ 0".into());
+        }
+        match (self.arrivals.kind, self.arrivals.rate_per_s) {
+            (ArrivalKind::Poisson, None) => {
+                return err(
+                    "arrivals.rate_per_s".into(),
+                    "Poisson arrivals need a rate (requests per second), e.g. rate_per_s = 200".into(),
+                );
+            }
+            (ArrivalKind::Poisson, Some(rate)) if !(rate.is_finite() && rate > 0.0 && rate <= 1e9) => {
+                return err(
+                    "arrivals.rate_per_s".into(),
+                    format!("must be > 0 and at most 1e9 requests per second, got {rate}"),
+                );
+            }
+            (ArrivalKind::Fixed, Some(_)) => {
+                return err(
+                    "arrivals.rate_per_s".into(),
+                    "a rate is read only with kind = \"poisson\" (fixed spacing uses interval_ms)".into(),
+                );
+            }
+            _ => {}
         }
         let mut seen = BTreeSet::new();
         for (service_idx, service) in self.services.iter().enumerate() {

@@ -14,7 +14,7 @@ use super::compile::{CompiledCall, CompiledOp, CompiledPublish, CompiledStep};
 use super::context::Context;
 use super::derivation::{self, SpanRole};
 use super::slab::Slab;
-use super::{RequestTrace, RunSummary, SimError, Simulation};
+use super::{Arrival, RequestFacts, RequestTrace, RunSummary, SimError, Simulation, SpanFilter};
 use crate::latency::{Sampler, chance};
 use crate::scenario::OnError;
 use crate::text::Text;
@@ -93,6 +93,10 @@ struct Attempt<'a> {
 
 /// A request in flight: its spans so far and the invocations still working for it.
 struct RequestState {
+    /// Whether this request's spans are built (see [`SpanFilter`]); they are counted either way.
+    keep_spans: bool,
+    /// Injected faults met so far: the operation's own errors, call timeouts.
+    faults: u32,
     sampled: bool,
     failed: bool,
     start_ns: i64,
@@ -112,6 +116,8 @@ pub(super) struct Engine<'a> {
     queue: BinaryHeap<Reverse<(i64, u64, EventKind)>>,
     rngs: Vec<ChaCha8Rng>,
     sampling_rng: ChaCha8Rng,
+    /// Poisson inter-arrival draws (a stream of its own, untouched by fixed spacing).
+    arrivals_rng: ChaCha8Rng,
     invocations: Slab<Invocation>,
     attempts: Slab<Attempt<'a>>,
     /// Per service: pool slots taken, and the invocations waiting for one (in arrival order).
@@ -120,13 +126,16 @@ pub(super) struct Engine<'a> {
     /// Requests in flight: slot `k` holds request `first_request + k` (None once finished).
     requests: VecDeque<Option<RequestState>>,
     first_request: u64,
-    finished: VecDeque<(RequestTrace, u32)>,
-    /// Build spans (a full run) or only count them (aggregates).
-    keep_spans: bool,
+    finished: VecDeque<(RequestTrace, RequestFacts)>,
+    /// Which requests build spans (all: a full run; none: aggregates); every request is counted.
+    keep: SpanFilter,
+    /// Requests the run simulates, and the next one to schedule.
+    requests_total: u64,
+    next_request: u64,
 }
 
 impl<'a> Engine<'a> {
-    pub(super) fn new(sim: &'a Simulation, seed: u64, keep_spans: bool) -> Engine<'a> {
+    pub(super) fn new(sim: &'a Simulation, seed: u64, keep: SpanFilter) -> Engine<'a> {
         Engine {
             sim,
             seed,
@@ -135,6 +144,7 @@ impl<'a> Engine<'a> {
             queue: BinaryHeap::new(),
             rngs: sim.services.iter().map(|service| derivation::stream_rng(seed, service.stream)).collect(),
             sampling_rng: derivation::head_sampling_rng(seed),
+            arrivals_rng: derivation::arrivals_rng(seed),
             invocations: Slab::default(),
             attempts: Slab::default(),
             in_use: vec![0; sim.services.len()],
@@ -142,40 +152,73 @@ impl<'a> Engine<'a> {
             requests: VecDeque::new(),
             first_request: 0,
             finished: VecDeque::new(),
-            keep_spans,
+            keep,
+            requests_total: 0,
+            next_request: 0,
         }
     }
 
-    /// Runs `requests` requests, arriving `interval_ns` apart, to completion, handing each
-    /// finished request's trace to `sink` in completion order.
+    /// Runs `requests` requests to completion, handing each finished request's trace to `sink`
+    /// in completion order.
     pub(super) fn run(
         mut self,
         requests: u64,
         mut sink: impl FnMut(RequestTrace),
     ) -> Result<RunSummary, SimError> {
         let mut summary = RunSummary::default();
+        self.start(requests);
+        self.step(u64::MAX, |trace, facts| {
+            summary.add(&trace, facts.n_spans);
+            sink(trace);
+        })?;
+        Ok(summary)
+    }
+
+    /// Prepares a run of `requests` requests; [`Engine::step`] runs it.
+    pub(super) fn start(&mut self, requests: u64) {
+        self.requests_total = requests;
         // Arrivals are scheduled one at a time, so the event queue holds only what is in flight.
-        let mut next_request = 0;
         if requests > 0 {
             self.schedule(0, EventKind::NewRequest { request: 0 });
-            next_request = 1;
+            self.next_request = 1;
         }
-        while let Some(Reverse((time, _, kind))) = self.queue.pop() {
+    }
+
+    /// Processes events until `max_requests` more requests have finished (each handed to
+    /// `sink` with its facts, in completion order) or the run is over. Returns the number of
+    /// requests finished; fewer than `max_requests` means the run is over.
+    pub(super) fn step(
+        &mut self,
+        max_requests: u64,
+        mut sink: impl FnMut(RequestTrace, RequestFacts),
+    ) -> Result<u64, SimError> {
+        let mut finished = 0u64;
+        while finished < max_requests {
+            let Some(Reverse((time, _, kind))) = self.queue.pop() else {
+                break;
+            };
             self.now = time;
-            if matches!(kind, EventKind::NewRequest { .. }) && next_request < requests {
-                self.schedule(
-                    next_request as i64 * self.sim.interval_ns,
-                    EventKind::NewRequest { request: next_request },
-                );
-                next_request += 1;
+            if matches!(kind, EventKind::NewRequest { .. }) && self.next_request < self.requests_total {
+                let at = self.next_arrival(time);
+                self.schedule(at, EventKind::NewRequest { request: self.next_request });
+                self.next_request += 1;
             }
             self.handle(kind)?;
-            while let Some((done, n_spans)) = self.finished.pop_front() {
-                summary.add(&done, n_spans);
-                sink(done);
+            while let Some((done, facts)) = self.finished.pop_front() {
+                finished += 1;
+                sink(done, facts);
             }
         }
-        Ok(summary)
+        Ok(finished)
+    }
+
+    /// When request `next_request` arrives, the previous one having arrived at `previous`.
+    fn next_arrival(&mut self, previous: i64) -> i64 {
+        match &self.sim.arrival {
+            // Multiplied rather than summed, as it always was: the golden traces depend on it.
+            Arrival::Fixed { interval_ns } => self.next_request as i64 * interval_ns,
+            Arrival::Poisson { gap } => previous.saturating_add(gap.sample(&mut self.arrivals_rng)),
+        }
     }
 
     fn schedule(&mut self, time: i64, kind: EventKind) {
@@ -231,12 +274,15 @@ impl<'a> Engine<'a> {
     /// Request number `request` arrives: its state, and the entry invocation.
     fn new_request(&mut self, request: u64) -> Result<(), SimError> {
         debug_assert_eq!(request, self.first_request + self.requests.len() as u64);
+        let keep_spans = self.keep.keeps(request);
         self.requests.push_back(Some(RequestState {
+            keep_spans,
+            faults: 0,
             sampled: false,
             failed: false,
             start_ns: self.truth(self.now),
             end_ns: self.truth(self.now),
-            spans: if self.keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
+            spans: if keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
             n_spans: 0,
             live: 0,
         }));
@@ -283,13 +329,12 @@ impl<'a> Engine<'a> {
     /// builds it and runs only then.
     fn push_span(&mut self, request: u64, make: impl FnOnce() -> Span) -> Result<SpanHandle, SimError> {
         let limit = self.sim.limits.max_spans_per_request;
-        let keep_spans = self.keep_spans;
         let state = self.request_mut(request).expect("live request");
         if state.n_spans >= limit {
             return Err(SimError::TooManySpans { request, limit });
         }
         state.n_spans += 1;
-        if !keep_spans {
+        if !state.keep_spans {
             return Ok(None);
         }
         state.spans.push(make());
@@ -651,6 +696,12 @@ impl<'a> Engine<'a> {
     /// The response to `attempt` or its timeout: the first of the two decides the call.
     fn attempt_event(&mut self, attempt: u32, outcome: AttemptOutcome) -> Result<(), SimError> {
         if !self.attempts[attempt].done {
+            if outcome == AttemptOutcome::TimedOut {
+                let request = self.invocations[self.attempts[attempt].invocation].request;
+                if let Some(state) = self.request_mut(request) {
+                    state.faults += 1;
+                }
+            }
             self.end_attempt(attempt, outcome);
             self.attempt_finished(attempt, outcome.failed())?;
         }
@@ -734,10 +785,12 @@ impl<'a> Engine<'a> {
         };
         let (request, span, parent_attempt, holds_slot) =
             (inv.request, inv.span, inv.parent_attempt, inv.holds_slot);
-        if inv.depth == 1
-            && let Some(state) = self.request_mut(request)
-        {
-            state.failed = failure.is_some();
+        let is_entry = inv.depth == 1;
+        if let Some(state) = self.request_mut(request) {
+            state.faults += u32::from(own_error);
+            if is_entry {
+                state.failed = failure.is_some();
+            }
         }
         let observed = self.observed(service_idx, now);
         let truth = self.truth(now);
@@ -808,7 +861,7 @@ impl<'a> Engine<'a> {
                 end_ns: state.end_ns,
                 spans: state.spans,
             };
-            self.finished.push_back((trace, state.n_spans));
+            self.finished.push_back((trace, RequestFacts { n_spans: state.n_spans, faults: state.faults }));
         }
     }
 }
