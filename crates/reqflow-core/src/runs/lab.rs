@@ -52,7 +52,7 @@ pub enum LabPolicy {
 /// Why a policy could not be read or used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("policy {text:?}: {message}")]
+    #[error("cannot read policy {text}: {message}")]
     Parse { text: String, message: String },
     #[error("no preset policy named {name:?} (known: {known})")]
     UnknownPreset { name: String, known: String },

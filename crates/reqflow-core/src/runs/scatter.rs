@@ -248,7 +248,7 @@ mod tests {
     fn late_starts_fold_the_columns_and_nothing_is_lost() {
         let mut scatter = Scatter::new(200);
         for request in 0..(POINT_CAP as u64 + 10) {
-            scatter.record(point(request, request as i64 * 7, 1_000 + request as i64, request % 97 == 0));
+            scatter.record(point(request, request as i64 * 7, 2_000 + request as i64, request % 97 == 0));
         }
         let report = scatter.report();
         assert!(report.points.is_empty(), "past the cap the points give way to the grid");
