@@ -706,6 +706,36 @@ latency = { lognormal = { median_ms = 10.0, p99_ms = 40.0 } }
     }
 
     #[test]
+    fn arrivals_are_fixed_by_default_or_poisson_with_a_rate() {
+        let fixed = Scenario::from_toml(MINIMAL, "mini.toml").expect("valid");
+        assert_eq!(fixed.arrivals, Arrivals::default());
+        let json = serde_json::to_string(&fixed.arrivals).expect("serialises");
+        assert_eq!(json, r#"{"interval_ms":100.0}"#, "the fixed default writes what it always wrote");
+        let edit =
+            |arrivals: &str| MINIMAL.replacen("[[services]]", &format!("{arrivals}\n\n[[services]]"), 1);
+        let poisson =
+            Scenario::from_toml(&edit("[arrivals]\nkind = \"poisson\"\nrate_per_s = 250"), "mini.toml")
+                .expect("valid");
+        assert_eq!(poisson.arrivals, Arrivals::poisson(250.0));
+        let table: [(&str, &[&str]); 5] = [
+            ("[arrivals]\nkind = \"poisson\"", &["mini.toml", "arrivals.rate_per_s", "need a rate"]),
+            (
+                "[arrivals]\nkind = \"poisson\"\nrate_per_s = 0",
+                &["arrivals.rate_per_s", "must be > 0", "got 0"],
+            ),
+            ("[arrivals]\nkind = \"poisson\"\nrate_per_s = -3", &["arrivals.rate_per_s", "got -3"]),
+            ("[arrivals]\nrate_per_s = 20", &["arrivals.rate_per_s", "only with kind = \"poisson\""]),
+            ("[arrivals]\nkind = \"burst\"", &["unknown variant `burst`", "fixed", "poisson"]),
+        ];
+        for (arrivals, expected) in table {
+            let error = Scenario::from_toml(&edit(arrivals), "mini.toml").expect_err(arrivals).to_string();
+            for part in expected {
+                assert!(error.contains(part), "{arrivals:?}: {error:?} should contain {part:?}");
+            }
+        }
+    }
+
+    #[test]
     fn bad_scenarios_say_where_and_what() {
         check_error(
             (r#"service = "b""#, r#"service = "nope""#),
