@@ -18,7 +18,7 @@ use reqflow_core::analysis::{assemble, group_by_trace};
 use reqflow_core::fingerprint::Fingerprinter;
 use reqflow_core::formats::{ExportWriter, Format};
 use reqflow_core::knobs::Knobs;
-use reqflow_core::runs::{LabPolicy, RunConfig, lab};
+use reqflow_core::runs::{LabPolicy, RunConfig};
 use reqflow_core::scenario::Arrivals;
 use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
@@ -244,7 +244,7 @@ fn sample(args: SampleArgs) -> anyhow::Result<()> {
         .iter()
         .map(|text| LabPolicy::parse(text, &scenario))
         .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("--policy (presets: {})", lab::PRESETS.join(", ")))?;
+        .context("--policy")?;
     let seed = seed_or_fresh(args.seed);
     let simulation = Simulation::new(&scenario)?;
     let config = RunConfig { seed, requests: args.requests, policies };

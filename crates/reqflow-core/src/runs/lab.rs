@@ -56,8 +56,9 @@ pub enum PolicyError {
     Parse { text: String, message: String },
     #[error("no preset policy named {name:?} (known: {known})")]
     UnknownPreset { name: String, known: String },
-    #[error("policy {index}: {message}")]
-    Invalid { index: usize, message: String },
+    /// `number` counts from 1, as the policies are listed.
+    #[error("policy {number} ({policy}): {message}")]
+    Invalid { number: usize, policy: String, message: String },
     #[error("{count} policies given, the lab compares at most {limit}")]
     TooMany { count: usize, limit: usize },
 }

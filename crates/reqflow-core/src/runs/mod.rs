@@ -317,7 +317,9 @@ impl<'a> RunDriver<'a> {
         }
         for (index, policy) in config.policies.iter().enumerate() {
             if let Some(message) = policy.problem(scenario) {
-                return Err(PolicyError::Invalid { index, message }.into());
+                return Err(
+                    PolicyError::Invalid { number: index + 1, policy: policy.to_json(), message }.into()
+                );
             }
         }
         let critical_every = config.requests.div_ceil(CRITICAL_PATH_REQUESTS).max(1);

@@ -171,15 +171,15 @@ fn bad_policies_are_refused_with_their_place() {
     let table: [(&str, &str); 4] = [
         (
             r#"{"type": "parent_based", "sampling_percentage": 10, "service": "nope", "service_sampling_percentage": 100}"#,
-            "policy 0: no service named \"nope\" in scenario try-it (known: gateway, auth, orders, database)",
+            "policy 1 ({\"type\":\"parent_based\",\"sampling_percentage\":10.0,\"service\":\"nope\",\"service_sampling_percentage\":100.0}): no service named \"nope\" in scenario try-it (known: gateway, auth, orders, database)",
         ),
         (
             r#"{"type": "head", "sampling_percentage": 120}"#,
-            "policy 0: sampling_percentage must be within 0–100, got 120",
+            "policy 1 ({\"type\":\"head\",\"sampling_percentage\":120.0}): sampling_percentage must be within 0–100, got 120",
         ),
         (
             r#"{"type": "probabilistic", "sampling_percentage": -1}"#,
-            "policy 0: sampling_percentage must be within 0–100, got -1",
+            "policy 1 ({\"type\":\"probabilistic\",\"sampling_percentage\":-1.0}): sampling_percentage must be within 0–100, got -1",
         ),
         (
             r#"{"type": "latency", "threshold_ms": 1e999}"#,
