@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::mix64;
 use crate::sampling::{Policy, Sampler, StatusName};
 use crate::scenario::{Scenario, Step};
+use crate::sim::SpanDigest;
 use crate::trace::Span;
 
 /// A head-sampling policy (decided at a root, before the outcome is known).
@@ -226,16 +227,30 @@ pub struct Judge {
     by_id: Vec<(u64, u32)>,
     decisions: Vec<bool>,
     fragment_spans: Vec<Span>,
+    fragment_digests: Vec<SpanDigest>,
 }
 
 enum JudgeKind {
-    Head { percentage: f64 },
-    ParentBased { percentage: f64, service: String, service_percentage: f64 },
-    Tail(Sampler),
+    Head {
+        percentage: f64,
+    },
+    /// `service` is the index of the service deciding on its own (`u32::MAX`: none).
+    ParentBased {
+        percentage: f64,
+        service: u32,
+        service_percentage: f64,
+    },
+    /// A tail policy deciding on digests, or on built spans when it reads attributes.
+    Tail {
+        sampler: Sampler,
+        on_spans: bool,
+    },
 }
 
 impl Judge {
-    pub fn new(policy: &LabPolicy) -> Judge {
+    /// A judge for `policy` in a scenario whose services are `service_names` (in order: the
+    /// digests' service indices).
+    pub fn new<'n>(policy: &LabPolicy, service_names: impl IntoIterator<Item = &'n str>) -> Judge {
         let kind = match policy {
             LabPolicy::Head(HeadPolicy::Head { sampling_percentage }) => {
                 JudgeKind::Head { percentage: *sampling_percentage }
@@ -244,100 +259,144 @@ impl Judge {
                 sampling_percentage,
                 service,
                 service_sampling_percentage,
-            }) => JudgeKind::ParentBased {
-                percentage: *sampling_percentage,
-                service: service.clone(),
-                service_percentage: *service_sampling_percentage,
-            },
-            LabPolicy::Tail(policy) => JudgeKind::Tail(Sampler::new(policy.clone())),
+            }) => {
+                let index = service_names.into_iter().position(|name| name == service);
+                JudgeKind::ParentBased {
+                    percentage: *sampling_percentage,
+                    service: index.map_or(u32::MAX, |index| index as u32),
+                    service_percentage: *service_sampling_percentage,
+                }
+            }
+            LabPolicy::Tail(policy) => {
+                JudgeKind::Tail { sampler: Sampler::new(policy.clone()), on_spans: policy.reads_attributes() }
+            }
         };
-        Judge { kind, by_id: Vec::new(), decisions: Vec::new(), fragment_spans: Vec::new() }
+        Judge {
+            kind,
+            by_id: Vec::new(),
+            decisions: Vec::new(),
+            fragment_spans: Vec::new(),
+            fragment_digests: Vec::new(),
+        }
     }
 
-    /// Judges the spans one request recorded (in order of start, as the engine hands them out).
-    pub fn judge(&mut self, spans: &[Span]) -> Verdict {
-        if spans.is_empty() {
-            return Verdict::default();
-        }
-        if let JudgeKind::ParentBased { percentage, service, service_percentage } = &self.kind {
-            return judge_parent_based(
-                spans,
-                *percentage,
-                service,
-                *service_percentage,
-                &mut self.by_id,
-                &mut self.decisions,
-            );
-        }
-        // Per trace: head and tail policies keep or drop whole traces.
-        let root_trace = spans[0].trace_id;
-        let mut verdict = Verdict::default();
-        if spans.iter().all(|span| span.trace_id == root_trace) {
-            if self.keep_trace(spans) {
-                verdict = Verdict { kept: true, traces: 1, spans: spans.len() as u32, fragments: 0 };
-            }
-            return verdict;
-        }
-        // Several traces (lost context): each in the order its first span started.
-        let mut trace_ids = Vec::new();
-        for span in spans {
-            if !trace_ids.contains(&span.trace_id) {
-                trace_ids.push(span.trace_id);
-            }
-        }
-        for trace_id in trace_ids {
-            let mut fragment = std::mem::take(&mut self.fragment_spans);
-            fragment.clear();
-            fragment.extend(spans.iter().filter(|span| span.trace_id == trace_id).cloned());
-            if self.keep_trace(&fragment) {
-                verdict.traces += 1;
-                verdict.spans += fragment.len() as u32;
-                verdict.kept |= trace_id == root_trace;
-            }
-            self.fragment_spans = fragment;
-        }
-        verdict
+    /// Whether the judge needs built spans (an attribute policy); every other one reads digests.
+    pub fn needs_spans(&self) -> bool {
+        matches!(self.kind, JudgeKind::Tail { on_spans: true, .. })
     }
 
-    fn keep_trace(&mut self, spans: &[Span]) -> bool {
+    /// Judges one request: the spans it recorded (in order of start, as the engine hands them
+    /// out) as digests, and as built spans when [`Judge::needs_spans`].
+    pub fn judge(&mut self, spans: &[Span], digests: &[SpanDigest]) -> Verdict {
         match &mut self.kind {
-            JudgeKind::Head { percentage } => trace_id_within(&spans[0].trace_id.0, *percentage),
-            JudgeKind::Tail(sampler) => sampler.keep(spans),
-            JudgeKind::ParentBased { .. } => unreachable!("parent-based decides per span"),
+            JudgeKind::ParentBased { percentage, service, service_percentage } => {
+                let (percentage, service, service_percentage) = (*percentage, *service, *service_percentage);
+                judge_parent_based(
+                    digests,
+                    percentage,
+                    service,
+                    service_percentage,
+                    &mut self.by_id,
+                    &mut self.decisions,
+                )
+            }
+            JudgeKind::Tail { sampler, on_spans: true } => judge_traces(
+                spans,
+                |span| span.trace_id.0,
+                &mut self.fragment_spans,
+                |trace| sampler.keep(trace),
+            ),
+            JudgeKind::Tail { sampler, on_spans: false } => judge_traces(
+                digests,
+                |digest| digest.trace_id.0,
+                &mut self.fragment_digests,
+                |trace| sampler.keep_digests(trace),
+            ),
+            JudgeKind::Head { percentage } => {
+                let percentage = *percentage;
+                judge_traces(
+                    digests,
+                    |digest| digest.trace_id.0,
+                    &mut self.fragment_digests,
+                    |trace| trace_id_within(&trace[0].trace_id.0, percentage),
+                )
+            }
         }
     }
 }
 
+/// Keeps or drops each trace of a request whole (head and tail policies): the request's only
+/// trace, or each of its traces (lost context) in the order its first span started.
+fn judge_traces<T: Clone>(
+    items: &[T],
+    trace_of: impl Fn(&T) -> [u8; 16],
+    scratch: &mut Vec<T>,
+    mut keep: impl FnMut(&[T]) -> bool,
+) -> Verdict {
+    let Some(first) = items.first() else {
+        return Verdict::default();
+    };
+    let root_trace = trace_of(first);
+    if items.iter().all(|item| trace_of(item) == root_trace) {
+        return if keep(items) {
+            Verdict { kept: true, traces: 1, spans: items.len() as u32, fragments: 0 }
+        } else {
+            Verdict::default()
+        };
+    }
+    let mut trace_ids: Vec<[u8; 16]> = Vec::new();
+    for item in items {
+        let trace_id = trace_of(item);
+        if !trace_ids.contains(&trace_id) {
+            trace_ids.push(trace_id);
+        }
+    }
+    let mut verdict = Verdict::default();
+    for trace_id in trace_ids {
+        scratch.clear();
+        scratch.extend(items.iter().filter(|item| trace_of(item) == trace_id).cloned());
+        if keep(scratch) {
+            verdict.traces += 1;
+            verdict.spans += scratch.len() as u32;
+            verdict.kept |= trace_id == root_trace;
+        }
+    }
+    verdict
+}
+
 fn judge_parent_based(
-    spans: &[Span],
+    digests: &[SpanDigest],
     percentage: f64,
-    service: &str,
+    service: u32,
     service_percentage: f64,
     by_id: &mut Vec<(u64, u32)>,
     decisions: &mut Vec<bool>,
 ) -> Verdict {
+    if digests.is_empty() {
+        return Verdict::default();
+    }
     by_id.clear();
-    by_id.extend(spans.iter().enumerate().map(|(idx, span)| (span.span_id.to_u64(), idx as u32)));
+    by_id.extend(digests.iter().enumerate().map(|(idx, digest)| (digest.span_id.to_u64(), idx as u32)));
     by_id.sort_unstable();
-    let parent_of = |span: &Span| {
-        let parent = span.parent_span_id?.to_u64();
+    let parent_of = |digest: &SpanDigest| {
+        let parent = digest.parent_span_id?.to_u64();
         by_id.binary_search_by_key(&parent, |entry| entry.0).ok().map(|found| by_id[found].1)
     };
     decisions.clear();
     let mut verdict = Verdict::default();
     let mut kept_traces: Vec<[u8; 16]> = Vec::new();
-    for span in spans {
-        let parent = parent_of(span);
-        let enters_service = &*span.service == service
-            && parent.is_none_or(|parent| &*spans[parent as usize].service != service);
+    for digest in digests {
+        let parent = parent_of(digest);
+        let enters_service = digest.service == service
+            && parent.is_none_or(|parent| digests[parent as usize].service != service);
         let decision = if enters_service {
-            trace_id_within(&span.trace_id.0, service_percentage)
+            trace_id_within(&digest.trace_id.0, service_percentage)
         } else {
             match parent {
                 Some(parent) => decisions[parent as usize],
                 // A root, or a span under an unrecorded parent (an un-instrumented hop that
                 // forwarded the flag): the root's decision, which the trace id decides.
-                None => trace_id_within(&span.trace_id.0, percentage),
+                None => trace_id_within(&digest.trace_id.0, percentage),
             }
         };
         decisions.push(decision);
@@ -346,8 +405,8 @@ fn judge_parent_based(
             if parent.is_some_and(|parent| !decisions[parent as usize]) {
                 verdict.fragments += 1;
             }
-            if !kept_traces.contains(&span.trace_id.0) {
-                kept_traces.push(span.trace_id.0);
+            if !kept_traces.contains(&digest.trace_id.0) {
+                kept_traces.push(digest.trace_id.0);
             }
         }
     }

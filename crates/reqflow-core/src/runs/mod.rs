@@ -323,9 +323,15 @@ impl<'a> RunDriver<'a> {
             }
         }
         let critical_every = config.requests.div_ceil(CRITICAL_PATH_REQUESTS).max(1);
-        let filter =
-            if config.policies.is_empty() { SpanFilter::Every(critical_every) } else { SpanFilter::All };
-        let runner = simulation.runner(config.seed, config.requests, filter)?;
+        let judges: Vec<Judge> =
+            config.policies.iter().map(|policy| Judge::new(policy, simulation.service_names())).collect();
+        // Policies decide on span digests; only attribute policies need every span built.
+        let filter = if judges.iter().any(Judge::needs_spans) {
+            SpanFilter::All
+        } else {
+            SpanFilter::Every(critical_every)
+        };
+        let runner = simulation.runner(config.seed, config.requests, filter, !judges.is_empty())?;
         let slowest_count = config.requests.div_ceil(100);
         let slow_capacity = (slowest_count as usize).max(SLOWEST_EXEMPLARS);
         let expected_ns = simulation.mean_arrival_gap_ns().saturating_mul(config.requests as i64);
@@ -354,9 +360,10 @@ impl<'a> RunDriver<'a> {
             policies: config
                 .policies
                 .iter()
-                .map(|policy| PolicyState {
+                .zip(judges)
+                .map(|(policy, judge)| PolicyState {
                     policy: policy.clone(),
-                    judge: Judge::new(policy),
+                    judge,
                     requests_kept: 0,
                     traces_kept: 0,
                     spans_kept: 0,
@@ -372,7 +379,7 @@ impl<'a> RunDriver<'a> {
     /// Simulates until `max_requests` more requests have finished (or the run is over).
     pub fn step(&mut self, max_requests: u64) -> Result<Progress, SimError> {
         let tally = &mut self.tally;
-        self.runner.step(max_requests, |trace, facts| tally.add(&trace, facts))?;
+        self.runner.step(max_requests, |trace, facts| tally.add(&trace, &facts))?;
         Ok(self.progress())
     }
 
@@ -391,7 +398,7 @@ impl<'a> RunDriver<'a> {
 }
 
 impl Tally {
-    fn add(&mut self, trace: &RequestTrace, facts: RequestFacts) {
+    fn add(&mut self, trace: &RequestTrace, facts: &RequestFacts) {
         self.finished += 1;
         let duration_ns = trace.end_ns - trace.start_ns;
         let exemplar = Exemplar {
@@ -427,7 +434,7 @@ impl Tally {
         }
         let mut kept_bits = 0u16;
         for (policy_idx, state) in self.policies.iter_mut().enumerate() {
-            let verdict = state.judge.judge(&trace.spans);
+            let verdict = state.judge.judge(&trace.spans, &facts.digests);
             kept_bits |= u16::from(verdict.kept) << policy_idx;
             state.requests_kept += u64::from(verdict.kept);
             state.traces_kept += u64::from(verdict.traces);

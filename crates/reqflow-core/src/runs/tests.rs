@@ -3,6 +3,7 @@ use crate::analysis::test_support::span;
 use crate::builtins;
 use crate::fingerprint::fingerprint;
 use crate::sampling::{Policy, StatusName};
+use crate::sim::SpanDigest;
 use crate::trace::StatusCode;
 
 fn scenario(name: &str) -> Scenario {
@@ -306,13 +307,99 @@ fn each_lab_policy_judges_hand_built_requests() {
         ("and: slow only", slow_errors, request(7, 900, false, false), verdict(false, 0, 0, 0)),
     ];
     for (what, policy, spans, expected) in table {
-        assert_eq!(Judge::new(&policy).judge(&spans), expected, "{what}");
+        assert_eq!(judge(&policy, &spans), expected, "{what}");
     }
+    assert_eq!(judge(&head(100.0), &[]), Verdict::default(), "an unsampled request stores nothing");
+    let route = |value: &str| {
+        LabPolicy::Tail(Policy::StringAttribute {
+            key: "db".into(),
+            values: vec![value.into()],
+            invert_match: false,
+        })
+    };
+    let mut with_attribute = request(8, 50, false, false);
+    with_attribute[2].attributes.push(crate::trace::KeyValue::new("db", "orders"));
     assert_eq!(
-        Judge::new(&head(100.0)).judge(&[]),
-        Verdict::default(),
-        "an unsampled request stores nothing"
+        judge(&route("orders"), &with_attribute),
+        verdict(true, 1, 3, 0),
+        "string_attribute reads built spans"
     );
+    assert_eq!(judge(&route("users"), &with_attribute), verdict(false, 0, 0, 0));
+}
+
+const SERVICES: [&str; 3] = ["gateway", "orders", "database"];
+
+/// Judges hand-built spans as the driver does: digests, and the spans themselves.
+fn judge(policy: &LabPolicy, spans: &[Span]) -> Verdict {
+    let digests: Vec<SpanDigest> = spans
+        .iter()
+        .map(|span| {
+            let service = SERVICES.iter().position(|name| *name == &*span.service).expect("known service");
+            SpanDigest::of(span, service as u32)
+        })
+        .collect();
+    Judge::new(policy, SERVICES).judge(spans, &digests)
+}
+
+#[test]
+fn digests_say_what_the_built_spans_say() {
+    for name in ["try-it", "retry-storm", "broken-propagation", "async-queue", "rare-slow", "netflix-fanout"]
+    {
+        let scenario = scenario(name);
+        let simulation = Simulation::new(&scenario).expect("compiles");
+        let names: Vec<&str> = simulation.service_names().collect();
+        let mut runner = simulation.runner(6, 40, SpanFilter::All, true).expect("starts");
+        let mut checked = 0;
+        runner
+            .step(u64::MAX, |trace, facts| {
+                assert_eq!(facts.digests.len(), trace.spans.len(), "{name}");
+                assert_eq!(facts.n_spans as usize, trace.spans.len(), "{name}");
+                for (span, digest) in trace.spans.iter().zip(&facts.digests) {
+                    let service = names.iter().position(|known| *known == &*span.service).expect("service");
+                    assert_eq!(
+                        *digest,
+                        SpanDigest::of(span, service as u32),
+                        "{name} request {}",
+                        trace.request
+                    );
+                    checked += 1;
+                }
+            })
+            .expect("runs");
+        assert!(checked > 0, "{name}");
+    }
+}
+
+#[test]
+fn policies_decide_the_same_on_digests_and_on_built_spans() {
+    // `and` with an attribute policy that always holds forces the built-span path.
+    let always =
+        Policy::StringAttribute { key: "no.such.key".into(), values: vec!["x".into()], invert_match: true };
+    let scenario = scenario("rare-slow");
+    let simulation = Simulation::new(&scenario).expect("compiles");
+    let tails = [
+        Policy::StatusCode { status_codes: vec![StatusName::Error] },
+        Policy::Latency { threshold_ms: 200.0, upper_threshold_ms: None },
+        Policy::Probabilistic { sampling_percentage: 20.0, hash_salt: String::new() },
+        Policy::RateLimiting { spans_per_second: 300 },
+        Policy::SpanCount { min_spans: 7, max_spans: None },
+    ];
+    let on_digests: Vec<LabPolicy> = tails.iter().cloned().map(LabPolicy::Tail).collect();
+    let on_spans: Vec<LabPolicy> = tails
+        .iter()
+        .map(|policy| LabPolicy::Tail(Policy::And { and_sub_policy: vec![policy.clone(), always.clone()] }))
+        .collect();
+    let digests = run(&simulation, &scenario, &config(12, 3_000, on_digests)).expect("runs");
+    let spans = run(&simulation, &scenario, &config(12, 3_000, on_spans)).expect("runs");
+    for (a, b) in digests.sampling.iter().zip(&spans.sampling) {
+        assert_eq!(
+            (a.requests_kept, a.traces_kept, a.spans_kept, &a.errors, &a.slowest, &a.faults),
+            (b.requests_kept, b.traces_kept, b.spans_kept, &b.errors, &b.slowest, &b.faults),
+            "{:?}",
+            a.policy
+        );
+        assert!(a.requests_kept > 0, "{:?} keeps something", a.policy);
+    }
 }
 
 #[test]

@@ -14,11 +14,11 @@ use super::compile::{CompiledCall, CompiledOp, CompiledPublish, CompiledStep};
 use super::context::Context;
 use super::derivation::{self, SpanRole};
 use super::slab::Slab;
-use super::{Arrival, RequestFacts, RequestTrace, RunSummary, SimError, Simulation, SpanFilter};
+use super::{Arrival, RequestFacts, RequestTrace, RunSummary, SimError, Simulation, SpanDigest, SpanFilter};
 use crate::latency::{Sampler, chance};
 use crate::scenario::OnError;
 use crate::text::Text;
-use crate::trace::{Event, KeyValue, Span, SpanKind};
+use crate::trace::{Event, KeyValue, Span, SpanKind, StatusCode};
 
 /// The time a publish takes to hand a message to the broker.
 const SEND_NS: i64 = 300_000;
@@ -48,7 +48,8 @@ enum EventKind {
     Retry { invocation: u32, call_slot: u32, attempt_no: u32 },
 }
 
-/// Handle to a span under construction: (request slot, index in that request's spans).
+/// Handle to a span under construction: (request, index in that request's spans and digests;
+/// both lists are filled in the same order when both are kept).
 type SpanHandle = Option<(u64, u32)>;
 
 /// One operation running for one request: from arrival (perhaps waiting for a pool slot)
@@ -102,6 +103,7 @@ struct RequestState {
     start_ns: i64,
     end_ns: i64,
     spans: Vec<Span>,
+    digests: Vec<SpanDigest>,
     n_spans: u32,
     live: u32,
 }
@@ -129,13 +131,15 @@ pub(super) struct Engine<'a> {
     finished: VecDeque<(RequestTrace, RequestFacts)>,
     /// Which requests build spans (all: a full run; none: aggregates); every request is counted.
     keep: SpanFilter,
+    /// Whether every request records its spans' digests.
+    digests: bool,
     /// Requests the run simulates, and the next one to schedule.
     requests_total: u64,
     next_request: u64,
 }
 
 impl<'a> Engine<'a> {
-    pub(super) fn new(sim: &'a Simulation, seed: u64, keep: SpanFilter) -> Engine<'a> {
+    pub(super) fn new(sim: &'a Simulation, seed: u64, keep: SpanFilter, digests: bool) -> Engine<'a> {
         Engine {
             sim,
             seed,
@@ -153,6 +157,7 @@ impl<'a> Engine<'a> {
             first_request: 0,
             finished: VecDeque::new(),
             keep,
+            digests,
             requests_total: 0,
             next_request: 0,
         }
@@ -283,6 +288,7 @@ impl<'a> Engine<'a> {
             start_ns: self.truth(self.now),
             end_ns: self.truth(self.now),
             spans: if keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
+            digests: if self.digests { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
             n_spans: 0,
             live: 0,
         }));
@@ -326,24 +332,44 @@ impl<'a> Engine<'a> {
     }
 
     /// Counts a span against its request's limit and, when spans are kept, records it: `make`
-    /// builds it and runs only then.
-    fn push_span(&mut self, request: u64, make: impl FnOnce() -> Span) -> Result<SpanHandle, SimError> {
+    /// builds it and runs only then; `digest` likewise when digests are kept.
+    fn push_span(
+        &mut self,
+        request: u64,
+        digest: impl FnOnce() -> SpanDigest,
+        make: impl FnOnce() -> Span,
+    ) -> Result<SpanHandle, SimError> {
         let limit = self.sim.limits.max_spans_per_request;
+        let digests = self.digests;
         let state = self.request_mut(request).expect("live request");
         if state.n_spans >= limit {
             return Err(SimError::TooManySpans { request, limit });
         }
         state.n_spans += 1;
-        if !state.keep_spans {
-            return Ok(None);
+        if digests {
+            state.digests.push(digest());
         }
-        state.spans.push(make());
-        Ok(Some((request, state.spans.len() as u32 - 1)))
+        if state.keep_spans {
+            state.spans.push(make());
+        }
+        Ok((state.keep_spans || digests).then_some((request, state.n_spans - 1)))
     }
 
     fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut Span> {
         let (request, idx) = handle?;
-        self.request_mut(request).map(|state| &mut state.spans[idx as usize])
+        self.request_mut(request)?.spans.get_mut(idx as usize)
+    }
+
+    /// Ends the span's digest, if digests are kept.
+    fn end_digest(&mut self, handle: SpanHandle, end_ns: i64, failed: bool) {
+        let Some((request, idx)) = handle else { return };
+        if let Some(digest) = self.request_mut(request).and_then(|state| state.digests.get_mut(idx as usize))
+        {
+            digest.end_ns = end_ns;
+            if failed {
+                digest.status = StatusCode::Error;
+            }
+        }
     }
 
     /// Adds an event at the current time to a span, if it is kept. `attributes` are only built
@@ -439,7 +465,16 @@ impl<'a> Engine<'a> {
         let (request, message) = (self.invocations[invocation].request, self.invocations[invocation].message);
         let kind = if message.is_some() { SpanKind::Consumer } else { SpanKind::Server };
         let (observed, truth) = (self.observed(op.service, now), self.truth(now));
-        self.push_span(request, || {
+        let digest = || SpanDigest {
+            trace_id: ctx.trace_id,
+            span_id: ctx.parent,
+            parent_span_id: ctx_in.map(|parent| parent.parent),
+            service: op.service,
+            start_ns: observed,
+            end_ns: observed,
+            status: StatusCode::Unset,
+        };
+        self.push_span(request, digest, || {
             let publish = message
                 .map(|(publisher_op, step_idx)| &sim.ops[publisher_op as usize].steps[step_idx as usize]);
             let attributes = match publish {
@@ -605,7 +640,16 @@ impl<'a> Engine<'a> {
         let span_id = derivation::span_id(derivation::step_key(key, step_idx), role);
         let ids = (ctx.trace_id, span_id, Some(ctx.parent));
         let times = SpanTimes { observed: (start_ns, end_ns), truth: (true_start, true_end) };
-        self.push_span(request, || new_span(service, ids, name(), kind, attributes(), times))
+        let digest = || SpanDigest {
+            trace_id: ctx.trace_id,
+            span_id,
+            parent_span_id: Some(ctx.parent),
+            service: service_idx,
+            start_ns,
+            end_ns,
+            status: StatusCode::Unset,
+        };
+        self.push_span(request, digest, || new_span(service, ids, name(), kind, attributes(), times))
     }
 
     fn current_calls(&self, invocation: u32) -> &'a [CompiledCall] {
@@ -676,7 +720,16 @@ impl<'a> Engine<'a> {
         let service = &self.sim.services[service_idx as usize];
         let request = self.invocations[invocation].request;
         let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
-        let span = self.push_span(request, || {
+        let digest = || SpanDigest {
+            trace_id: ctx.trace_id,
+            span_id: derivation::span_id(key, SpanRole::Client),
+            parent_span_id: Some(ctx.parent),
+            service: service_idx,
+            start_ns: observed,
+            end_ns: observed,
+            status: StatusCode::Unset,
+        };
+        let span = self.push_span(request, digest, || {
             let mut attributes = target_op.client_attributes.clone();
             if attempt_no > 0 {
                 attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
@@ -719,6 +772,7 @@ impl<'a> Engine<'a> {
         if let Some(client) = self.span_mut(span) {
             end_client_span(client, outcome, observed, truth);
         }
+        self.end_digest(span, observed, outcome.failed());
     }
 
     /// The call's attempt is over: retry it, or count the call as done (applying `on_error`),
@@ -798,6 +852,7 @@ impl<'a> Engine<'a> {
         if let Some(server) = self.span_mut(span) {
             end_server_span(server, protocol, op, failure, observed, truth);
         }
+        self.end_digest(span, observed, failure.is_some());
         if holds_slot {
             self.release_pool_slot(service_idx)?;
         }
@@ -861,7 +916,8 @@ impl<'a> Engine<'a> {
                 end_ns: state.end_ns,
                 spans: state.spans,
             };
-            self.finished.push_back((trace, RequestFacts { n_spans: state.n_spans, faults: state.faults }));
+            let facts = RequestFacts { n_spans: state.n_spans, faults: state.faults, digests: state.digests };
+            self.finished.push_back((trace, facts));
         }
     }
 }

@@ -42,9 +42,10 @@ use compile::{CompiledOp, CompiledService, OpIndex};
 use engine::Engine;
 
 use crate::ids::hash_str;
+use crate::ids::{SpanId, TraceId};
 use crate::latency::{Sampler, ms_to_ns};
 use crate::scenario::{ArrivalKind, Limits, Scenario};
-use crate::trace::Span;
+use crate::trace::{Span, StatusCode};
 
 /// Why a run could not complete.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -99,13 +100,45 @@ impl RunSummary {
 
 /// What the engine knows about a finished request beyond its trace: the spans it recorded
 /// (counted even when they are not built) and the ground truth of injected trouble.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestFacts {
     /// Spans recorded (sampled spans of instrumented services), built or not.
     pub n_spans: u32,
     /// Injected faults the request met: operations failing on their own (`error_rate`) and call
     /// timeouts, traced or not.
     pub faults: u32,
+    /// The recorded spans' digests, in the order of `RequestTrace::spans`, when the run keeps
+    /// them (see [`Simulation::runner`]); empty otherwise.
+    pub digests: Vec<SpanDigest>,
+}
+
+/// What a tail-sampling decision needs of a span, recorded without building the span: ids,
+/// service (its index in the scenario), observed times, status. A digest equals what the built
+/// span says ([`SpanDigest::of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanDigest {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub parent_span_id: Option<SpanId>,
+    pub service: u32,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub status: StatusCode,
+}
+
+impl SpanDigest {
+    /// The digest of a built span whose service has index `service`.
+    pub fn of(span: &Span, service: u32) -> SpanDigest {
+        SpanDigest {
+            trace_id: span.trace_id,
+            span_id: span.span_id,
+            parent_span_id: span.parent_span_id,
+            service,
+            start_ns: span.start_ns,
+            end_ns: span.end_ns,
+            status: span.status.code,
+        }
+    }
 }
 
 /// Which requests of a run build their spans. Every request is simulated the same way whatever
@@ -274,7 +307,7 @@ impl Simulation {
     ) -> Result<RunSummary, SimError> {
         self.check_requests(requests)?;
         let keep = if keep_spans { SpanFilter::All } else { SpanFilter::None };
-        Engine::new(self, seed, keep).run(requests, sink)
+        Engine::new(self, seed, keep, false).run(requests, sink)
     }
 
     fn check_requests(&self, requests: u64) -> Result<(), SimError> {
@@ -285,11 +318,18 @@ impl Simulation {
     }
 
     /// A run of `requests` requests to drive step by step ([`Runner::step`]), building the
-    /// spans of the requests `keep` selects. The same draws as [`Simulation::run`]: a request's
-    /// trace is the same whatever the filter and however the run is cut into steps.
-    pub fn runner(&self, seed: u64, requests: u64, keep: SpanFilter) -> Result<Runner<'_>, SimError> {
+    /// spans of the requests `keep` selects, and every request's span digests when `digests`
+    /// ([`RequestFacts::digests`]). The same draws as [`Simulation::run`]: a request's trace is
+    /// the same whatever the filter and however the run is cut into steps.
+    pub fn runner(
+        &self,
+        seed: u64,
+        requests: u64,
+        keep: SpanFilter,
+        digests: bool,
+    ) -> Result<Runner<'_>, SimError> {
         self.check_requests(requests)?;
-        let mut engine = Engine::new(self, seed, keep);
+        let mut engine = Engine::new(self, seed, keep, digests);
         engine.start(requests);
         Ok(Runner { engine, finished: 0, requests })
     }
@@ -302,7 +342,7 @@ impl Simulation {
         if index >= requests {
             return Err(SimError::NoSuchRequest { index, requests });
         }
-        let mut runner = self.runner(seed, requests, SpanFilter::Only(index))?;
+        let mut runner = self.runner(seed, requests, SpanFilter::Only(index), false)?;
         let mut found = None;
         while found.is_none() && !runner.is_done() {
             runner.step(4096, |trace, _| {
