@@ -22,8 +22,10 @@
 //! * [`Exemplars`]: the slowest few, every error up to a cap, a few chosen at random (a seeded
 //!   reservoir), each by request index;
 //! * the [`scatter`] of start time against duration, every dot a request index;
-//! * the [`lab`]: each policy's verdict on every request (all spans are built when policies are
-//!   given). Errors and faults are tallied as they come. "The slowest 1%" — the
+//! * the [`lab`]: each policy's verdict on every request, decided on the spans' digests
+//!   ([`crate::sim::SpanDigest`]: ids, service, observed times, status — recorded by the engine
+//!   without building spans; only `string_attribute`/`numeric_attribute` policies make every
+//!   span be built). Errors and faults are tallied as they come. "The slowest 1%" — the
 //!   ⌈requests / 100⌉ slowest requests, ties to the lower index — is known only at the end, so
 //!   the driver keeps a bounded heap of that many requests with one bit per policy: exact, no
 //!   second pass, memory N / 100 × 24 bytes (240 KB for a million requests), the one part that
@@ -70,13 +72,12 @@ pub const MAX_POLICIES: usize = 16;
 /// Salt of the exemplar reservoir's random stream (`"exemplar"` in ASCII).
 const EXEMPLAR_SALT: u64 = 0x6578_656d_706c_6172;
 
-/// What to run.
+/// What to run. The scenario (with its knobs and arrivals) is the [`Simulation`]'s.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
     pub seed: u64,
     pub requests: u64,
-    /// Policies to compare on the run's requests (none: no spans are built except for the
-    /// critical-path sample).
+    /// Policies to compare on the run's requests, at most [`MAX_POLICIES`].
     #[serde(default)]
     pub policies: Vec<LabPolicy>,
 }
