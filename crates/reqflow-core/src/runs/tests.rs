@@ -438,3 +438,18 @@ fn poisson_arrivals_come_at_their_rate_and_fixed_spacing_draws_nothing() {
     assert!(gaps.iter().all(|gap| *gap >= 0), "requests arrive in index order");
     assert!(gaps.windows(2).any(|pair| pair[0] != pair[1]), "gaps vary: {gaps:?}");
 }
+
+/// The report's fingerprint is pinned: the page's worker (wasm32) must print the same for the
+/// same run, as the trace fingerprints are checked. A change to the report's contents changes
+/// it on purpose; a change in the numbers is a determinism bug.
+#[test]
+fn the_report_fingerprint_is_pinned() {
+    let table = [("try-it", 1, 2_000, "3f6621eb31e1f97a"), ("rare-slow", 5, 3_000, "1f7ff08c149e37fd")];
+    for (name, seed, requests, expected) in table {
+        let scenario = scenario(name);
+        let simulation = Simulation::new(&scenario).expect("compiles");
+        let policies = presets(&scenario, &["head", "parent-based", "errors", "slow", "rate-limiting"]);
+        let report = run(&simulation, &scenario, &config(seed, requests, policies)).expect("runs");
+        assert_eq!(report.fingerprint, expected, "{name} seed {seed}, {requests} requests");
+    }
+}
