@@ -430,7 +430,7 @@ impl Tally {
             self.errors.push(exemplar);
         }
         self.sample_reservoir(exemplar);
-        if !trace.spans.is_empty() && trace.request % self.critical_every == 0 {
+        if !trace.spans.is_empty() && trace.request.is_multiple_of(self.critical_every) {
             self.add_critical_path(&trace.spans);
         }
         let mut kept_bits = 0u16;

@@ -160,7 +160,7 @@ impl SpanFilter {
             SpanFilter::All => true,
             SpanFilter::None => false,
             SpanFilter::Only(index) => request == index,
-            SpanFilter::Every(stride) => request % stride.max(1) == 0,
+            SpanFilter::Every(stride) => request.is_multiple_of(stride.max(1)),
         }
     }
 }
