@@ -448,9 +448,13 @@ impl Tally {
                 tally(&mut state.faults, verdict.kept, trace.request);
             }
         }
-        self.slow_heap.push(Reverse(SlowEntry { exemplar, kept_bits }));
-        if self.slow_heap.len() > self.slow_capacity {
+        let entry = SlowEntry { exemplar, kept_bits };
+        if self.slow_heap.len() < self.slow_capacity {
+            self.slow_heap.push(Reverse(entry));
+        } else if self.slow_heap.peek().is_some_and(|fastest| entry > fastest.0) {
+            // Slower than the fastest of the slowest: it takes that one's place.
             self.slow_heap.pop();
+            self.slow_heap.push(Reverse(entry));
         }
     }
 
