@@ -380,7 +380,7 @@ impl<'a> RunDriver<'a> {
     /// Simulates until `max_requests` more requests have finished (or the run is over).
     pub fn step(&mut self, max_requests: u64) -> Result<Progress, SimError> {
         let tally = &mut self.tally;
-        self.runner.step(max_requests, |trace, facts| tally.add(&trace, &facts))?;
+        self.runner.step(max_requests, |trace, facts| tally.add(&trace, facts))?;
         Ok(self.progress())
     }
 

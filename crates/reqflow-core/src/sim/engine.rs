@@ -133,6 +133,8 @@ pub(super) struct Engine<'a> {
     keep: SpanFilter,
     /// Whether every request records its spans' digests.
     digests: bool,
+    /// Digest lists of finished requests, emptied, for the next requests.
+    spare_digests: Vec<Vec<SpanDigest>>,
     /// Requests the run simulates, and the next one to schedule.
     requests_total: u64,
     next_request: u64,
@@ -158,6 +160,7 @@ impl<'a> Engine<'a> {
             finished: VecDeque::new(),
             keep,
             digests,
+            spare_digests: Vec::new(),
             requests_total: 0,
             next_request: 0,
         }
@@ -195,7 +198,7 @@ impl<'a> Engine<'a> {
     pub(super) fn step(
         &mut self,
         max_requests: u64,
-        mut sink: impl FnMut(RequestTrace, RequestFacts),
+        mut sink: impl FnMut(RequestTrace, &RequestFacts),
     ) -> Result<u64, SimError> {
         let mut finished = 0u64;
         while finished < max_requests {
@@ -211,7 +214,11 @@ impl<'a> Engine<'a> {
             self.handle(kind)?;
             while let Some((done, facts)) = self.finished.pop_front() {
                 finished += 1;
-                sink(done, facts);
+                sink(done, &facts);
+                // The digest list is used again by a later request (no allocation per request).
+                let mut digests = facts.digests;
+                digests.clear();
+                self.spare_digests.push(digests);
             }
         }
         Ok(finished)
@@ -288,7 +295,11 @@ impl<'a> Engine<'a> {
             start_ns: self.truth(self.now),
             end_ns: self.truth(self.now),
             spans: if keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
-            digests: if self.digests { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
+            digests: match self.spare_digests.pop() {
+                Some(digests) => digests,
+                None if self.digests => Vec::with_capacity(self.sim.span_hint),
+                None => Vec::new(),
+            },
             n_spans: 0,
             live: 0,
         }));

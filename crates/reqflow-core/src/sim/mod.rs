@@ -187,7 +187,7 @@ impl Runner<'_> {
     pub fn step(
         &mut self,
         max_requests: u64,
-        sink: impl FnMut(RequestTrace, RequestFacts),
+        sink: impl FnMut(RequestTrace, &RequestFacts),
     ) -> Result<u64, SimError> {
         let finished = self.engine.step(max_requests, sink)?;
         self.finished += finished;
