@@ -297,7 +297,6 @@ struct Tally {
     critical_analyzed: u64,
     slow_heap: BinaryHeap<Reverse<SlowEntry>>,
     slow_capacity: usize,
-    slowest_count: u64,
     errors: Vec<Exemplar>,
     reservoir: Vec<Exemplar>,
     reservoir_rng: ChaCha8Rng,
@@ -333,8 +332,7 @@ impl<'a> RunDriver<'a> {
             SpanFilter::Every(critical_every)
         };
         let runner = simulation.runner(config.seed, config.requests, filter, !judges.is_empty())?;
-        let slowest_count = config.requests.div_ceil(100);
-        let slow_capacity = (slowest_count as usize).max(SLOWEST_EXEMPLARS);
+        let slow_capacity = (config.requests.div_ceil(100) as usize).max(SLOWEST_EXEMPLARS);
         let expected_ns = simulation.mean_arrival_gap_ns().saturating_mul(config.requests as i64);
         let tally = Tally {
             finished: 0,
@@ -353,7 +351,6 @@ impl<'a> RunDriver<'a> {
             critical_analyzed: 0,
             slow_heap: BinaryHeap::with_capacity(slow_capacity + 1),
             slow_capacity,
-            slowest_count,
             errors: Vec::new(),
             reservoir: Vec::new(),
             reservoir_rng: ChaCha8Rng::seed_from_u64(mix_all(&[config.seed, EXEMPLAR_SALT])),
@@ -498,7 +495,8 @@ impl Tally {
         let histogram = &self.histogram;
         let mut slow: Vec<SlowEntry> = self.slow_heap.iter().map(|entry| entry.0).collect();
         slow.sort_unstable_by(|a, b| b.cmp(a));
-        let slowest_count = self.slowest_count.min(finished);
+        // Of the requests finished (a run stopped early reports on what it has).
+        let slowest_count = finished.div_ceil(100);
         let slowest_1 = &slow[..(slowest_count as usize).min(slow.len())];
         let mut services: Vec<ServiceCritical> = self
             .critical_ns

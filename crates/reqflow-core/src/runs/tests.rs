@@ -453,3 +453,21 @@ fn the_report_fingerprint_is_pinned() {
         assert_eq!(report.fingerprint, expected, "{name} seed {seed}, {requests} requests");
     }
 }
+
+#[test]
+fn a_run_stopped_early_reports_what_finished() {
+    let scenario = scenario("rare-slow");
+    let simulation = Simulation::new(&scenario).expect("compiles");
+    let config = config(5, 10_000, presets(&scenario, &["errors"]));
+    let mut driver = RunDriver::new(&simulation, &scenario, &config).expect("starts");
+    let progress = driver.step(2_500).expect("steps");
+    assert_eq!(progress, Progress { finished: 2_500, requests: 10_000, done: false });
+    let report = driver.report();
+    assert_eq!((report.finished, report.requests), (2_500, 10_000));
+    assert_eq!(report.histogram.iter().map(|bar| bar.count).sum::<u64>(), 2_500);
+    assert_eq!(report.slowest_count, 25, "the slowest 1% of what finished");
+    assert_eq!(report.sampling[0].slowest.total, 25);
+    let done = driver.step(u64::MAX).expect("steps");
+    assert!(done.done && done.finished == 10_000);
+    assert_eq!(driver.report().slowest_count, 100);
+}
