@@ -7,6 +7,12 @@
 //! gives the [`RunReport`] (serde-serializable, with a [`RunReport::fingerprint`] that is the
 //! same natively and in wasm32). [`run`] does it all in one call.
 //!
+//! A driver borrows its [`Simulation`]. In a worker the simplest use is one function that
+//! compiles the scenario, then loops `step(10_000)` and posts each [`Progress`] (messages leave
+//! while the function runs) and the serialized report at the end; Cancel stops the worker, as the
+//! page already does for a file import it no longer wants. A driver kept across messages needs a
+//! `Simulation` that outlives it (`&'static`, e.g. leaked once per scenario and knobs).
+//!
 //! Every request is handed over as it finishes and dropped:
 //!
 //! * the latency [`LatencyHistogram`] (≤ 1% error) gives p50/p90/p99/p99.9 and the maximum;
