@@ -5,6 +5,7 @@
 mod diff;
 mod interview;
 mod lesson;
+mod many;
 mod otlp_http;
 mod progress;
 mod render;
@@ -19,6 +20,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use reqflow_core::analysis::{TimeBasis, analyze, assemble, group_by_trace};
 use reqflow_core::fingerprint::Fingerprinter;
 use reqflow_core::knobs::Knobs;
+use reqflow_core::runs::{LabPolicy, RunConfig};
+use reqflow_core::scenario::Arrivals;
 use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
 use reqflow_core::{RequestTrace, Scenario, Simulation, Span, builtins, whatif};
@@ -48,6 +51,8 @@ enum Command {
     Scenarios,
     /// Simulate a scenario and print its traces.
     Run(RunArgs),
+    /// Compare sampling policies on the same requests: what each keeps, costs and misses.
+    Sample(SampleArgs),
     /// Open a Jaeger, OTLP or Zipkin JSON file: waterfall, warnings, critical path, bottleneck.
     View(view::ViewArgs),
     /// Explain a W3C traceparent header (and tracestate) field by field.
@@ -80,6 +85,14 @@ struct RunArgs {
     /// Number of requests to simulate.
     #[arg(long, default_value_t = 1)]
     requests: u64,
+    /// Poisson arrivals at this many requests per second of virtual time (instead of the
+    /// scenario's `arrivals`).
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<f64>,
+    /// Print only request K of the run (counted from 0): the trace it had among all
+    /// `--requests`, simulated again without building the others' spans.
+    #[arg(long, value_name = "K")]
+    request_index: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
@@ -100,13 +113,55 @@ struct RunArgs {
     otlp_endpoint: Option<String>,
 }
 
+#[derive(clap::Args)]
+struct SampleArgs {
+    /// Scenario file (TOML or JSON). Defaults to the built-in `try-it`.
+    file: Option<PathBuf>,
+    /// Use a built-in scenario (see `reqflow scenarios`).
+    #[arg(long, conflicts_with = "file")]
+    builtin: Option<String>,
+    /// Seed for the simulation; chosen and printed when absent so the run can be reproduced.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Change services before running (as `reqflow run --knobs`).
+    #[arg(long)]
+    knobs: Option<String>,
+    /// Number of requests to simulate.
+    #[arg(long, default_value_t = 10_000)]
+    requests: u64,
+    /// Poisson arrivals at this many requests per second of virtual time.
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<f64>,
+    /// A policy, repeatable: JSON as the OpenTelemetry Collector's tail_sampling processor writes
+    /// it (`{"type":"latency","threshold_ms":500}`; also `head` and `parent_based`) or a preset:
+    /// head, parent-based, errors, slow, slow-errors, probabilistic, rate-limiting. Default:
+    /// head, parent-based, errors, slow.
+    #[arg(long = "policy", value_name = "POLICY")]
+    policies: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SampleFormat::Text)]
+    format: SampleFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SampleFormat {
+    /// A table per policy.
+    Text,
+    /// The core's whole report (histogram, scatter, exemplars, policies) as JSON.
+    Json,
+}
+
+/// The policies `reqflow sample` compares when none is given.
+const DEFAULT_POLICIES: [&str; 4] = ["head", "parent-based", "errors", "slow"];
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     /// A terminal waterfall.
     Text,
     /// Reqflow's full-fidelity trace format (observed and true times).
     Json,
-    /// Aggregates only (requests, failures, latency percentiles): no spans are built.
+    /// Aggregates: latency histogram and percentiles, errors, throughput, critical path by
+    /// service, the slowest and failed requests (spans are built only for a sample).
     Summary,
     /// OTLP/JSON (an ExportTraceServiceRequest), for OpenTelemetry collectors and Grafana Tempo.
     Otlp,
@@ -134,6 +189,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run(args) => run(args),
+        Command::Sample(args) => sample(args),
         Command::View(args) => view::run(args),
         Command::Traceparent(args) => traceparent::run(args),
         Command::Lessons => lesson::list(),
@@ -143,13 +199,13 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn load_scenario(args: &RunArgs) -> anyhow::Result<Scenario> {
-    if let Some(path) = &args.file {
+fn load_scenario(file: Option<&PathBuf>, builtin: Option<&str>) -> anyhow::Result<Scenario> {
+    if let Some(path) = file {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         return Ok(Scenario::parse(&text, &path.display().to_string())?);
     }
-    let name = args.builtin.as_deref().unwrap_or(builtins::DEFAULT);
+    let name = builtin.unwrap_or(builtins::DEFAULT);
     match builtins::load(name) {
         Some(scenario) => Ok(scenario),
         None => {
@@ -167,21 +223,94 @@ fn fresh_seed() -> u64 {
     (nanos ^ u64::from(std::process::id()).rotate_left(32)) % 1_000_000_000
 }
 
-fn run(args: RunArgs) -> anyhow::Result<()> {
-    let mut scenario = load_scenario(&args)?;
-    if let Some(text) = &args.knobs {
+/// The scenario from a file or a built-in, with knobs and an arrival rate applied.
+fn prepare_scenario(
+    file: Option<&PathBuf>,
+    builtin: Option<&str>,
+    knobs: Option<&str>,
+    rate: Option<f64>,
+) -> anyhow::Result<Scenario> {
+    let mut scenario = load_scenario(file, builtin)?;
+    if let Some(text) = knobs {
         scenario = Knobs::parse(text, &scenario)?.apply(&scenario);
         scenario.validate("--knobs")?;
     }
-    let seed = match args.seed {
+    if let Some(rate) = rate {
+        scenario.arrivals = Arrivals::poisson(rate);
+        scenario.validate("--rate")?;
+    }
+    Ok(scenario)
+}
+
+fn seed_or_fresh(seed: Option<u64>) -> u64 {
+    match seed {
         Some(seed) => seed,
         None => {
             let seed = fresh_seed();
             eprintln!("reqflow: seed {seed} (pass --seed {seed} to reproduce this run)");
             seed
         }
+    }
+}
+
+fn sample(args: SampleArgs) -> anyhow::Result<()> {
+    let scenario =
+        prepare_scenario(args.file.as_ref(), args.builtin.as_deref(), args.knobs.as_deref(), args.rate)?;
+    let texts: Vec<&str> = if args.policies.is_empty() {
+        DEFAULT_POLICIES.to_vec()
+    } else {
+        args.policies.iter().map(String::as_str).collect()
     };
+    let policies = texts
+        .iter()
+        .map(|text| LabPolicy::parse(text, &scenario))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--policy")?;
+    let seed = seed_or_fresh(args.seed);
     let simulation = Simulation::new(&scenario)?;
+    let config = RunConfig { seed, requests: args.requests, policies };
+    let report = many::run_with_progress(&simulation, &scenario, &config)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        SampleFormat::Text => many::write_sampling(&mut out, &report)?,
+        SampleFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush().context("writing the output")?;
+    Ok(())
+}
+
+/// Hands `sink` every trace of the run, or only request `index`'s (simulated alone).
+fn for_each_trace(
+    simulation: &Simulation,
+    seed: u64,
+    requests: u64,
+    index: Option<u64>,
+    mut sink: impl FnMut(RequestTrace),
+) -> anyhow::Result<()> {
+    match index {
+        Some(index) => sink(simulation.resimulate(seed, requests, index)?),
+        None => {
+            simulation.run(seed, requests, sink)?;
+        }
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let scenario =
+        prepare_scenario(args.file.as_ref(), args.builtin.as_deref(), args.knobs.as_deref(), args.rate)?;
+    let seed = seed_or_fresh(args.seed);
+    let simulation = Simulation::new(&scenario)?;
+    if args.request_index.is_some() && (args.format == OutputFormat::Summary || args.otlp_endpoint.is_some())
+    {
+        bail!(
+            "--request-index prints one request's trace: use it with --format text, json, otlp, jaeger or zipkin"
+        );
+    }
+    let index = args.request_index;
     if let Some((service, percent)) = &args.what_if {
         return print_what_if(&scenario, &simulation, service, *percent, seed, args.requests);
     }
@@ -235,7 +364,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             // exactly `formats::export` of its spans).
             let mut writer = ExportWriter::new(format);
             let mut batch: Vec<Span> = Vec::new();
-            simulation.run(seed, args.requests, |trace| {
+            for_each_trace(&simulation, seed, args.requests, index, |trace| {
                 progress.tick();
                 if write_error.is_none() {
                     batch.extend(trace.spans);
@@ -253,13 +382,14 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             }
         }
         OutputFormat::Summary => {
-            let summary = simulation.run_aggregates(seed, args.requests)?;
-            write_summary(&mut out, &scenario, seed, &summary)?;
+            let config = RunConfig { seed, requests: args.requests, policies: Vec::new() };
+            let report = many::run_with_progress(&simulation, &scenario, &config)?;
+            many::write_summary(&mut out, &report)?;
         }
         OutputFormat::Json => {
             let mut first = true;
             out.write_all(b"[\n")?;
-            simulation.run(seed, args.requests, |trace| {
+            for_each_trace(&simulation, seed, args.requests, index, |trace| {
                 progress.tick();
                 if write_error.is_none() {
                     let separator: &[u8] = if first { b"" } else { b",\n" };
@@ -282,7 +412,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 .max(60);
             writeln!(out, "scenario {}  seed {seed}\n{}", scenario.name, scenario.lesson)?;
             let mut fingerprinter = Fingerprinter::default();
-            simulation.run(seed, args.requests, |trace| {
+            for_each_trace(&simulation, seed, args.requests, index, |trace| {
                 progress.tick();
                 fingerprinter.add(&trace);
                 if write_error.is_none() {
@@ -339,34 +469,6 @@ fn print_what_if(
     for sentence in &result.sentences {
         println!("{sentence}");
     }
-    Ok(())
-}
-
-fn write_summary(
-    out: &mut dyn Write,
-    scenario: &Scenario,
-    seed: u64,
-    summary: &reqflow_core::sim::RunSummary,
-) -> anyhow::Result<()> {
-    let latency = &summary.latency;
-    writeln!(out, "scenario {}  seed {seed}", scenario.name)?;
-    writeln!(out, "requests  {}", summary.requests)?;
-    writeln!(
-        out,
-        "failed    {} ({:.2}%)",
-        summary.failed_requests,
-        100.0 * summary.failed_requests as f64 / summary.requests.max(1) as f64
-    )?;
-    writeln!(out, "spans     {}", summary.spans)?;
-    writeln!(
-        out,
-        "latency   p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
-        format_duration(latency.quantile_ns(0.5)),
-        format_duration(latency.quantile_ns(0.9)),
-        format_duration(latency.quantile_ns(0.99)),
-        format_duration(latency.quantile_ns(0.999)),
-        format_duration(latency.max_ns())
-    )?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! A progress line on stderr for long runs: `reqflow: 123456 of 1000000 requests (12%)`,
-//! redrawn in place at most ten times a second, and erased when the run ends. Shown only when
-//! stderr is a terminal (never in pipes, logs or tests).
+//! first drawn once the run has taken a second, redrawn in place at most ten times a second,
+//! and erased when the run ends. Shown only when stderr is a terminal (never in pipes, logs or
+//! tests).
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -8,6 +9,8 @@ use std::time::{Duration, Instant};
 /// Runs shorter than this many requests show no progress.
 const MIN_REQUESTS: u64 = 1000;
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
+/// Runs that end sooner show nothing.
+const FIRST_DRAW_AFTER: Duration = Duration::from_secs(1);
 /// The clock is read every this many requests (reading it every request costs little, but
 /// there is no need).
 const CHECK_EVERY: u32 = 256;
@@ -26,7 +29,19 @@ impl Progress {
     /// Progress of a run of `requests`; `wanted` is false when stdout is the same terminal.
     pub fn new(requests: u64, wanted: bool) -> Progress {
         let show = wanted && requests >= MIN_REQUESTS && std::io::stderr().is_terminal();
-        Progress { requests, done: 0, until_check: CHECK_EVERY, drawn: show.then(Instant::now), shown: false }
+        // The first "drawing" is dated a second minus one redraw interval ahead, so the line
+        // first appears once the run has lasted a second.
+        let start = Instant::now();
+        let drawn = start.checked_add(FIRST_DRAW_AFTER - REDRAW_EVERY).unwrap_or(start);
+        Progress { requests, done: 0, until_check: CHECK_EVERY, drawn: show.then_some(drawn), shown: false }
+    }
+
+    /// `done` requests have finished (for runs that report progress in steps).
+    pub fn set(&mut self, done: u64) {
+        self.done = done;
+        if let Some(drawn) = self.drawn {
+            self.draw_if_due(drawn);
+        }
     }
 
     /// One more request finished.
@@ -38,7 +53,11 @@ impl Progress {
             return;
         }
         self.until_check = CHECK_EVERY;
-        if drawn.elapsed() < REDRAW_EVERY {
+        self.draw_if_due(drawn);
+    }
+
+    fn draw_if_due(&mut self, drawn: Instant) {
+        if Instant::now().saturating_duration_since(drawn) < REDRAW_EVERY {
             return;
         }
         let percent = self.done * 100 / self.requests.max(1);

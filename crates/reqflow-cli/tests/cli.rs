@@ -263,3 +263,83 @@ fn view_explains_a_broken_file() {
     assert!(stderr(&output).contains("cut.json:2:"), "line and column: {}", stderr(&output));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn request_index_prints_the_trace_the_request_had_in_the_whole_run() {
+    let whole =
+        reqflow(&["run", "--builtin", "rare-slow", "--seed", "8", "--requests", "300", "--format", "json"]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let traces: Vec<reqflow_core::RequestTrace> = serde_json::from_slice(&whole.stdout).expect("json traces");
+    for index in ["0", "137", "299"] {
+        let alone = reqflow(&[
+            "run",
+            "--builtin",
+            "rare-slow",
+            "--seed",
+            "8",
+            "--requests",
+            "300",
+            "--request-index",
+            index,
+            "--format",
+            "json",
+        ]);
+        assert!(alone.status.success(), "{}", stderr(&alone));
+        let alone: Vec<reqflow_core::RequestTrace> =
+            serde_json::from_slice(&alone.stdout).expect("json trace");
+        let wanted: u64 = index.parse().expect("index");
+        let full = traces.iter().find(|trace| trace.request == wanted).expect("in the run");
+        assert_eq!(alone.len(), 1);
+        assert_eq!(
+            reqflow_core::fingerprint::fingerprint(&alone),
+            reqflow_core::fingerprint::fingerprint(std::slice::from_ref(full)),
+            "request {index}"
+        );
+    }
+}
+
+#[test]
+fn sample_prints_the_cores_numbers() {
+    let output = reqflow(&[
+        "sample",
+        "--builtin",
+        "rare-slow",
+        "--seed",
+        "4",
+        "--requests",
+        "3000",
+        "--policy",
+        "errors",
+        "--policy",
+        r#"{"type":"latency","threshold_ms":300}"#,
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: reqflow_core::runs::RunReport = serde_json::from_slice(&output.stdout).expect("a report");
+    let scenario = reqflow_core::builtins::load("rare-slow").expect("built-in");
+    let simulation = reqflow_core::Simulation::new(&scenario).expect("compiles");
+    let policies = ["errors", r#"{"type":"latency","threshold_ms":300}"#]
+        .map(|text| reqflow_core::runs::LabPolicy::parse(text, &scenario).expect("policy"))
+        .to_vec();
+    let config = reqflow_core::runs::RunConfig { seed: 4, requests: 3000, policies };
+    let core = reqflow_core::runs::run(&simulation, &scenario, &config).expect("runs");
+    assert_eq!(printed.fingerprint, core.fingerprint);
+    assert_eq!(printed.sampling[1].slowest, core.sampling[1].slowest);
+    let text = reqflow(&[
+        "sample",
+        "--builtin",
+        "rare-slow",
+        "--seed",
+        "4",
+        "--requests",
+        "3000",
+        "--policy",
+        "errors",
+        "--policy",
+        r#"{"type":"latency","threshold_ms":300}"#,
+    ]);
+    let text = stdout(&text);
+    assert!(text.contains(&format!("fingerprint {}", core.fingerprint)), "{text}");
+    assert!(text.contains(&format!("failed      {} of {} kept", core.failed, core.failed)), "{text}");
+}

@@ -28,6 +28,7 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("netflix-fanout"),
     builtin!("uber-ride"),
     builtin!("payment-gateway"),
+    builtin!("rare-slow"),
 ];
 
 /// The default scenario's name.

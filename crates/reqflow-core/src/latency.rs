@@ -187,6 +187,13 @@ pub enum Sampler {
 }
 
 impl Sampler {
+    /// Exponential gaps with the given mean (ns): the gaps of a Poisson process. Like every
+    /// continuous distribution here, a quantile table (its tail is cut at the last table point,
+    /// about 7.6 × the mean).
+    pub fn exponential(mean_ns: f64) -> Sampler {
+        Sampler::table(|u| -mean_ns * libm::log(1.0 - u))
+    }
+
     fn table(quantile: impl Fn(f64) -> f64) -> Sampler {
         let points = (0..=TABLE_INTERVALS)
             .map(|idx| {

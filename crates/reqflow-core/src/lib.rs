@@ -19,6 +19,7 @@ pub mod latency;
 pub mod lesson;
 pub mod lz;
 pub mod replay;
+pub mod runs;
 pub mod sampling;
 pub mod scenario;
 pub mod scenario_link;

@@ -26,6 +26,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::hash::mix64;
+use crate::sim::SpanDigest;
 use crate::trace::{AttributeValue, Span, StatusCode};
 
 /// One tail-sampling policy, as the Collector's configuration writes it.
@@ -115,6 +116,79 @@ impl Sampler {
         let mut limiter = 0;
         decide(&self.policy, spans, &mut self.seconds, &mut limiter)
     }
+
+    /// [`Sampler::keep`] on the spans' digests, which decides the same for every policy that
+    /// reads no attributes (see [`Policy::reads_attributes`]); attribute policies keep nothing
+    /// here.
+    pub fn keep_digests(&mut self, digests: &[SpanDigest]) -> bool {
+        let mut limiter = 0;
+        decide(&self.policy, digests, &mut self.seconds, &mut limiter)
+    }
+}
+
+impl Policy {
+    /// Whether the policy reads span attributes (`string_attribute`, `numeric_attribute`, also
+    /// inside `and`): those need built spans; every other policy decides on digests.
+    pub fn reads_attributes(&self) -> bool {
+        match self {
+            Policy::StringAttribute { .. } | Policy::NumericAttribute { .. } => true,
+            Policy::And { and_sub_policy } => and_sub_policy.iter().any(Policy::reads_attributes),
+            _ => false,
+        }
+    }
+}
+
+/// What a decision reads of a trace's spans: built spans or their digests.
+trait TraceSpans {
+    fn len(&self) -> usize;
+    fn trace_id(&self) -> Option<&[u8; 16]>;
+    fn start_ns(&self, idx: usize) -> i64;
+    fn end_ns(&self, idx: usize) -> i64;
+    fn status(&self, idx: usize) -> StatusCode;
+    /// The built spans, for the attribute policies.
+    fn built(&self) -> &[Span];
+}
+
+impl TraceSpans for [Span] {
+    fn len(&self) -> usize {
+        <[Span]>::len(self)
+    }
+    fn trace_id(&self) -> Option<&[u8; 16]> {
+        self.first().map(|span| &span.trace_id.0)
+    }
+    fn start_ns(&self, idx: usize) -> i64 {
+        self[idx].start_ns
+    }
+    fn end_ns(&self, idx: usize) -> i64 {
+        self[idx].end_ns
+    }
+    fn status(&self, idx: usize) -> StatusCode {
+        self[idx].status.code
+    }
+    fn built(&self) -> &[Span] {
+        self
+    }
+}
+
+impl TraceSpans for [SpanDigest] {
+    fn len(&self) -> usize {
+        <[SpanDigest]>::len(self)
+    }
+    fn trace_id(&self) -> Option<&[u8; 16]> {
+        self.first().map(|digest| &digest.trace_id.0)
+    }
+    fn start_ns(&self, idx: usize) -> i64 {
+        self[idx].start_ns
+    }
+    fn end_ns(&self, idx: usize) -> i64 {
+        self[idx].end_ns
+    }
+    fn status(&self, idx: usize) -> StatusCode {
+        self[idx].status
+    }
+    fn built(&self) -> &[Span] {
+        &[]
+    }
 }
 
 fn count_limiters(policy: &Policy, n: &mut usize) {
@@ -125,30 +199,36 @@ fn count_limiters(policy: &Policy, n: &mut usize) {
     }
 }
 
-fn decide(policy: &Policy, spans: &[Span], seconds: &mut [(i64, u64)], limiter: &mut usize) -> bool {
+fn decide<T: TraceSpans + ?Sized>(
+    policy: &Policy,
+    spans: &T,
+    seconds: &mut [(i64, u64)],
+    limiter: &mut usize,
+) -> bool {
+    let n = spans.len();
     match policy {
         Policy::AlwaysSample => true,
         Policy::Latency { threshold_ms, upper_threshold_ms } => {
-            let duration_ms = trace_duration_ns(spans) as f64 / 1e6;
+            let duration_ms = duration_ns(spans) as f64 / 1e6;
             duration_ms >= *threshold_ms && upper_threshold_ms.is_none_or(|upper| duration_ms <= upper)
         }
         Policy::StatusCode { status_codes } => {
-            spans.iter().any(|span| status_codes.iter().any(|name| name.matches(span.status.code)))
+            (0..n).any(|idx| status_codes.iter().any(|name| name.matches(spans.status(idx))))
         }
         Policy::Probabilistic { sampling_percentage, hash_salt } => {
-            let Some(first) = spans.first() else { return false };
+            let Some(trace_id) = spans.trace_id() else { return false };
             let fraction = (sampling_percentage / 100.0).clamp(0.0, 1.0);
             // The hash as a fraction of 2^64: uniform over trace ids, the same for every sampler.
-            (trace_hash(hash_salt, &first.trace_id.0) as f64) < fraction * 18_446_744_073_709_551_616.0
+            (trace_hash(hash_salt, trace_id) as f64) < fraction * 18_446_744_073_709_551_616.0
         }
         Policy::RateLimiting { spans_per_second } => {
             let slot = &mut seconds[*limiter];
             *limiter += 1;
-            let second = spans.iter().map(|span| span.end_ns).max().unwrap_or(0).div_euclid(1_000_000_000);
+            let second = (0..n).map(|idx| spans.end_ns(idx)).max().unwrap_or(0).div_euclid(1_000_000_000);
             if slot.0 != second {
                 *slot = (second, 0);
             }
-            let n_spans = spans.len() as u64;
+            let n_spans = n as u64;
             let fits = slot.1.saturating_add(n_spans) <= *spans_per_second;
             if fits {
                 slot.1 += n_spans;
@@ -156,19 +236,19 @@ fn decide(policy: &Policy, spans: &[Span], seconds: &mut [(i64, u64)], limiter: 
             fits
         }
         Policy::StringAttribute { key, values, invert_match } => {
-            let found = spans.iter().any(|span| {
+            let found = spans.built().iter().any(|span| {
                 string_attribute(span, key).is_some_and(|value| values.iter().any(|wanted| wanted == value))
             });
             found != *invert_match
         }
-        Policy::NumericAttribute { key, min_value, max_value } => spans.iter().any(|span| {
+        Policy::NumericAttribute { key, min_value, max_value } => spans.built().iter().any(|span| {
             attributes_of(span).any(|(name, value)| {
                 name == key
                     && matches!(value, AttributeValue::Int(int) if (min_value..=max_value).contains(&int))
             })
         }),
         Policy::SpanCount { min_spans, max_spans } => {
-            let n = spans.len() as u64;
+            let n = n as u64;
             n >= u64::from(*min_spans) && max_spans.is_none_or(|max| n <= u64::from(max))
         }
         // Every sub-policy is evaluated (a rate limiter counts only what it keeps, but each one
@@ -182,8 +262,13 @@ fn decide(policy: &Policy, spans: &[Span], seconds: &mut [(i64, u64)], limiter: 
 
 /// Latest end minus earliest start (0 for no spans), saturating.
 pub fn trace_duration_ns(spans: &[Span]) -> i64 {
-    let start = spans.iter().map(|span| span.start_ns).min().unwrap_or(0);
-    let end = spans.iter().map(|span| span.end_ns).max().unwrap_or(start);
+    duration_ns(spans)
+}
+
+fn duration_ns<T: TraceSpans + ?Sized>(spans: &T) -> i64 {
+    let n = spans.len();
+    let start = (0..n).map(|idx| spans.start_ns(idx)).min().unwrap_or(0);
+    let end = (0..n).map(|idx| spans.end_ns(idx)).max().unwrap_or(start);
     end.saturating_sub(start).max(0)
 }
 

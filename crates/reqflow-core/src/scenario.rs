@@ -48,13 +48,44 @@ pub struct Target {
     pub operation: String,
 }
 
-/// Spacing between request arrivals when a run simulates several requests.
+/// How the requests of a multi-request run arrive.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Arrivals {
-    /// Milliseconds between the starts of consecutive requests.
+    /// Fixed spacing (the default) or a Poisson process.
+    #[serde(default, skip_serializing_if = "ArrivalKind::is_fixed")]
+    pub kind: ArrivalKind,
+    /// Milliseconds between the starts of consecutive requests (`kind = "fixed"`).
     #[serde(default = "default_interval")]
     pub interval_ms: f64,
+    /// Mean requests per second of virtual time (`kind = "poisson"`): gaps between arrivals are
+    /// exponential, drawn from a random stream of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
+}
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalKind {
+    /// Every `interval_ms`.
+    #[default]
+    Fixed,
+    /// At random, `rate_per_s` a second on average.
+    Poisson,
+}
+
+impl ArrivalKind {
+    fn is_fixed(&self) -> bool {
+        *self == ArrivalKind::Fixed
+    }
+}
+
+impl Arrivals {
+    /// Poisson arrivals at `rate_per_s`.
+    pub fn poisson(rate_per_s: f64) -> Arrivals {
+        Arrivals { kind: ArrivalKind::Poisson, interval_ms: default_interval(), rate_per_s: Some(rate_per_s) }
+    }
 }
 
 fn default_interval() -> f64 {
@@ -63,7 +94,7 @@ fn default_interval() -> f64 {
 
 impl Default for Arrivals {
     fn default() -> Self {
-        Arrivals { interval_ms: default_interval() }
+        Arrivals { kind: ArrivalKind::Fixed, interval_ms: default_interval(), rate_per_s: None }
     }
 }
 
@@ -383,6 +414,27 @@ impl Scenario {
         if !(self.arrivals.interval_ms.is_finite() && self.arrivals.interval_ms >= 0.0) {
             return err("arrivals.interval_ms".into(), "must be ≥ 0".into());
         }
+        match (self.arrivals.kind, self.arrivals.rate_per_s) {
+            (ArrivalKind::Poisson, None) => {
+                return err(
+                    "arrivals.rate_per_s".into(),
+                    "Poisson arrivals need a rate (requests per second), e.g. rate_per_s = 200".into(),
+                );
+            }
+            (ArrivalKind::Poisson, Some(rate)) if !(rate.is_finite() && rate > 0.0 && rate <= 1e9) => {
+                return err(
+                    "arrivals.rate_per_s".into(),
+                    format!("must be > 0 and at most 1e9 requests per second, got {rate}"),
+                );
+            }
+            (ArrivalKind::Fixed, Some(_)) => {
+                return err(
+                    "arrivals.rate_per_s".into(),
+                    "a rate is read only with kind = \"poisson\" (fixed spacing uses interval_ms)".into(),
+                );
+            }
+            _ => {}
+        }
         let mut seen = BTreeSet::new();
         for (service_idx, service) in self.services.iter().enumerate() {
             let path = format!("services[{service_idx}]");
@@ -651,6 +703,36 @@ latency = { lognormal = { median_ms = 10.0, p99_ms = 40.0 } }
         let json = serde_json::to_string(&scenario).expect("serialises");
         assert_eq!(Scenario::parse(&json, "mini.json").expect("valid json"), scenario);
         assert_eq!(Scenario::parse(&scenario.to_toml(), "again.toml").expect("valid toml"), scenario);
+    }
+
+    #[test]
+    fn arrivals_are_fixed_by_default_or_poisson_with_a_rate() {
+        let fixed = Scenario::from_toml(MINIMAL, "mini.toml").expect("valid");
+        assert_eq!(fixed.arrivals, Arrivals::default());
+        let json = serde_json::to_string(&fixed.arrivals).expect("serialises");
+        assert_eq!(json, r#"{"interval_ms":100.0}"#, "the fixed default writes what it always wrote");
+        let edit =
+            |arrivals: &str| MINIMAL.replacen("[[services]]", &format!("{arrivals}\n\n[[services]]"), 1);
+        let poisson =
+            Scenario::from_toml(&edit("[arrivals]\nkind = \"poisson\"\nrate_per_s = 250"), "mini.toml")
+                .expect("valid");
+        assert_eq!(poisson.arrivals, Arrivals::poisson(250.0));
+        let table: [(&str, &[&str]); 5] = [
+            ("[arrivals]\nkind = \"poisson\"", &["mini.toml", "arrivals.rate_per_s", "need a rate"]),
+            (
+                "[arrivals]\nkind = \"poisson\"\nrate_per_s = 0",
+                &["arrivals.rate_per_s", "must be > 0", "got 0"],
+            ),
+            ("[arrivals]\nkind = \"poisson\"\nrate_per_s = -3", &["arrivals.rate_per_s", "got -3"]),
+            ("[arrivals]\nrate_per_s = 20", &["arrivals.rate_per_s", "only with kind = \"poisson\""]),
+            ("[arrivals]\nkind = \"burst\"", &["unknown variant `burst`", "fixed", "poisson"]),
+        ];
+        for (arrivals, expected) in table {
+            let error = Scenario::from_toml(&edit(arrivals), "mini.toml").expect_err(arrivals).to_string();
+            for part in expected {
+                assert!(error.contains(part), "{arrivals:?}: {error:?} should contain {part:?}");
+            }
+        }
     }
 
     #[test]

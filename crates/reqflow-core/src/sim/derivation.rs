@@ -39,6 +39,8 @@ const TRACE_ID_LOW_SALT: u64 = 0x6964;
 /// The name whose hash is the head-sampling random stream (services' streams are the hashes of
 /// their names).
 const HEAD_SAMPLING_STREAM: &str = "reqflow/head-sampling";
+/// The name whose hash is the stream Poisson inter-arrival gaps are drawn from.
+const ARRIVALS_STREAM: &str = "reqflow/arrivals";
 
 /// The key of request `request`'s entry invocation.
 pub(super) fn entry_key(seed: u64, scenario_key: u64, request: u64) -> u64 {
@@ -93,6 +95,12 @@ pub(super) fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
 /// The random stream head-sampling decisions are drawn from.
 pub(super) fn head_sampling_rng(seed: u64) -> ChaCha8Rng {
     stream_rng(seed, hash_str(HEAD_SAMPLING_STREAM))
+}
+
+/// The random stream Poisson arrivals draw their gaps from (fixed spacing draws nothing, so
+/// runs with fixed spacing are what they were before Poisson arrivals existed).
+pub(super) fn arrivals_rng(seed: u64) -> ChaCha8Rng {
+    stream_rng(seed, hash_str(ARRIVALS_STREAM))
 }
 
 #[cfg(test)]

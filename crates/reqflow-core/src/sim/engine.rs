@@ -14,11 +14,11 @@ use super::compile::{CompiledCall, CompiledOp, CompiledPublish, CompiledStep};
 use super::context::Context;
 use super::derivation::{self, SpanRole};
 use super::slab::Slab;
-use super::{RequestTrace, RunSummary, SimError, Simulation};
+use super::{Arrival, RequestFacts, RequestTrace, RunSummary, SimError, Simulation, SpanDigest, SpanFilter};
 use crate::latency::{Sampler, chance};
 use crate::scenario::OnError;
 use crate::text::Text;
-use crate::trace::{Event, KeyValue, Span, SpanKind};
+use crate::trace::{Event, KeyValue, Span, SpanKind, StatusCode};
 
 /// The time a publish takes to hand a message to the broker.
 const SEND_NS: i64 = 300_000;
@@ -48,7 +48,8 @@ enum EventKind {
     Retry { invocation: u32, call_slot: u32, attempt_no: u32 },
 }
 
-/// Handle to a span under construction: (request slot, index in that request's spans).
+/// Handle to a span under construction: (request, index in that request's spans and digests;
+/// both lists are filled in the same order when both are kept).
 type SpanHandle = Option<(u64, u32)>;
 
 /// One operation running for one request: from arrival (perhaps waiting for a pool slot)
@@ -93,11 +94,16 @@ struct Attempt<'a> {
 
 /// A request in flight: its spans so far and the invocations still working for it.
 struct RequestState {
+    /// Whether this request's spans are built (see [`SpanFilter`]); they are counted either way.
+    keep_spans: bool,
+    /// Injected faults met so far: the operation's own errors, call timeouts.
+    faults: u32,
     sampled: bool,
     failed: bool,
     start_ns: i64,
     end_ns: i64,
     spans: Vec<Span>,
+    digests: Vec<SpanDigest>,
     n_spans: u32,
     live: u32,
 }
@@ -112,6 +118,8 @@ pub(super) struct Engine<'a> {
     queue: BinaryHeap<Reverse<(i64, u64, EventKind)>>,
     rngs: Vec<ChaCha8Rng>,
     sampling_rng: ChaCha8Rng,
+    /// Poisson inter-arrival draws (a stream of its own, untouched by fixed spacing).
+    arrivals_rng: ChaCha8Rng,
     invocations: Slab<Invocation>,
     attempts: Slab<Attempt<'a>>,
     /// Per service: pool slots taken, and the invocations waiting for one (in arrival order).
@@ -120,13 +128,20 @@ pub(super) struct Engine<'a> {
     /// Requests in flight: slot `k` holds request `first_request + k` (None once finished).
     requests: VecDeque<Option<RequestState>>,
     first_request: u64,
-    finished: VecDeque<(RequestTrace, u32)>,
-    /// Build spans (a full run) or only count them (aggregates).
-    keep_spans: bool,
+    finished: VecDeque<(RequestTrace, RequestFacts)>,
+    /// Which requests build spans (all: a full run; none: aggregates); every request is counted.
+    keep: SpanFilter,
+    /// Whether every request records its spans' digests.
+    digests: bool,
+    /// Digest lists of finished requests, emptied, for the next requests.
+    spare_digests: Vec<Vec<SpanDigest>>,
+    /// Requests the run simulates, and the next one to schedule.
+    requests_total: u64,
+    next_request: u64,
 }
 
 impl<'a> Engine<'a> {
-    pub(super) fn new(sim: &'a Simulation, seed: u64, keep_spans: bool) -> Engine<'a> {
+    pub(super) fn new(sim: &'a Simulation, seed: u64, keep: SpanFilter, digests: bool) -> Engine<'a> {
         Engine {
             sim,
             seed,
@@ -135,6 +150,7 @@ impl<'a> Engine<'a> {
             queue: BinaryHeap::new(),
             rngs: sim.services.iter().map(|service| derivation::stream_rng(seed, service.stream)).collect(),
             sampling_rng: derivation::head_sampling_rng(seed),
+            arrivals_rng: derivation::arrivals_rng(seed),
             invocations: Slab::default(),
             attempts: Slab::default(),
             in_use: vec![0; sim.services.len()],
@@ -142,40 +158,79 @@ impl<'a> Engine<'a> {
             requests: VecDeque::new(),
             first_request: 0,
             finished: VecDeque::new(),
-            keep_spans,
+            keep,
+            digests,
+            spare_digests: Vec::new(),
+            requests_total: 0,
+            next_request: 0,
         }
     }
 
-    /// Runs `requests` requests, arriving `interval_ns` apart, to completion, handing each
-    /// finished request's trace to `sink` in completion order.
+    /// Runs `requests` requests to completion, handing each finished request's trace to `sink`
+    /// in completion order.
     pub(super) fn run(
         mut self,
         requests: u64,
         mut sink: impl FnMut(RequestTrace),
     ) -> Result<RunSummary, SimError> {
         let mut summary = RunSummary::default();
+        self.start(requests);
+        self.step(u64::MAX, |trace, facts| {
+            summary.add(&trace, facts.n_spans);
+            sink(trace);
+        })?;
+        Ok(summary)
+    }
+
+    /// Prepares a run of `requests` requests; [`Engine::step`] runs it.
+    pub(super) fn start(&mut self, requests: u64) {
+        self.requests_total = requests;
         // Arrivals are scheduled one at a time, so the event queue holds only what is in flight.
-        let mut next_request = 0;
         if requests > 0 {
             self.schedule(0, EventKind::NewRequest { request: 0 });
-            next_request = 1;
+            self.next_request = 1;
         }
-        while let Some(Reverse((time, _, kind))) = self.queue.pop() {
+    }
+
+    /// Processes events until `max_requests` more requests have finished (each handed to
+    /// `sink` with its facts, in completion order) or the run is over. Returns the number of
+    /// requests finished; fewer than `max_requests` means the run is over.
+    pub(super) fn step(
+        &mut self,
+        max_requests: u64,
+        mut sink: impl FnMut(RequestTrace, &RequestFacts),
+    ) -> Result<u64, SimError> {
+        let mut finished = 0u64;
+        while finished < max_requests {
+            let Some(Reverse((time, _, kind))) = self.queue.pop() else {
+                break;
+            };
             self.now = time;
-            if matches!(kind, EventKind::NewRequest { .. }) && next_request < requests {
-                self.schedule(
-                    next_request as i64 * self.sim.interval_ns,
-                    EventKind::NewRequest { request: next_request },
-                );
-                next_request += 1;
+            if matches!(kind, EventKind::NewRequest { .. }) && self.next_request < self.requests_total {
+                let at = self.next_arrival(time);
+                self.schedule(at, EventKind::NewRequest { request: self.next_request });
+                self.next_request += 1;
             }
             self.handle(kind)?;
-            while let Some((done, n_spans)) = self.finished.pop_front() {
-                summary.add(&done, n_spans);
-                sink(done);
+            while let Some((done, facts)) = self.finished.pop_front() {
+                finished += 1;
+                sink(done, &facts);
+                // The digest list is used again by a later request (no allocation per request).
+                let mut digests = facts.digests;
+                digests.clear();
+                self.spare_digests.push(digests);
             }
         }
-        Ok(summary)
+        Ok(finished)
+    }
+
+    /// When request `next_request` arrives, the previous one having arrived at `previous`.
+    fn next_arrival(&mut self, previous: i64) -> i64 {
+        match &self.sim.arrival {
+            // Multiplied rather than summed, as it always was: the golden traces depend on it.
+            Arrival::Fixed { interval_ns } => self.next_request as i64 * interval_ns,
+            Arrival::Poisson { gap } => previous.saturating_add(gap.sample(&mut self.arrivals_rng)),
+        }
     }
 
     fn schedule(&mut self, time: i64, kind: EventKind) {
@@ -231,12 +286,20 @@ impl<'a> Engine<'a> {
     /// Request number `request` arrives: its state, and the entry invocation.
     fn new_request(&mut self, request: u64) -> Result<(), SimError> {
         debug_assert_eq!(request, self.first_request + self.requests.len() as u64);
+        let keep_spans = self.keep.keeps(request);
         self.requests.push_back(Some(RequestState {
+            keep_spans,
+            faults: 0,
             sampled: false,
             failed: false,
             start_ns: self.truth(self.now),
             end_ns: self.truth(self.now),
-            spans: if self.keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
+            spans: if keep_spans { Vec::with_capacity(self.sim.span_hint) } else { Vec::new() },
+            digests: match self.spare_digests.pop() {
+                Some(digests) => digests,
+                None if self.digests => Vec::with_capacity(self.sim.span_hint),
+                None => Vec::new(),
+            },
             n_spans: 0,
             live: 0,
         }));
@@ -280,25 +343,44 @@ impl<'a> Engine<'a> {
     }
 
     /// Counts a span against its request's limit and, when spans are kept, records it: `make`
-    /// builds it and runs only then.
-    fn push_span(&mut self, request: u64, make: impl FnOnce() -> Span) -> Result<SpanHandle, SimError> {
+    /// builds it and runs only then; `digest` likewise when digests are kept.
+    fn push_span(
+        &mut self,
+        request: u64,
+        digest: impl FnOnce() -> SpanDigest,
+        make: impl FnOnce() -> Span,
+    ) -> Result<SpanHandle, SimError> {
         let limit = self.sim.limits.max_spans_per_request;
-        let keep_spans = self.keep_spans;
+        let digests = self.digests;
         let state = self.request_mut(request).expect("live request");
         if state.n_spans >= limit {
             return Err(SimError::TooManySpans { request, limit });
         }
         state.n_spans += 1;
-        if !keep_spans {
-            return Ok(None);
+        if digests {
+            state.digests.push(digest());
         }
-        state.spans.push(make());
-        Ok(Some((request, state.spans.len() as u32 - 1)))
+        if state.keep_spans {
+            state.spans.push(make());
+        }
+        Ok((state.keep_spans || digests).then_some((request, state.n_spans - 1)))
     }
 
     fn span_mut(&mut self, handle: SpanHandle) -> Option<&mut Span> {
         let (request, idx) = handle?;
-        self.request_mut(request).map(|state| &mut state.spans[idx as usize])
+        self.request_mut(request)?.spans.get_mut(idx as usize)
+    }
+
+    /// Ends the span's digest, if digests are kept.
+    fn end_digest(&mut self, handle: SpanHandle, end_ns: i64, failed: bool) {
+        let Some((request, idx)) = handle else { return };
+        if let Some(digest) = self.request_mut(request).and_then(|state| state.digests.get_mut(idx as usize))
+        {
+            digest.end_ns = end_ns;
+            if failed {
+                digest.status = StatusCode::Error;
+            }
+        }
     }
 
     /// Adds an event at the current time to a span, if it is kept. `attributes` are only built
@@ -394,7 +476,16 @@ impl<'a> Engine<'a> {
         let (request, message) = (self.invocations[invocation].request, self.invocations[invocation].message);
         let kind = if message.is_some() { SpanKind::Consumer } else { SpanKind::Server };
         let (observed, truth) = (self.observed(op.service, now), self.truth(now));
-        self.push_span(request, || {
+        let digest = || SpanDigest {
+            trace_id: ctx.trace_id,
+            span_id: ctx.parent,
+            parent_span_id: ctx_in.map(|parent| parent.parent),
+            service: op.service,
+            start_ns: observed,
+            end_ns: observed,
+            status: StatusCode::Unset,
+        };
+        self.push_span(request, digest, || {
             let publish = message
                 .map(|(publisher_op, step_idx)| &sim.ops[publisher_op as usize].steps[step_idx as usize]);
             let attributes = match publish {
@@ -560,7 +651,16 @@ impl<'a> Engine<'a> {
         let span_id = derivation::span_id(derivation::step_key(key, step_idx), role);
         let ids = (ctx.trace_id, span_id, Some(ctx.parent));
         let times = SpanTimes { observed: (start_ns, end_ns), truth: (true_start, true_end) };
-        self.push_span(request, || new_span(service, ids, name(), kind, attributes(), times))
+        let digest = || SpanDigest {
+            trace_id: ctx.trace_id,
+            span_id,
+            parent_span_id: Some(ctx.parent),
+            service: service_idx,
+            start_ns,
+            end_ns,
+            status: StatusCode::Unset,
+        };
+        self.push_span(request, digest, || new_span(service, ids, name(), kind, attributes(), times))
     }
 
     fn current_calls(&self, invocation: u32) -> &'a [CompiledCall] {
@@ -631,7 +731,16 @@ impl<'a> Engine<'a> {
         let service = &self.sim.services[service_idx as usize];
         let request = self.invocations[invocation].request;
         let (observed, truth) = (self.observed(service_idx, now), self.truth(now));
-        let span = self.push_span(request, || {
+        let digest = || SpanDigest {
+            trace_id: ctx.trace_id,
+            span_id: derivation::span_id(key, SpanRole::Client),
+            parent_span_id: Some(ctx.parent),
+            service: service_idx,
+            start_ns: observed,
+            end_ns: observed,
+            status: StatusCode::Unset,
+        };
+        let span = self.push_span(request, digest, || {
             let mut attributes = target_op.client_attributes.clone();
             if attempt_no > 0 {
                 attributes.push(KeyValue::new("http.request.resend_count", i64::from(attempt_no)));
@@ -651,6 +760,12 @@ impl<'a> Engine<'a> {
     /// The response to `attempt` or its timeout: the first of the two decides the call.
     fn attempt_event(&mut self, attempt: u32, outcome: AttemptOutcome) -> Result<(), SimError> {
         if !self.attempts[attempt].done {
+            if outcome == AttemptOutcome::TimedOut {
+                let request = self.invocations[self.attempts[attempt].invocation].request;
+                if let Some(state) = self.request_mut(request) {
+                    state.faults += 1;
+                }
+            }
             self.end_attempt(attempt, outcome);
             self.attempt_finished(attempt, outcome.failed())?;
         }
@@ -668,6 +783,7 @@ impl<'a> Engine<'a> {
         if let Some(client) = self.span_mut(span) {
             end_client_span(client, outcome, observed, truth);
         }
+        self.end_digest(span, observed, outcome.failed());
     }
 
     /// The call's attempt is over: retry it, or count the call as done (applying `on_error`),
@@ -734,10 +850,12 @@ impl<'a> Engine<'a> {
         };
         let (request, span, parent_attempt, holds_slot) =
             (inv.request, inv.span, inv.parent_attempt, inv.holds_slot);
-        if inv.depth == 1
-            && let Some(state) = self.request_mut(request)
-        {
-            state.failed = failure.is_some();
+        let is_entry = inv.depth == 1;
+        if let Some(state) = self.request_mut(request) {
+            state.faults += u32::from(own_error);
+            if is_entry {
+                state.failed = failure.is_some();
+            }
         }
         let observed = self.observed(service_idx, now);
         let truth = self.truth(now);
@@ -745,6 +863,7 @@ impl<'a> Engine<'a> {
         if let Some(server) = self.span_mut(span) {
             end_server_span(server, protocol, op, failure, observed, truth);
         }
+        self.end_digest(span, observed, failure.is_some());
         if holds_slot {
             self.release_pool_slot(service_idx)?;
         }
@@ -808,7 +927,8 @@ impl<'a> Engine<'a> {
                 end_ns: state.end_ns,
                 spans: state.spans,
             };
-            self.finished.push_back((trace, state.n_spans));
+            let facts = RequestFacts { n_spans: state.n_spans, faults: state.faults, digests: state.digests };
+            self.finished.push_back((trace, facts));
         }
     }
 }

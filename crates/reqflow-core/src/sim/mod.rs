@@ -42,9 +42,10 @@ use compile::{CompiledOp, CompiledService, OpIndex};
 use engine::Engine;
 
 use crate::ids::hash_str;
-use crate::latency::ms_to_ns;
-use crate::scenario::{Limits, Scenario};
-use crate::trace::Span;
+use crate::ids::{SpanId, TraceId};
+use crate::latency::{Sampler, ms_to_ns};
+use crate::scenario::{ArrivalKind, Limits, Scenario};
+use crate::trace::{Span, StatusCode};
 
 /// Why a run could not complete.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +56,10 @@ pub enum SimError {
     TooManyRequests { requested: u64, limit: u64 },
     #[error("calls nest {depth} deep along {path}, the limit is {limit} (limit max_call_depth)")]
     TooDeep { depth: u32, limit: u32, path: String },
+    #[error(
+        "request index {index} is past the run's last request (a run of {requests} requests counts from 0)"
+    )]
+    NoSuchRequest { index: u64, requests: u64 },
 }
 
 /// All spans one request produced, possibly in several traces (fragments) when context was lost.
@@ -93,6 +98,117 @@ impl RunSummary {
     }
 }
 
+/// What the engine knows about a finished request beyond its trace: the spans it recorded
+/// (counted even when they are not built) and the ground truth of injected trouble.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// Spans recorded (sampled spans of instrumented services), built or not.
+    pub n_spans: u32,
+    /// Injected faults the request met: operations failing on their own (`error_rate`) and call
+    /// timeouts, traced or not.
+    pub faults: u32,
+    /// The recorded spans' digests, in the order of `RequestTrace::spans`, when the run keeps
+    /// them (see [`Simulation::runner`]); empty otherwise.
+    pub digests: Vec<SpanDigest>,
+}
+
+/// What a tail-sampling decision needs of a span, recorded without building the span: ids,
+/// service (its index in the scenario), observed times, status. A digest equals what the built
+/// span says ([`SpanDigest::of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanDigest {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub parent_span_id: Option<SpanId>,
+    pub service: u32,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub status: StatusCode,
+}
+
+impl SpanDigest {
+    /// The digest of a built span whose service has index `service`.
+    pub fn of(span: &Span, service: u32) -> SpanDigest {
+        SpanDigest {
+            trace_id: span.trace_id,
+            span_id: span.span_id,
+            parent_span_id: span.parent_span_id,
+            service,
+            start_ns: span.start_ns,
+            end_ns: span.end_ns,
+            status: span.status.code,
+        }
+    }
+}
+
+/// Which requests of a run build their spans. Every request is simulated the same way whatever
+/// the filter (the same draws, the same timings, the same span counts): a request that does not
+/// build spans hands out a trace with an empty `spans` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanFilter {
+    All,
+    None,
+    /// Only the request with this index.
+    Only(u64),
+    /// Requests whose index is a multiple of this (0 reads as 1).
+    Every(u64),
+}
+
+impl SpanFilter {
+    pub fn keeps(self, request: u64) -> bool {
+        match self {
+            SpanFilter::All => true,
+            SpanFilter::None => false,
+            SpanFilter::Only(index) => request == index,
+            SpanFilter::Every(stride) => request.is_multiple_of(stride.max(1)),
+        }
+    }
+}
+
+/// How requests arrive, compiled.
+#[derive(Clone, Debug)]
+enum Arrival {
+    /// Request `n` arrives at `n × interval_ns`.
+    Fixed { interval_ns: i64 },
+    /// Exponential gaps (a Poisson process), drawn from the run's arrivals stream.
+    Poisson { gap: Sampler },
+}
+
+/// A run in progress, driven a few requests at a time (see [`Simulation::runner`]).
+pub struct Runner<'a> {
+    engine: Engine<'a>,
+    finished: u64,
+    requests: u64,
+}
+
+impl Runner<'_> {
+    /// Simulates until `max_requests` more requests have finished, handing each to `sink` (in
+    /// completion order) with its [`RequestFacts`]. Returns how many finished in this step.
+    pub fn step(
+        &mut self,
+        max_requests: u64,
+        sink: impl FnMut(RequestTrace, &RequestFacts),
+    ) -> Result<u64, SimError> {
+        let finished = self.engine.step(max_requests, sink)?;
+        self.finished += finished;
+        Ok(finished)
+    }
+
+    /// Requests finished so far.
+    pub fn finished(&self) -> u64 {
+        self.finished
+    }
+
+    /// Requests in the run.
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.finished >= self.requests
+    }
+}
+
 /// A scenario compiled for fast, repeated simulation.
 pub struct Simulation {
     services: Vec<CompiledService>,
@@ -100,7 +216,9 @@ pub struct Simulation {
     entry: u32,
     sampling: f64,
     epoch_ns: i64,
-    interval_ns: i64,
+    arrival: Arrival,
+    /// The mean gap between arrivals.
+    mean_gap_ns: i64,
     /// Mixed into every derived id, so different scenarios do not share trace ids.
     scenario_key: u64,
     limits: Limits,
@@ -138,7 +256,16 @@ impl Simulation {
             entry,
             sampling: scenario.sampling,
             epoch_ns: scenario.epoch_unix_ms.saturating_mul(1_000_000),
-            interval_ns: ms_to_ns(scenario.arrivals.interval_ms),
+            arrival: match scenario.arrivals.kind {
+                ArrivalKind::Fixed => Arrival::Fixed { interval_ns: ms_to_ns(scenario.arrivals.interval_ms) },
+                ArrivalKind::Poisson => Arrival::Poisson {
+                    gap: Sampler::exponential(1e9 / scenario.arrivals.rate_per_s.unwrap_or(1.0)),
+                },
+            },
+            mean_gap_ns: match scenario.arrivals.kind {
+                ArrivalKind::Fixed => ms_to_ns(scenario.arrivals.interval_ms),
+                ArrivalKind::Poisson => ms_to_ns(1e3 / scenario.arrivals.rate_per_s.unwrap_or(1.0)),
+            },
             scenario_key: hash_str(&scenario.name),
             limits,
             span_hint: nominal.min(SPAN_HINT_CAP).min(u64::from(limits.max_spans_per_request)) as usize,
@@ -178,10 +305,68 @@ impl Simulation {
         keep_spans: bool,
         sink: impl FnMut(RequestTrace),
     ) -> Result<RunSummary, SimError> {
+        self.check_requests(requests)?;
+        let keep = if keep_spans { SpanFilter::All } else { SpanFilter::None };
+        Engine::new(self, seed, keep, false).run(requests, sink)
+    }
+
+    fn check_requests(&self, requests: u64) -> Result<(), SimError> {
         if requests > self.limits.max_requests {
             return Err(SimError::TooManyRequests { requested: requests, limit: self.limits.max_requests });
         }
-        Engine::new(self, seed, keep_spans).run(requests, sink)
+        Ok(())
+    }
+
+    /// A run of `requests` requests to drive step by step ([`Runner::step`]), building the
+    /// spans of the requests `keep` selects, and every request's span digests when `digests`
+    /// ([`RequestFacts::digests`]). The same draws as [`Simulation::run`]: a request's trace is
+    /// the same whatever the filter and however the run is cut into steps.
+    pub fn runner(
+        &self,
+        seed: u64,
+        requests: u64,
+        keep: SpanFilter,
+        digests: bool,
+    ) -> Result<Runner<'_>, SimError> {
+        self.check_requests(requests)?;
+        let mut engine = Engine::new(self, seed, keep, digests);
+        engine.start(requests);
+        Ok(Runner { engine, finished: 0, requests })
+    }
+
+    /// Request `index` of a run of `requests` requests, alone: the run is simulated until that
+    /// request finishes, building no other request's spans (the requests before it and beside it
+    /// share pools and queues with it, so they must run). The trace equals the one
+    /// [`Simulation::run`] hands out for that index.
+    pub fn resimulate(&self, seed: u64, requests: u64, index: u64) -> Result<RequestTrace, SimError> {
+        if index >= requests {
+            return Err(SimError::NoSuchRequest { index, requests });
+        }
+        let mut runner = self.runner(seed, requests, SpanFilter::Only(index), false)?;
+        let mut found = None;
+        while found.is_none() && !runner.is_done() {
+            runner.step(4096, |trace, _| {
+                if trace.request == index {
+                    found = Some(trace);
+                }
+            })?;
+        }
+        Ok(found.expect("every request of a run finishes"))
+    }
+
+    /// Virtual time zero as epoch nanoseconds (request 0 arrives then).
+    pub fn epoch_ns(&self) -> i64 {
+        self.epoch_ns
+    }
+
+    /// The mean time between request arrivals (the interval, or 1 / rate), in ns.
+    pub fn mean_arrival_gap_ns(&self) -> i64 {
+        self.mean_gap_ns
+    }
+
+    /// The services' names, in scenario order.
+    pub fn service_names(&self) -> impl Iterator<Item = &str> {
+        self.services.iter().map(|service| service.name.as_ref())
     }
 
     /// Runs and keeps every trace (for small runs).
