@@ -152,7 +152,9 @@ impl<'de> serde::Deserialize<'de> for Ordered {
                 Ok(Ordered::Number(int.into()))
             }
             fn visit_f64<E: serde::de::Error>(self, float: f64) -> Result<Ordered, E> {
-                serde_json::Number::from_f64(float).map(Ordered::Number).ok_or_else(|| E::custom("not finite"))
+                serde_json::Number::from_f64(float)
+                    .map(Ordered::Number)
+                    .ok_or_else(|| E::custom("not finite"))
             }
             fn visit_str<E>(self, text: &str) -> Result<Ordered, E> {
                 Ok(Ordered::String(text.to_owned()))
@@ -212,7 +214,9 @@ fn serde_json_compact(pretty: &str) -> String {
 /// numbers, events with attributes (Zipkin writes them as JSON inside a string), links, and a
 /// resource with attributes and a scope.
 fn awkward_spans() -> Vec<Span> {
-    use reqflow_core::trace::{AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Status, StatusCode};
+    use reqflow_core::trace::{
+        AttributeValue, Event, KeyValue, Link, Resource, ResourceData, Status, StatusCode,
+    };
     let mut spans = spans_per_request("try-it", 11, 1).concat();
     let resource = Resource::new(ResourceData {
         attributes: vec![KeyValue::new("k8s.pod.name", "api \"blue\"\n"), KeyValue::new("host.port", 8080)],
@@ -263,7 +267,8 @@ fn compact_and_pretty_exports_are_the_same_json_value() {
     for name in builtins::names() {
         let spans = spans_per_request(name, 8, 4).concat();
         for format in Format::ALL {
-            let pretty: serde_json::Value = serde_json::from_str(&export(&spans, format)).expect("pretty is JSON");
+            let pretty: serde_json::Value =
+                serde_json::from_str(&export(&spans, format)).expect("pretty is JSON");
             let compact: serde_json::Value =
                 serde_json::from_str(&crate::export_compact(&spans, format)).expect("compact is JSON");
             assert_eq!(compact, pretty, "{name} as {format}");
@@ -276,7 +281,8 @@ fn compact_exports_import_as_the_pretty_ones_do() {
     let spans = awkward_spans();
     for format in Format::ALL {
         let pretty = crate::import(&export(&spans, format), "pretty.json").expect("pretty imports");
-        let compact = crate::import(&crate::export_compact(&spans, format), "compact.json").expect("compact imports");
+        let compact =
+            crate::import(&crate::export_compact(&spans, format), "compact.json").expect("compact imports");
         assert_eq!(compact.format, format);
         assert_eq!(compact.spans.len(), pretty.spans.len(), "{format}: spans");
         // Compared as text: a NaN attribute is not equal to itself.
