@@ -209,3 +209,23 @@ fn an_open_document_written_in_pieces_is_the_document_written_at_once() {
     let (whole, _) = whole_and_in_pieces(Layout::Pretty, Frame::ArrayIn("data"), &[], &[]);
     assert_eq!(whole, "{\n  \"data\": []\n}");
 }
+
+#[test]
+fn escapes_are_found_at_every_position_of_long_strings() {
+    // The writer looks at eight bytes at a time: put each escaped byte at each position of
+    // strings around that size, among ASCII and multi-byte characters.
+    let mut values = Vec::new();
+    for escaped in ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', 'é'] {
+        for filler in ["a", "é", "🦀"] {
+            for len in 0..20 {
+                for position in 0..=len {
+                    let mut text: String = std::iter::repeat_n(filler, len).collect();
+                    let at = text.char_indices().nth(position).map_or(text.len(), |(idx, _)| idx);
+                    text.insert(at, escaped);
+                    values.push(json!(text));
+                }
+            }
+        }
+    }
+    check_against_serde_json(&[serde_json::Value::Array(values)]);
+}
