@@ -304,14 +304,15 @@ impl<'c> Container<'c> {
 
 /// A line break and the indent of `depth` (pretty layout only).
 fn newline(out: &mut String, layout: Layout, depth: u32) {
-    const SPACES: &str = "                                ";
+    /// A line break and the indent of up to 15 levels, copied in one piece.
+    const LINE: &str = "\n                              ";
     if layout == Layout::Pretty {
-        out.push('\n');
-        let mut n_spaces = 2 * depth as usize;
-        while n_spaces > 0 {
-            let n = n_spaces.min(SPACES.len());
-            out.push_str(&SPACES[..n]);
-            n_spaces -= n;
+        let n_spaces = 2 * depth as usize;
+        if n_spaces < LINE.len() {
+            out.push_str(&LINE[..1 + n_spaces]);
+        } else {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', n_spaces));
         }
     }
 }
@@ -389,8 +390,21 @@ fn write_string(out: &mut String, text: &str) {
 
 /// Whether serde_json escapes this byte in a string.
 fn needs_escape(byte: u8) -> bool {
-    byte < 0x20 || byte == b'"' || byte == b'\\'
+    ESCAPED[usize::from(byte)]
 }
+
+/// The bytes serde_json escapes in a string: control characters, `"` and `\\`.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 /// The inside of a JSON string: `"`, `\` and control characters escaped.
 fn write_string_body(out: &mut String, text: &str) {
