@@ -130,7 +130,7 @@ impl Exporter {
     /// be delivered.
     fn send(&mut self, batch: &[Span]) -> anyhow::Result<()> {
         let url = &self.url;
-        // Compact: a collector does not read the indentation (40% of a pretty body).
+        // Compact: a collector does not read the indentation (more than half of a pretty body).
         let body = formats::export_compact(batch, Format::Otlp);
         let mut wait = self.backoff.first;
         let mut attempt = 1;
