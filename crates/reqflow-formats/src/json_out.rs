@@ -329,7 +329,7 @@ pub enum Frame {
 /// A document whose array is left open between calls: its items are written a piece at a time
 /// ([`OpenDocument::items`]), each into whatever `String` the caller hands over (and may empty
 /// between calls), and [`OpenDocument::close`] ends the document. The bytes are those of the
-/// same document written at once with [`write`].
+/// same document written at once with [`write()`].
 #[derive(Debug)]
 #[must_use = "a document is ended by `close`"]
 pub struct OpenDocument {
