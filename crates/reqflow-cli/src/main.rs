@@ -25,7 +25,7 @@ use reqflow_core::scenario::Arrivals;
 use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
 use reqflow_core::{RequestTrace, Scenario, Simulation, Span, builtins, whatif};
-use reqflow_formats::{ExportWriter, Format};
+use reqflow_formats::{ExportWriter, Format, Layout};
 
 /// Spans written per batch by `--format otlp|jaeger|zipkin`: whole requests are gathered until
 /// there are at least this many, then written and dropped.
@@ -96,6 +96,9 @@ struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
+    /// Write the JSON formats (json, otlp, jaeger, zipkin) without whitespace.
+    #[arg(long)]
+    compact: bool,
     /// Write the output to this file instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -300,6 +303,12 @@ fn for_each_trace(
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.compact
+        && args.otlp_endpoint.is_none()
+        && matches!(args.format, OutputFormat::Text | OutputFormat::Summary)
+    {
+        bail!("--compact applies to the JSON formats: add --format json, otlp, jaeger or zipkin");
+    }
     let scenario =
         prepare_scenario(args.file.as_ref(), args.builtin.as_deref(), args.knobs.as_deref(), args.rate)?;
     let seed = seed_or_fresh(args.seed);
@@ -361,24 +370,30 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 _ => Format::Zipkin,
             };
             // One document, written a batch of whole requests at a time (a single request is
-            // exactly `formats::export` of its spans).
-            let mut writer = ExportWriter::new(format);
+            // exactly `formats::export` of its spans); each batch's text is written out and
+            // dropped.
+            let layout = if args.compact { Layout::Compact } else { Layout::Pretty };
+            let mut text = String::new();
+            let mut writer = ExportWriter::with_layout(format, layout, &mut text);
             let mut batch: Vec<Span> = Vec::new();
             for_each_trace(&simulation, seed, args.requests, index, |trace| {
                 progress.tick();
                 if write_error.is_none() {
                     batch.extend(trace.spans);
                     if batch.len() >= EXPORT_BATCH_SPANS {
-                        write_error = out.write_all(writer.batch(&batch).as_bytes()).err();
+                        writer.batch(&batch, &mut text);
+                        write_error = out.write_all(text.as_bytes()).err();
+                        text.clear();
                         batch.clear();
                     }
                 }
             })?;
             progress.finish();
             if write_error.is_none() {
-                out.write_all(writer.batch(&batch).as_bytes())?;
-                out.write_all(writer.finish().as_bytes())?;
-                out.write_all(b"\n")?;
+                writer.batch(&batch, &mut text);
+                writer.finish(&mut text);
+                text.push('\n');
+                out.write_all(text.as_bytes())?;
             }
         }
         OutputFormat::Summary => {
@@ -388,20 +403,27 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         }
         OutputFormat::Json => {
             let mut first = true;
-            out.write_all(b"[\n")?;
+            let (open, separator, close): (&[u8], &[u8], &[u8]) =
+                if args.compact { (b"[", b",", b"]\n") } else { (b"[\n", b",\n", b"\n]\n") };
+            out.write_all(open)?;
             for_each_trace(&simulation, seed, args.requests, index, |trace| {
                 progress.tick();
                 if write_error.is_none() {
-                    let separator: &[u8] = if first { b"" } else { b",\n" };
+                    let separator = if first { &b""[..] } else { separator };
                     first = false;
                     let result = out.write_all(separator).and_then(|()| {
-                        serde_json::to_writer_pretty(&mut out, &trace).map_err(std::io::Error::other)
+                        let written = if args.compact {
+                            serde_json::to_writer(&mut out, &trace)
+                        } else {
+                            serde_json::to_writer_pretty(&mut out, &trace)
+                        };
+                        written.map_err(std::io::Error::other)
                     });
                     write_error = result.err();
                 }
             })?;
             progress.finish();
-            out.write_all(b"\n]\n")?;
+            out.write_all(close)?;
         }
         OutputFormat::Text => {
             let width = args

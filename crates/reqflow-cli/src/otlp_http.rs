@@ -66,7 +66,8 @@ pub struct ExportReport {
     pub retries: u32,
 }
 
-/// Sends spans as they are pushed, [`BATCH_SPANS`] at a time; [`Exporter::finish`] sends the rest.
+/// Sends spans as they are pushed, [`BATCH_SPANS`] at a time, as compact OTLP/JSON;
+/// [`Exporter::finish`] sends the rest.
 pub struct Exporter {
     url: String,
     endpoint: String,
@@ -129,7 +130,8 @@ impl Exporter {
     /// be delivered.
     fn send(&mut self, batch: &[Span]) -> anyhow::Result<()> {
         let url = &self.url;
-        let body = formats::export(batch, Format::Otlp);
+        // Compact: a collector does not read the indentation (more than half of a pretty body).
+        let body = formats::export_compact(batch, Format::Otlp);
         let mut wait = self.backoff.first;
         let mut attempt = 1;
         loop {

@@ -185,6 +185,32 @@ fn run_exports_many_requests_as_one_document_written_in_batches() {
     assert!(ids == expected, "the same spans");
 }
 
+#[test]
+fn compact_runs_are_the_pretty_documents_without_whitespace() {
+    // 400 try-it requests: more than one batch of whole requests.
+    let simulation =
+        reqflow_core::Simulation::new(&reqflow_core::builtins::load("try-it").expect("built-in"))
+            .expect("compiles");
+    let spans: Vec<reqflow_core::Span> =
+        simulation.run_collect(11, 400).expect("runs").into_iter().flat_map(|trace| trace.spans).collect();
+    for format in ["otlp", "jaeger", "zipkin", "json"] {
+        let args = ["run", "--seed", "11", "--requests", "400", "--format", format];
+        let pretty = reqflow(&args);
+        let compact = reqflow(&[&args[..], &["--compact"]].concat());
+        assert!(compact.status.success(), "{format}: {}", stderr(&compact));
+        let compact_text = stdout(&compact);
+        assert_eq!(compact_text.lines().count(), 1, "{format}: one line");
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("one JSON document");
+        assert!(parse(&compact_text) == parse(&stdout(&pretty)), "{format}: the same JSON as the pretty run");
+        if let Ok(trace_format) = format.parse::<reqflow_formats::Format>()
+            && trace_format != reqflow_formats::Format::Otlp
+        {
+            let expected = reqflow_formats::export_compact(&spans, trace_format) + "\n";
+            assert!(compact_text == expected, "{format}: batches give the bytes of a whole compact export");
+        }
+    }
+}
+
 fn fixture(path: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     root.join(path).to_str().expect("utf-8 path").to_owned()

@@ -16,7 +16,7 @@ use super::common::{
     take_scope_tags, unknown_service,
 };
 use super::json_in::JsonValue;
-use super::json_out::JsonOut;
+use super::json_out::{Array, Object};
 use super::{Format, ImportError, ImportWarning, Imported, WarningKind};
 use reqflow_core::ids::{SpanId, TraceId};
 use reqflow_core::text::{Interner, Text};
@@ -33,114 +33,107 @@ pub const REF_TYPE_ATTRIBUTE: &str = "opentracing.ref_type";
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// A tag: `{"key": …, "type": …, "value": …}`.
-fn write_tag(out: &mut JsonOut, key: &str, value: &AttributeValue) {
-    out.item();
-    out.open(b'{');
-    out.key("key");
-    out.string(key);
-    out.key("type");
-    out.string(match value {
-        AttributeValue::Str(_) => "string",
-        AttributeValue::Bool(_) => "bool",
-        AttributeValue::Int(_) => "int64",
-        AttributeValue::Float(_) => "float64",
-    });
-    out.key("value");
-    match value {
-        AttributeValue::Str(text) => out.string(text),
-        AttributeValue::Bool(flag) => out.literal(if *flag { "true" } else { "false" }),
-        AttributeValue::Int(int) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(int) => out.raw(int),
-        // int64 beyond 2^53 (JavaScript numbers would round it), as Jaeger writes it.
-        AttributeValue::Int(int) => out.text(int),
-        AttributeValue::Float(float) => out.float(*float),
-    }
-    out.close(b'}');
-}
-
-fn write_str_tag(out: &mut JsonOut, key: &str, value: &str) {
-    write_tag(out, key, &AttributeValue::Str(Text::from(value.to_owned())));
-}
-
-fn write_reference(out: &mut JsonOut, ref_type: &str, trace_id: TraceId, span_id: SpanId) {
-    out.item();
-    out.open(b'{');
-    out.key("refType");
-    out.string(ref_type);
-    out.key("traceID");
-    out.text(trace_id);
-    out.key("spanID");
-    out.text(span_id);
-    out.close(b'}');
-}
-
-fn write_span(out: &mut JsonOut, span: &Span, process_number: usize) {
-    out.item();
-    out.open(b'{');
-    out.key("traceID");
-    out.text(span.trace_id);
-    out.key("spanID");
-    out.text(span.span_id);
-    out.key("operationName");
-    out.string(&span.name);
-    out.key("references");
-    out.open(b'[');
-    if let Some(parent) = span.parent_span_id {
-        write_reference(out, "CHILD_OF", span.trace_id, parent);
-    }
-    for link in &span.links {
-        let child_of = link.attributes.iter().any(|kv| {
-            kv.key == REF_TYPE_ATTRIBUTE
-                && matches!(&kv.value, AttributeValue::Str(text) if text == "child_of")
-        });
-        write_reference(out, if child_of { "CHILD_OF" } else { "FOLLOWS_FROM" }, link.trace_id, link.span_id);
-    }
-    out.close(b']');
-    let start_us = ns_to_us(span.start_ns);
-    out.key("startTime");
-    out.raw(start_us);
-    out.key("duration");
-    out.raw(ns_to_us(span.end_ns) - start_us);
-    out.key("tags");
-    out.open(b'[');
-    for kv in &span.attributes {
-        write_tag(out, &kv.key, &kv.value);
-    }
-    let resource = span.resource.data();
-    if !resource.scope_name.is_empty() {
-        write_str_tag(out, "otel.scope.name", &resource.scope_name);
-    }
-    if !resource.scope_version.is_empty() {
-        write_str_tag(out, "otel.scope.version", &resource.scope_version);
-    }
-    write_str_tag(out, "span.kind", span.kind.as_str());
-    match span.status.code {
-        StatusCode::Unset => {}
-        StatusCode::Ok => write_str_tag(out, "otel.status_code", "OK"),
-        StatusCode::Error => {
-            write_str_tag(out, "otel.status_code", "ERROR");
-            write_tag(out, "error", &AttributeValue::Bool(true));
+fn write_tag(out: &mut Array<'_>, key: &str, value: &AttributeValue) {
+    out.object(|out| {
+        out.string("key", key);
+        out.string(
+            "type",
+            match value {
+                AttributeValue::Str(_) => "string",
+                AttributeValue::Bool(_) => "bool",
+                AttributeValue::Int(_) => "int64",
+                AttributeValue::Float(_) => "float64",
+            },
+        );
+        match value {
+            AttributeValue::Str(text) => out.string("value", text),
+            AttributeValue::Bool(flag) => out.bool("value", *flag),
+            AttributeValue::Int(int) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(int) => {
+                out.int("value", *int);
+            }
+            // int64 beyond 2^53 (JavaScript numbers would round it), as Jaeger writes it.
+            AttributeValue::Int(int) => out.display("value", int),
+            AttributeValue::Float(float) => out.float("value", *float),
         }
-    }
-    if !span.status.message.is_empty() {
-        write_str_tag(out, "otel.status_description", &span.status.message);
-    }
-    out.close(b']');
-    out.objects("logs", &span.events, |out, event| {
-        out.key("timestamp");
-        out.raw(ns_to_us(event.time_ns));
-        out.key("fields");
-        out.open(b'[');
-        write_str_tag(out, "event", &event.name);
-        for kv in &event.attributes {
+    });
+}
+
+/// A string tag: `{"key": …, "type": "string", "value": …}`.
+fn write_str_tag(out: &mut Array<'_>, key: &str, value: &str) {
+    out.object(|out| {
+        out.string("key", key);
+        out.string("type", "string");
+        out.string("value", value);
+    });
+}
+
+fn write_reference(out: &mut Array<'_>, ref_type: &str, trace_id: TraceId, span_id: SpanId) {
+    out.object(|out| {
+        out.string("refType", ref_type);
+        out.display("traceID", trace_id);
+        out.display("spanID", span_id);
+    });
+}
+
+fn write_span(out: &mut Object<'_>, span: &Span, process_number: usize) {
+    out.display("traceID", span.trace_id);
+    out.display("spanID", span.span_id);
+    out.string("operationName", &span.name);
+    out.array("references", |out| {
+        if let Some(parent) = span.parent_span_id {
+            write_reference(out, "CHILD_OF", span.trace_id, parent);
+        }
+        for link in &span.links {
+            let child_of = link.attributes.iter().any(|kv| {
+                kv.key == REF_TYPE_ATTRIBUTE
+                    && matches!(&kv.value, AttributeValue::Str(text) if text == "child_of")
+            });
+            let ref_type = if child_of { "CHILD_OF" } else { "FOLLOWS_FROM" };
+            write_reference(out, ref_type, link.trace_id, link.span_id);
+        }
+    });
+    let start_us = ns_to_us(span.start_ns);
+    out.int("startTime", start_us);
+    out.int("duration", ns_to_us(span.end_ns) - start_us);
+    out.array("tags", |out| {
+        for kv in &span.attributes {
             write_tag(out, &kv.key, &kv.value);
         }
-        out.close(b']');
+        let resource = span.resource.data();
+        if !resource.scope_name.is_empty() {
+            write_str_tag(out, "otel.scope.name", &resource.scope_name);
+        }
+        if !resource.scope_version.is_empty() {
+            write_str_tag(out, "otel.scope.version", &resource.scope_version);
+        }
+        write_str_tag(out, "span.kind", span.kind.as_str());
+        match span.status.code {
+            StatusCode::Unset => {}
+            StatusCode::Ok => write_str_tag(out, "otel.status_code", "OK"),
+            StatusCode::Error => {
+                write_str_tag(out, "otel.status_code", "ERROR");
+                write_tag(out, "error", &AttributeValue::Bool(true));
+            }
+        }
+        if !span.status.message.is_empty() {
+            write_str_tag(out, "otel.status_description", &span.status.message);
+        }
     });
-    out.key("processID");
-    out.text(format_args!("p{process_number}"));
-    out.key("warnings");
-    out.literal("null");
-    out.close(b'}');
+    out.array("logs", |out| {
+        for event in &span.events {
+            out.object(|out| {
+                out.int("timestamp", ns_to_us(event.time_ns));
+                out.array("fields", |out| {
+                    write_str_tag(out, "event", &event.name);
+                    for kv in &event.attributes {
+                        write_tag(out, &kv.key, &kv.value);
+                    }
+                });
+            });
+        }
+    });
+    out.display("processID", format_args!("p{process_number}"));
+    out.null("warnings");
 }
 
 /// Whether two spans run in the same process: service, host and resource attributes.
@@ -152,9 +145,7 @@ fn same_process(a: &Span, b: &Span) -> bool {
 
 /// A process's tags: `host.name` (unless a `hostname` tag, as Jaeger clients write it, says the
 /// same), then the resource attributes.
-fn write_process_tags(out: &mut JsonOut, span: &Span) {
-    out.key("tags");
-    out.open(b'[');
+fn write_process_tags(out: &mut Array<'_>, span: &Span) {
     let attributes = span.resource.attributes();
     let named = attributes.iter().any(|kv| {
         kv.key == "hostname" && matches!(&kv.value, AttributeValue::Str(host) if *host == span.host)
@@ -165,7 +156,6 @@ fn write_process_tags(out: &mut JsonOut, span: &Span) {
     for kv in attributes {
         write_tag(out, &kv.key, &kv.value);
     }
-    out.close(b']');
 }
 
 /// Writes Jaeger JSON as the UI's "Download JSON" does: `{"data":[...]}` with one entry per trace
@@ -174,8 +164,14 @@ fn write_process_tags(out: &mut JsonOut, span: &Span) {
 /// `otel.scope.version`, times in microseconds (rounded down). Links become `FOLLOWS_FROM`
 /// references (`CHILD_OF` when their `opentracing.ref_type` attribute says `child_of`);
 /// references carry no attributes. A root span with a link into its own trace comes back with
-/// that link as its parent: Jaeger has no other way to tell them apart.
+/// that link as its parent: Jaeger has no other way to tell them apart. Pretty-printed;
+/// [`export_compact`](crate::export_compact) writes it without whitespace.
 pub fn export(spans: &[Span]) -> String {
+    crate::export(spans, Format::Jaeger)
+}
+
+/// The `data` entries of `spans`, one per trace id (see [`export`]).
+pub(crate) fn write_traces(out: &mut Array<'_>, spans: &[Span]) {
     let mut traces: Vec<(TraceId, Vec<&Span>)> = Vec::new();
     for span in spans {
         match traces.iter_mut().find(|(trace_id, _)| *trace_id == span.trace_id) {
@@ -183,19 +179,17 @@ pub fn export(spans: &[Span]) -> String {
             None => traces.push((span.trace_id, vec![span])),
         }
     }
-    let mut out = JsonOut::pretty();
-    out.open(b'{');
-    out.key("data");
-    out.open(b'[');
     for (trace_id, members) in traces {
-        out.item();
-        out.open(b'{');
-        out.key("traceID");
-        out.text(trace_id);
-        out.key("spans");
-        out.open(b'[');
-        // One span of each process, in order of first appearance.
-        let mut processes: Vec<&Span> = Vec::new();
+        out.object(|out| write_trace(out, trace_id, &members));
+    }
+}
+
+/// A trace: its spans, then its processes.
+fn write_trace(out: &mut Object<'_>, trace_id: TraceId, members: &[&Span]) {
+    out.display("traceID", trace_id);
+    // One span of each process, in order of first appearance.
+    let mut processes: Vec<&Span> = Vec::new();
+    out.array("spans", |out| {
         let mut last = 0;
         for span in members {
             let process_idx = if processes.get(last).is_some_and(|process| same_process(process, span)) {
@@ -210,27 +204,18 @@ pub fn export(spans: &[Span]) -> String {
                 }
             };
             last = process_idx;
-            write_span(&mut out, span, process_idx + 1);
+            out.object(|out| write_span(out, span, process_idx + 1));
         }
-        out.close(b']');
-        out.key("processes");
-        out.open(b'{');
-        for (process_idx, process) in processes.into_iter().enumerate() {
-            out.key(&format!("p{}", process_idx + 1));
-            out.open(b'{');
-            out.key("serviceName");
-            out.string(&process.service);
-            write_process_tags(&mut out, process);
-            out.close(b'}');
+    });
+    out.object("processes", |out| {
+        for (process_idx, process) in processes.iter().enumerate() {
+            out.object(&format!("p{}", process_idx + 1), |out| {
+                out.string("serviceName", &process.service);
+                out.array("tags", |out| write_process_tags(out, process));
+            });
         }
-        out.close(b'}');
-        out.key("warnings");
-        out.literal("null");
-        out.close(b'}');
-    }
-    out.close(b']');
-    out.close(b'}');
-    out.finish()
+    });
+    out.null("warnings");
 }
 
 // ---------------------------------------------------------------------------------------------

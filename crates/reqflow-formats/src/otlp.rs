@@ -3,9 +3,9 @@
 //! protobuf's own JSON mapping would write them; ids in base64 are read too, with a warning),
 //! enums as integers, 64-bit integers as decimal strings.
 //!
-//! Export goes through serde; import through a hand-written scanner (`scan`), which is several
-//! times faster than serde's generic visitors in the size-optimised browser build (a 100,000-span
-//! file is 48 MB of JSON) and smaller in the bundle.
+//! Export is written with the typed JSON writer (`json_out`); import through a hand-written
+//! scanner (`scan`), which is several times faster than serde's generic visitors in the
+//! size-optimised browser build (a 100,000-span file is 48 MB of JSON) and smaller in the bundle.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -14,7 +14,7 @@ use super::common::{
     Draft, Field, IdParser, JsonFloat, JsonInt, NO_REF, Site, SpanFields, Warnings, finish, strip_bom,
     unknown_service,
 };
-use super::json_out::JsonOut;
+use super::json_out::{Array, Object};
 use super::{Format, ImportError, Imported, WarningKind};
 use reqflow_core::text::{Interner, Text};
 use reqflow_core::trace::{
@@ -59,88 +59,68 @@ fn nanos(ns: i64) -> i64 {
 }
 
 /// `"key": [attributes]`, unless there are none (`always`: even then).
-fn write_attributes(out: &mut JsonOut, key: &str, attributes: &[KeyValue], always: bool) {
+fn write_attributes(out: &mut Object<'_>, key: &str, attributes: &[KeyValue], always: bool) {
     if attributes.is_empty() && !always {
         return;
     }
-    out.objects(key, attributes, |out, kv| {
-        out.key("key");
-        out.string(&kv.key);
-        out.key("value");
-        out.open(b'{');
-        match &kv.value {
-            AttributeValue::Str(text) => {
-                out.key("stringValue");
-                out.string(text);
-            }
-            AttributeValue::Bool(flag) => {
-                out.key("boolValue");
-                out.literal(if *flag { "true" } else { "false" });
-            }
-            AttributeValue::Int(int) => {
-                out.key("intValue");
-                out.text(int);
-            }
-            AttributeValue::Float(float) => {
-                out.key("doubleValue");
-                out.float(*float);
-            }
+    out.array(key, |out| {
+        for kv in attributes {
+            out.object(|out| {
+                out.string("key", &kv.key);
+                out.object("value", |out| match &kv.value {
+                    AttributeValue::Str(text) => out.string("stringValue", text),
+                    AttributeValue::Bool(flag) => out.bool("boolValue", *flag),
+                    AttributeValue::Int(int) => out.display("intValue", int),
+                    AttributeValue::Float(float) => out.float("doubleValue", *float),
+                });
+            });
         }
-        out.close(b'}');
     });
 }
 
-fn write_span(out: &mut JsonOut, span: &Span) {
-    out.open(b'{');
-    out.key("traceId");
-    out.text(span.trace_id);
-    out.key("spanId");
-    out.text(span.span_id);
+fn write_span(out: &mut Object<'_>, span: &Span) {
+    out.display("traceId", span.trace_id);
+    out.display("spanId", span.span_id);
     if let Some(parent) = span.parent_span_id {
-        out.key("parentSpanId");
-        out.text(parent);
+        out.display("parentSpanId", parent);
     }
-    out.key("name");
-    out.string(&span.name);
-    out.key("kind");
-    out.raw(kind_number(span.kind));
-    out.key("startTimeUnixNano");
-    out.text(nanos(span.start_ns));
-    out.key("endTimeUnixNano");
-    out.text(nanos(span.end_ns));
+    out.string("name", &span.name);
+    out.int("kind", kind_number(span.kind));
+    out.display("startTimeUnixNano", nanos(span.start_ns));
+    out.display("endTimeUnixNano", nanos(span.end_ns));
     write_attributes(out, "attributes", &span.attributes, false);
     if !span.events.is_empty() {
-        out.objects("events", &span.events, |out, event| {
-            out.key("timeUnixNano");
-            out.text(nanos(event.time_ns));
-            out.key("name");
-            out.string(&event.name);
-            write_attributes(out, "attributes", &event.attributes, false);
+        out.array("events", |out| {
+            for event in &span.events {
+                out.object(|out| {
+                    out.display("timeUnixNano", nanos(event.time_ns));
+                    out.string("name", &event.name);
+                    write_attributes(out, "attributes", &event.attributes, false);
+                });
+            }
         });
     }
     if !span.links.is_empty() {
-        out.objects("links", &span.links, |out, link| {
-            out.key("traceId");
-            out.text(link.trace_id);
-            out.key("spanId");
-            out.text(link.span_id);
-            write_attributes(out, "attributes", &link.attributes, false);
+        out.array("links", |out| {
+            for link in &span.links {
+                out.object(|out| {
+                    out.display("traceId", link.trace_id);
+                    out.display("spanId", link.span_id);
+                    write_attributes(out, "attributes", &link.attributes, false);
+                });
+            }
         });
     }
     if span.status.code != StatusCode::Unset || !span.status.message.is_empty() {
-        out.key("status");
-        out.open(b'{');
-        if span.status.code != StatusCode::Unset {
-            out.key("code");
-            out.raw(status_code_number(span.status.code));
-        }
-        if !span.status.message.is_empty() {
-            out.key("message");
-            out.string(&span.status.message);
-        }
-        out.close(b'}');
+        out.object("status", |out| {
+            if span.status.code != StatusCode::Unset {
+                out.int("code", status_code_number(span.status.code));
+            }
+            if !span.status.message.is_empty() {
+                out.string("message", &span.status.message);
+            }
+        });
     }
-    out.close(b'}');
 }
 
 /// Whether two spans come from the same resource (service, host and the other attributes).
@@ -204,12 +184,13 @@ fn group(spans: &[Span]) -> Groups<'_> {
 /// appearance, and in it one `scopeSpans` entry per instrumentation scope holding its spans in
 /// the given order. Spans without a resource (simulated ones) are written under the scope
 /// [`SCOPE_NAME`], [`SCOPE_VERSION`]. Times are uint64 in OTLP: a time before the epoch is written
-/// as 0.
+/// as 0. Pretty-printed; [`export_compact`](crate::export_compact) writes it without whitespace.
 pub fn export(spans: &[Span]) -> String {
-    let mut out = JsonOut::pretty();
-    out.open(b'{');
-    out.key("resourceSpans");
-    out.open(b'[');
+    crate::export(spans, Format::Otlp)
+}
+
+/// The `resourceSpans` entries of `spans` (see [`export`]).
+pub(crate) fn write_resource_spans(out: &mut Array<'_>, spans: &[Span]) {
     for scopes in group(spans) {
         let first = scopes[0][0];
         let mut attributes = vec![KeyValue::new("service.name", first.service.clone())];
@@ -217,49 +198,39 @@ pub fn export(spans: &[Span]) -> String {
             attributes.push(KeyValue::new("host.name", first.host.clone()));
         }
         attributes.extend_from_slice(first.resource.attributes());
-        out.item();
-        out.open(b'{');
-        out.key("resource");
-        out.open(b'{');
-        write_attributes(&mut out, "attributes", &attributes, true);
-        out.close(b'}');
-        out.key("scopeSpans");
-        out.open(b'[');
-        for members in scopes {
-            out.item();
-            out.open(b'{');
-            out.key("scope");
-            out.open(b'{');
-            let resource = &members[0].resource;
-            let data = resource.data();
-            let (name, version) = if resource.is_empty() {
-                (SCOPE_NAME, SCOPE_VERSION)
-            } else {
-                (data.scope_name.as_str(), data.scope_version.as_str())
-            };
-            for (key, value) in [("name", name), ("version", version)] {
-                if !value.is_empty() {
-                    out.key(key);
-                    out.string(value);
+        out.object(|out| {
+            out.object("resource", |out| write_attributes(out, "attributes", &attributes, true));
+            out.array("scopeSpans", |out| {
+                for members in scopes {
+                    out.object(|out| write_scope_spans(out, &members));
                 }
-            }
-            write_attributes(&mut out, "attributes", &data.scope_attributes, false);
-            out.close(b'}');
-            out.key("spans");
-            out.open(b'[');
-            for span in members {
-                out.item();
-                write_span(&mut out, span);
-            }
-            out.close(b']');
-            out.close(b'}');
-        }
-        out.close(b']');
-        out.close(b'}');
+            });
+        });
     }
-    out.close(b']');
-    out.close(b'}');
-    out.finish()
+}
+
+/// A `scopeSpans` entry: the scope of `members`, and their spans.
+fn write_scope_spans(out: &mut Object<'_>, members: &[&Span]) {
+    out.object("scope", |out| {
+        let resource = &members[0].resource;
+        let data = resource.data();
+        let (name, version) = if resource.is_empty() {
+            (SCOPE_NAME, SCOPE_VERSION)
+        } else {
+            (data.scope_name.as_str(), data.scope_version.as_str())
+        };
+        for (key, value) in [("name", name), ("version", version)] {
+            if !value.is_empty() {
+                out.string(key, value);
+            }
+        }
+        write_attributes(out, "attributes", &data.scope_attributes, false);
+    });
+    out.array("spans", |out| {
+        for span in members {
+            out.object(|out| write_span(out, span));
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ use super::common::{
     take_scope_tags, unknown_service,
 };
 use super::json_in::JsonValue;
-use super::json_out::JsonOut;
+use super::json_out::{self, Array, Layout, Object};
 use super::{Format, ImportError, Imported, WarningKind};
 use reqflow_core::ids::{SpanId, TraceId};
 use reqflow_core::text::{Interner, Text};
@@ -41,19 +41,15 @@ struct Endpoint<'a> {
 }
 
 impl Endpoint<'_> {
-    fn write(&self, out: &mut JsonOut) {
-        out.open(b'{');
+    fn write(&self, out: &mut Object<'_>) {
         for (key, value) in [("serviceName", self.service_name), ("ipv4", self.ipv4), ("ipv6", self.ipv6)] {
             if let Some(value) = value {
-                out.key(key);
-                out.string(value);
+                out.string(key, value);
             }
         }
         if let Some(port) = self.port {
-            out.key("port");
-            out.raw(port);
+            out.int("port", port);
         }
-        out.close(b'}');
     }
 }
 
@@ -117,7 +113,7 @@ fn set_tag<'a>(tags: &mut Vec<(&'a str, String)>, key: &'a str, value: String) {
     }
 }
 
-fn write_span(out: &mut JsonOut, span: &Span) {
+fn write_span(out: &mut Object<'_>, span: &Span) {
     let mut tags: Vec<(&str, String)> = Vec::new();
     for kv in &span.attributes {
         set_tag(&mut tags, &kv.key, attribute_text(&kv.value));
@@ -142,16 +138,11 @@ fn write_span(out: &mut JsonOut, span: &Span) {
     }
     let start_us = ns_to_us(span.start_ns);
     let duration_us = ns_to_us(span.end_ns) - start_us;
-    out.item();
-    out.open(b'{');
-    out.key("traceId");
-    out.text(span.trace_id);
+    out.display("traceId", span.trace_id);
     if let Some(parent) = span.parent_span_id {
-        out.key("parentId");
-        out.text(parent);
+        out.display("parentId", parent);
     }
-    out.key("id");
-    out.text(span.span_id);
+    out.display("id", span.span_id);
     let kind = match span.kind {
         SpanKind::Internal => None,
         SpanKind::Server => Some("SERVER"),
@@ -160,42 +151,35 @@ fn write_span(out: &mut JsonOut, span: &Span) {
         SpanKind::Consumer => Some("CONSUMER"),
     };
     if let Some(kind) = kind {
-        out.key("kind");
-        out.string(kind);
+        out.string("kind", kind);
     }
-    out.key("name");
-    out.string(&span.name);
-    out.key("timestamp");
-    out.raw(start_us);
+    out.string("name", &span.name);
+    out.int("timestamp", start_us);
     // A span shorter than a microsecond has no duration, as Zipkin writes it.
     if duration_us > 0 {
-        out.key("duration");
-        out.raw(duration_us);
+        out.int("duration", duration_us);
     }
-    out.key("localEndpoint");
-    local_endpoint(span).write(out);
+    out.object("localEndpoint", |out| local_endpoint(span).write(out));
     if let Some(remote) = remote_endpoint(span) {
-        out.key("remoteEndpoint");
-        remote.write(out);
+        out.object("remoteEndpoint", |out| remote.write(out));
     }
     if !span.events.is_empty() {
-        out.objects("annotations", &span.events, |out, event| {
-            out.key("timestamp");
-            out.raw(ns_to_us(event.time_ns));
-            out.key("value");
-            out.string(&annotation_value(event));
+        out.array("annotations", |out| {
+            for event in &span.events {
+                out.object(|out| {
+                    out.int("timestamp", ns_to_us(event.time_ns));
+                    out.string("value", &annotation_value(event));
+                });
+            }
         });
     }
     if !tags.is_empty() {
-        out.key("tags");
-        out.open(b'{');
-        for (key, value) in &tags {
-            out.key(key);
-            out.string(value);
-        }
-        out.close(b'}');
+        out.object("tags", |out| {
+            for (key, value) in &tags {
+                out.string(key, value);
+            }
+        });
     }
-    out.close(b'}');
 }
 
 /// `name`, or `"name": {"key": value...}` when the event has attributes.
@@ -203,34 +187,37 @@ fn annotation_value(event: &Event) -> String {
     if event.attributes.is_empty() {
         return event.name.to_string();
     }
-    let mut out = JsonOut::compact();
-    out.string(&event.name);
-    out.literal(": ");
-    out.open(b'{');
-    for kv in &event.attributes {
-        out.key(&kv.key);
-        match &kv.value {
-            AttributeValue::Str(text) => out.string(text),
-            AttributeValue::Bool(flag) => out.literal(if *flag { "true" } else { "false" }),
-            AttributeValue::Int(int) => out.raw(int),
-            AttributeValue::Float(float) => out.float(*float),
-        }
-    }
-    out.close(b'}');
-    out.finish()
+    let mut text = String::new();
+    json_out::write(&mut text, Layout::Compact, |value| value.string(&event.name));
+    text.push_str(": ");
+    json_out::write(&mut text, Layout::Compact, |value| {
+        value.object(|out| {
+            for kv in &event.attributes {
+                match &kv.value {
+                    AttributeValue::Str(value) => out.string(&kv.key, value),
+                    AttributeValue::Bool(flag) => out.bool(&kv.key, *flag),
+                    AttributeValue::Int(int) => out.int(&kv.key, *int),
+                    AttributeValue::Float(float) => out.float(&kv.key, *float),
+                }
+            }
+        })
+    });
+    text
 }
 
 /// Writes Zipkin v2 JSON: an array of spans in the given order, times in microseconds (rounded
 /// down; a span shorter than a microsecond has no `duration`, as Zipkin writes it). Zipkin has no
-/// links: they are not written. Attribute values become strings.
+/// links: they are not written. Attribute values become strings. Pretty-printed;
+/// [`export_compact`](crate::export_compact) writes it without whitespace.
 pub fn export(spans: &[Span]) -> String {
-    let mut out = JsonOut::pretty();
-    out.open(b'[');
+    crate::export(spans, Format::Zipkin)
+}
+
+/// The spans of the document's array (see [`export`]).
+pub(crate) fn write_spans(out: &mut Array<'_>, spans: &[Span]) {
     for span in spans {
-        write_span(&mut out, span);
+        out.object(|out| write_span(out, span));
     }
-    out.close(b']');
-    out.finish()
 }
 
 // ---------------------------------------------------------------------------------------------

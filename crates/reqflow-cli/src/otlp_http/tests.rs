@@ -141,6 +141,12 @@ fn full_batches_leave_as_requests_finish_and_the_rest_at_the_end() {
     let first = received.try_recv().expect("765 spans: the first batch was sent during the push");
     assert!(first.request_line.starts_with("POST /v1/traces HTTP/1.1"), "{}", first.request_line);
     assert_eq!(n_spans(&first.body), BATCH_SPANS);
+    let first_spans: Vec<_> = netflix_requests(3).concat().into_iter().take(BATCH_SPANS).collect();
+    assert_eq!(
+        first.body,
+        reqflow_formats::export_compact(&first_spans, reqflow_formats::Format::Otlp),
+        "the body is the compact OTLP export of the batch"
+    );
     let report = exporter.finish().expect("delivered");
     assert_eq!(report, ExportReport { batches: 2, spans: 765, retries: 0 });
     assert_eq!(n_spans(&received.recv().expect("the rest").body), 765 - BATCH_SPANS);
