@@ -22,6 +22,8 @@ use reqflow_core::fingerprint::Fingerprinter;
 use reqflow_core::knobs::Knobs;
 use reqflow_core::runs::{LabPolicy, RunConfig};
 use reqflow_core::scenario::Arrivals;
+use reqflow_core::scenario_link::ScenarioLink;
+use reqflow_core::share::ShareLink;
 use reqflow_core::view::fragment_sentences;
 use reqflow_core::waterfall::format_duration;
 use reqflow_core::{RequestTrace, Scenario, Simulation, Span, builtins, whatif};
@@ -63,9 +65,25 @@ enum Command {
     Lesson(lesson::LessonArgs),
     /// "Diagnose this request": an incident from a seed; --answer grades your diagnosis.
     Interview(interview::InterviewArgs),
+    /// Make a share link that carries a whole scenario (the page and `run --link` open it).
+    Link(LinkArgs),
     /// Compare two runs (share links or trace files): spans matched by their place in the call
     /// tree, what changed, the critical path and the bottleneck.
     Diff(diff::DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct LinkArgs {
+    /// Scenario file (TOML or JSON), or a built-in's name with --builtin.
+    file: Option<PathBuf>,
+    /// A built-in scenario, carried whole (to be edited by whoever opens it).
+    #[arg(long, conflicts_with = "file")]
+    builtin: Option<String>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Knobs the link applies, as in `run --knobs`.
+    #[arg(long, default_value = "")]
+    knobs: String,
 }
 
 #[derive(clap::Args)]
@@ -75,6 +93,10 @@ struct RunArgs {
     /// Use a built-in scenario (see `reqflow scenarios`).
     #[arg(long, conflicts_with = "file")]
     builtin: Option<String>,
+    /// Run what a share link shows: the page's address (or its `#…` part), for a built-in
+    /// (`#scenario=…&seed=…&knobs=…`) or a whole scenario carried in the link (`#s=…`).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["file", "builtin", "seed", "knobs"])]
+    link: Option<String>,
     /// Seed for the simulation; chosen and printed when absent so the run can be reproduced.
     #[arg(long)]
     seed: Option<u64>,
@@ -199,6 +221,13 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         Command::Lesson(args) => lesson::run(args),
         Command::Interview(args) => interview::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Link(args) => {
+            let scenario = load_scenario(args.file.as_ref(), args.builtin.as_deref())?;
+            Knobs::parse(&args.knobs, &scenario)?;
+            let link = ScenarioLink { scenario, seed: args.seed, knobs: args.knobs };
+            println!("{}", link.to_hash().map_err(anyhow::Error::msg)?);
+            Ok(())
+        }
     }
 }
 
@@ -243,6 +272,25 @@ fn prepare_scenario(
         scenario.validate("--rate")?;
     }
     Ok(scenario)
+}
+
+/// The scenario (knobs and `--rate` applied) and seed a share link gives.
+fn from_link(link: &str, rate: Option<f64>) -> anyhow::Result<(Scenario, u64)> {
+    let hash = link.split_once('#').map_or(link, |(_, hash)| hash);
+    let (base, seed, knobs) = match ScenarioLink::parse(hash).map_err(anyhow::Error::msg).context("--link")? {
+        Some(link) => (link.scenario, link.seed, link.knobs),
+        None => match ShareLink::parse(hash).map_err(anyhow::Error::msg).context("--link")? {
+            Some(link) => (builtins::load(&link.scenario).context("a built-in")?, link.seed, link.knobs),
+            None => bail!("--link: the link shows nothing (no `#scenario=…` or `#s=…` part)"),
+        },
+    };
+    let mut scenario = Knobs::parse(&knobs, &base)?.apply(&base);
+    scenario.validate("--link knobs")?;
+    if let Some(rate) = rate {
+        scenario.arrivals = Arrivals::poisson(rate);
+        scenario.validate("--rate")?;
+    }
+    Ok((scenario, seed))
 }
 
 fn seed_or_fresh(seed: Option<u64>) -> u64 {
@@ -309,9 +357,13 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     {
         bail!("--compact applies to the JSON formats: add --format json, otlp, jaeger or zipkin");
     }
-    let scenario =
-        prepare_scenario(args.file.as_ref(), args.builtin.as_deref(), args.knobs.as_deref(), args.rate)?;
-    let seed = seed_or_fresh(args.seed);
+    let (scenario, seed) = match &args.link {
+        Some(link) => from_link(link, args.rate)?,
+        None => (
+            prepare_scenario(args.file.as_ref(), args.builtin.as_deref(), args.knobs.as_deref(), args.rate)?,
+            seed_or_fresh(args.seed),
+        ),
+    };
     let simulation = Simulation::new(&scenario)?;
     if args.request_index.is_some() && (args.format == OutputFormat::Summary || args.otlp_endpoint.is_some())
     {
