@@ -12,11 +12,12 @@ use super::Model;
 use crate::lesson::{self, Lesson, Move, Progress, Verdict};
 
 /// Where a lesson on screen came from: a built-in (`#lesson=ID`), or a file opened or a link
-/// followed (`#lesson-json=…`: the lesson travels in the link).
+/// followed (`#lesson-json=…`: the lesson travels in the link as the JSON it was read from, so
+/// the page needs no JSON writer for lessons).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LessonOrigin {
     Builtin,
-    Shared,
+    Shared(Rc<str>),
 }
 
 /// The learner's place in a lesson.
@@ -316,6 +317,18 @@ impl ProgressStore {
             _ => (0, BTreeMap::new()),
         }
     }
+}
+
+/// The model with the answers kept for its lesson added (after a reload, the link gives the step;
+/// the store gives the answers).
+pub fn restore(model: Model, store: &ProgressStore) -> Model {
+    let Some(state) = model.lesson.as_deref() else { return model };
+    let Some(saved) = store.0.get(&state.lesson.id) else { return model };
+    let mut next = state.clone();
+    for (&step, &choice) in &saved.answers {
+        next.answers.entry(step).or_insert(choice);
+    }
+    Model { lesson: Some(Rc::new(next)), ..model }
 }
 
 /// A line of the lesson list.

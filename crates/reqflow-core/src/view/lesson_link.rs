@@ -51,7 +51,10 @@ fn open_parts(
                 .ok_or_else(|| format!("no lesson {:?}", id.chars().take(40).collect::<String>()))?;
             (lesson, LessonOrigin::Builtin)
         }
-        (None, Some(encoded)) => (decode_lesson(encoded)?, LessonOrigin::Shared),
+        (None, Some(encoded)) => {
+            let (lesson, json) = decode_lesson(encoded)?;
+            (lesson, LessonOrigin::Shared(json.into()))
+        }
         _ => return Err("give `lesson` or `lesson-json`, not both".into()),
     };
     let n_steps = lesson.steps.len();
@@ -74,35 +77,31 @@ fn open_parts(
     Ok(model)
 }
 
-/// A lesson from the text of a link (base64url, JSON inside).
-fn decode_lesson(encoded: &str) -> Result<Lesson, String> {
+/// A lesson from the text of a link (base64url, JSON inside), and its JSON.
+fn decode_lesson(encoded: &str) -> Result<(Lesson, String), String> {
     if encoded.len() > MAX_LINK_JSON * 4 / 3 + 4 {
         return Err(format!("the lesson in the link is longer than {} KB", MAX_LINK_JSON / 1024));
     }
     let bytes = base64url_decode(encoded).ok_or("the lesson in the link is not base64url")?;
     let text = String::from_utf8(bytes).map_err(|_| "the lesson in the link is not UTF-8")?;
-    Lesson::from_json(&text, "the lesson link").map_err(|error| error.to_string())
+    let lesson = Lesson::from_json(&text, "the lesson link").map_err(|error| error.to_string())?;
+    Ok((lesson, text))
 }
 
 /// The location hash for the learner's place: `None` when the lesson is too long for a link.
 pub fn hash(state: &LessonState) -> Option<String> {
     let step = state.step + 1;
-    match state.origin {
+    match &state.origin {
         LessonOrigin::Builtin => Some(format!("#lesson={}&step={step}", state.lesson.id)),
-        LessonOrigin::Shared => {
-            let json = compact_json(&state.lesson);
-            (json.len() <= MAX_LINK_JSON)
-                .then(|| format!("#lesson-json={}&step={step}", base64url_encode(json.as_bytes())))
-        }
+        LessonOrigin::Shared(json) => (json.len() <= MAX_LINK_JSON)
+            .then(|| format!("#lesson-json={}&step={step}", base64url_encode(json.as_bytes()))),
     }
 }
 
 /// Says why a lesson of one's own is not in the address bar, when it is too long.
 pub fn too_long_note(state: &LessonState) -> Option<String> {
-    if state.origin != LessonOrigin::Shared {
-        return None;
-    }
-    let n_bytes = compact_json(&state.lesson).len();
+    let LessonOrigin::Shared(json) = &state.origin else { return None };
+    let n_bytes = json.len();
     (n_bytes > MAX_LINK_JSON).then(|| {
         format!(
             "This lesson is {} KB as JSON; links carry lessons up to {} KB, so the address bar \
@@ -111,10 +110,6 @@ pub fn too_long_note(state: &LessonState) -> Option<String> {
             MAX_LINK_JSON / 1024
         )
     })
-}
-
-fn compact_json(lesson: &Lesson) -> String {
-    serde_json::to_string(lesson).unwrap_or_default()
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -111,7 +111,8 @@ fn a_lesson_of_ones_own_opens_from_a_file_and_travels_in_a_link() {
     let json = json.replace("\"id\":\"critical-path\"", "\"id\":\"my-lesson\"");
     let model = Model::from_hash("").update(Action::OpenLesson("mine.json".into(), json.clone()));
     let state = model.lesson.as_deref().expect("opened");
-    assert_eq!((state.lesson.id.as_str(), &state.origin), ("my-lesson", &LessonOrigin::Shared));
+    assert_eq!(state.lesson.id, "my-lesson");
+    assert!(matches!(&state.origin, LessonOrigin::Shared(text) if **text == json));
     let hash = lesson_link::hash(state).expect("short enough");
     let reopened = Model::from_hash(&hash);
     assert_eq!(reopened.lesson.as_deref().expect("from the link").lesson, state.lesson);
@@ -135,7 +136,8 @@ fn a_lesson_too_long_for_a_link_says_so() {
 }
 
 fn lesson_view_of(lesson: Lesson) -> Model {
-    start(Rc::new(lesson), LessonOrigin::Shared, 0, BTreeMap::new()).expect("starts")
+    let json = serde_json::to_string(&lesson).expect("json");
+    start(Rc::new(lesson), LessonOrigin::Shared(json.into()), 0, BTreeMap::new()).expect("starts")
 }
 
 #[test]
@@ -148,6 +150,10 @@ fn progress_resumes_where_the_learner_left_and_restarts_once_completed() {
     assert_eq!(store.resume("critical-path").0, 1);
     let entry = catalog(&store).into_iter().find(|entry| entry.id == "critical-path").expect("listed");
     assert_eq!(entry.status, "Step 2 of 2");
+    let answered = act(&Model::from_hash("#lesson=trace-and-spans&step=1"), LessonAction::Answer(2));
+    let store = store.record(answered.lesson.as_deref().expect("on"));
+    let reloaded = restore(Model::from_hash("#lesson=trace-and-spans&step=1"), &store);
+    assert_eq!(reloaded.lesson.as_deref().expect("on").answer(), Some(2), "answers survive a reload");
     assert_eq!(ProgressStore::from_json("not json"), ProgressStore::default());
     assert!(catalog(&ProgressStore::default())[0].status.ends_with("steps"));
 }

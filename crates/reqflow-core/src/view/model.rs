@@ -431,8 +431,13 @@ impl Model {
             ));
         }
         match Lesson::from_json(text, file) {
-            Ok(lesson) => super::lesson::start(Rc::new(lesson), LessonOrigin::Shared, 0, BTreeMap::new())
-                .unwrap_or_else(fail),
+            Ok(lesson) => super::lesson::start(
+                Rc::new(lesson),
+                LessonOrigin::Shared(text.trim().into()),
+                0,
+                BTreeMap::new(),
+            )
+            .unwrap_or_else(fail),
             Err(error) => fail(error.to_string()),
         }
     }
