@@ -29,7 +29,7 @@ use crate::components::waterfall::Waterfall;
 use crate::components::{Shared, emit_some};
 use crate::hooks::{
     Actions, Learn, use_actions, use_copy_link, use_download, use_file_import, use_learn, use_paint_mark,
-    use_replay_clock, use_share_hash, use_visible_rows, use_worker_warm_up,
+    use_replay_clock, use_scroll_to_lesson, use_share_hash, use_visible_rows, use_worker_warm_up,
 };
 use crate::io;
 use crate::state::{Source, State};
@@ -42,6 +42,7 @@ pub fn app() -> Html {
     let actions = use_actions(state.dispatcher());
     let learn = use_learn(state.dispatcher(), state.lesson.clone());
     use_share_hash(&state);
+    use_scroll_to_lesson(state.lesson.as_ref().map(|lesson| lesson.lesson.id.clone()));
     use_paint_mark(&state.trace);
     use_worker_warm_up();
     let playing = state.replay.is_some_and(|replay| replay.playing);

@@ -34,9 +34,11 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <button class="close-button" aria-label="Close the lesson" onclick={props.on_close.reform(|_| ())}>{ "×" }</button>
             </header>
             <h2 class="lesson-title">{ view.title.clone() }</h2>
-            <div class="lesson-explanation">
+            // Open on the first step; folded afterwards to keep the task and verdict in view.
+            <details class="lesson-explanation" open={view.position.0 == 0 && view.finished.is_none()}>
+                <summary>{ "About this lesson" }</summary>
                 { for view.explanation.iter().map(|paragraph| html! { <p>{ pieces(paragraph) }</p> }) }
-            </div>
+            </details>
             if let Some(done) = &view.finished {
                 <div class="lesson-done" role="status">
                     <p>{ done.clone() }</p>
