@@ -85,7 +85,6 @@ fn step(props: &LessonPanelProps) -> Html {
                 if view.reveal.is_none() {
                     <button onclick={props.on_reveal.reform(|_| ())}>{ "Reveal" }</button>
                 }
-                <span class="spacer"></span>
                 if let Some(next) = &view.next {
                     <button class="primary" onclick={props.on_next.reform(|_| ())}>{ next.clone() }</button>
                 }
