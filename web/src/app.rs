@@ -42,7 +42,10 @@ pub fn app() -> Html {
     let actions = use_actions(state.dispatcher());
     let learn = use_learn(state.dispatcher(), state.lesson.clone());
     use_share_hash(&state);
-    use_scroll_to_lesson(state.lesson.as_ref().map(|lesson| lesson.lesson.id.clone()));
+    // Not while a notice (a link that could not be followed as written) needs reading first.
+    let lesson_id =
+        state.lesson.as_ref().filter(|_| state.notice.is_none()).map(|lesson| lesson.lesson.id.clone());
+    use_scroll_to_lesson(lesson_id);
     use_paint_mark(&state.trace);
     use_worker_warm_up();
     let playing = state.replay.is_some_and(|replay| replay.playing);
