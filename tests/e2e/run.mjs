@@ -49,6 +49,14 @@ async function startLesson(page, id) {
   await page.waitForSelector(".lesson-panel .verdict");
 }
 
+/** Loads `link` as a new document (a hash change alone would not reload the page) and waits for
+ * the notice it should give. */
+async function openFresh(page, link) {
+  await page.goto("about:blank");
+  await page.goto(link);
+  await page.waitForSelector(".notice");
+}
+
 async function verdict(page) {
   return (await page.textContent(".lesson-panel .verdict")).trim();
 }
@@ -600,16 +608,12 @@ const tests = [
         ["#lesson=no-such-lesson&step=1", "could not be opened"],
         ["#lesson-json=%3Cimg%20src=x%3E", "could not be opened"],
       ]) {
-        await page.goto(url + hash);
-        await page.reload();
-        await page.waitForSelector(".notice");
+        await openFresh(page, url + hash);
         assert((await page.textContent(".notice")).includes(words), `${hash}: a notice`);
         assertEqual(await page.$$eval(".lesson-panel", (panels) => panels.length), 0, `${hash}: no lesson`);
         assertEqual(await page.$$eval("img", (images) => images.length), 0, "no markup from the link");
       }
-      await page.goto(`${url}#lesson=critical-path&step=9`);
-      await page.reload();
-      await page.waitForSelector(".notice");
+      await openFresh(page, `${url}#lesson=critical-path&step=9`);
       assert((await page.textContent(".notice")).includes("starting at step 1"), "a bad step opens step 1 with a notice");
       assert((await page.textContent(".lesson-panel .step-label")).includes("Step 1 of 2"), "step 1");
       await page.screenshot({ path: join(ARTIFACTS, "lesson-bad-step.png") });
