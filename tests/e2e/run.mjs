@@ -42,6 +42,48 @@ async function rowsByService(page) {
   );
 }
 
+/** Opens the lesson list from the top bar and starts a lesson: two clicks. */
+async function startLesson(page, id) {
+  await page.getByRole("button", { name: "Learn", exact: true }).click();
+  await page.click(`.lesson-entry[data-lesson="${id}"]`);
+  await page.waitForSelector(".lesson-panel .verdict");
+}
+
+/** Loads `link` as a new document (a hash change alone would not reload the page) and waits for
+ * the notice it should give. */
+async function openFresh(page, link) {
+  await page.goto("about:blank");
+  await page.goto(link);
+  await page.waitForSelector(".notice");
+}
+
+async function verdict(page) {
+  return (await page.textContent(".lesson-panel .verdict")).trim();
+}
+
+/** Waits for the step's verdict to pass and returns it. */
+async function passes(page) {
+  await page.waitForSelector(".lesson-panel .verdict.passed");
+  return verdict(page);
+}
+
+/** A lesson of one's own, as a file would hold it (JSON). */
+const MY_LESSON = {
+  id: "my-lesson",
+  title: "Find the query",
+  explanation: "A *span* is one piece of work. Run `reqflow lesson check` on files like this one.",
+  start: { builtin: "try-it", seed: 1 },
+  steps: [
+    {
+      task: "Click the database's span.",
+      hints: ["It is the deepest row."],
+      reveal: { text: "The database span.", highlight: { service: "database" } },
+      check: { type: "selected", service: "database" },
+      solution: [{ select: { service: "database" } }],
+    },
+  ],
+};
+
 const tests = [
   {
     name: "default waterfall shows the four services with durations",
@@ -498,6 +540,109 @@ const tests = [
       await page.waitForFunction((second) => document.querySelector(".replay-status")?.textContent !== second, second);
       await page.getByRole("button", { name: "Pause replay" }).click();
       assert((await page.textContent(".replay-status")).startsWith("t = "), "paused mid-way");
+    },
+  },
+  {
+    name: "learn: a lesson completed by clicking as a learner would, and kept after a reload",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      await startLesson(page, "critical-path");
+      assert((await page.textContent(".lesson-panel .step-label")).includes("Step 1 of 2"), "step indicator");
+      assert((await verdict(page)).startsWith("✗"), `untouched, step 1 fails: ${await verdict(page)}`);
+      assert((await page.$$(".lesson-explanation em")).length >= 1, "emphasis rendered as <em>");
+      await page.screenshot({ path: join(ARTIFACTS, "lesson-start-1280.png") });
+      await page.getByRole("button", { name: "Hint (1 of 2)" }).click();
+      assertEqual((await page.$$(".lesson-hints li")).length, 1, "one hint at a time");
+      await page.click('.waterfall .row[data-service="database"]');
+      const first = await passes(page);
+      assert(/^✓\s*database SELECT orders is the bottleneck: database: .*%/.test(first), `step 1 passes: ${first}`);
+      await page.getByRole("button", { name: "Next step" }).click();
+      await page.waitForFunction(() => location.hash === "#lesson=critical-path&step=2");
+      assert((await verdict(page)).startsWith("✗"), "step 2 starts failing");
+      const card = page.locator('.knob-card[data-service="database"]');
+      await card.locator("summary").click();
+      await card.getByLabel("database latency distribution").selectOption("fixed");
+      await card.getByLabel("database latency in milliseconds").fill("5");
+      await card.getByLabel("database latency in milliseconds").press("Enter");
+      const second = await passes(page);
+      assert(second.includes("the request took"), `step 2 passes: ${second}`);
+      await page.screenshot({ path: join(ARTIFACTS, "lesson-step2-passed-1280.png") });
+      await page.getByRole("button", { name: "Finish lesson" }).click();
+      await page.waitForSelector(".lesson-done");
+      assert((await page.textContent(".lesson-done")).includes("Lesson complete"), "the end of the lesson");
+      await page.reload();
+      await page.waitForSelector(".lesson-panel");
+      assert((await page.textContent(".lesson-panel .step-label")).includes("Step 2 of 2"), "the link reopens step 2");
+      await page.getByRole("button", { name: "Learn", exact: true }).click();
+      const status = await page.textContent('.lesson-entry[data-lesson="critical-path"] .lesson-entry-status');
+      assertEqual(status, "Completed ✓", "progress survives the reload");
+      await page.screenshot({ path: join(ARTIFACTS, "lesson-list-1280.png") });
+    },
+  },
+  {
+    name: "learn: a deep link opens the step with earlier steps played; answers and reveal",
+    viewport: { width: 1920, height: 1080 },
+    fn: async (page, { url }) => {
+      await page.goto(`${url}#lesson=trace-and-spans&step=2`);
+      await page.waitForSelector(".lesson-panel .verdict");
+      assert((await page.textContent(".lesson-panel .step-label")).includes("Step 2 of 3"), "deep link to step 2");
+      assertEqual(await page.$$eval(".step-dots li.done", (dots) => dots.length), 1, "step 1 done");
+      await page.getByRole("button", { name: "Reveal" }).click();
+      await page.waitForSelector(".waterfall .row.highlight");
+      assertEqual(await page.getAttribute(".waterfall .row.highlight", "data-service"), "database", "the reveal's span is highlighted");
+      await page.click('.waterfall .row[data-service="database"]');
+      await page.getByRole("radio", { name: "auth" }).check();
+      assert((await verdict(page)).startsWith("✗"), "a wrong answer fails");
+      await page.getByRole("radio", { name: "orders" }).check();
+      await passes(page);
+      await page.screenshot({ path: join(ARTIFACTS, "lesson-deep-link-1920.png") });
+      await page.reload();
+      await page.waitForSelector(".lesson-panel .lesson-question");
+      assert(await page.getByRole("radio", { name: "orders" }).isChecked(), "the answer is kept after a reload");
+    },
+  },
+  {
+    name: "learn: broken lesson links fall back with a notice",
+    fn: async (page, { url }) => {
+      for (const [hash, words] of [
+        ["#lesson=no-such-lesson&step=1", "could not be opened"],
+        ["#lesson-json=%3Cimg%20src=x%3E", "could not be opened"],
+      ]) {
+        await openFresh(page, url + hash);
+        assert((await page.textContent(".notice")).includes(words), `${hash}: a notice`);
+        assertEqual(await page.$$eval(".lesson-panel", (panels) => panels.length), 0, `${hash}: no lesson`);
+        assertEqual(await page.$$eval("img", (images) => images.length), 0, "no markup from the link");
+      }
+      await openFresh(page, `${url}#lesson=critical-path&step=9`);
+      assert((await page.textContent(".notice")).includes("starting at step 1"), "a bad step opens step 1 with a notice");
+      assert((await page.textContent(".lesson-panel .step-label")).includes("Step 1 of 2"), "step 1");
+      await page.screenshot({ path: join(ARTIFACTS, "lesson-bad-step.png") });
+    },
+  },
+  {
+    name: "learn: a lesson file opens from disk, travels by link, and errors say where",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      await page.getByRole("button", { name: "Learn", exact: true }).click();
+      const json = JSON.stringify(MY_LESSON, null, 2);
+      await page.setInputFiles(".lesson-list input[type=file]", { name: "mine.json", mimeType: "application/json", buffer: Buffer.from(json) });
+      await page.waitForSelector(".lesson-panel .verdict");
+      assertEqual(await page.textContent(".lesson-title"), "Find the query", "the file's lesson");
+      assertEqual(await page.textContent(".lesson-explanation code"), "reqflow lesson check", "code as <code>");
+      await page.waitForFunction(() => location.hash.startsWith("#lesson-json="));
+      const link = page.url();
+      const other = await page.context().newPage();
+      await other.goto(link);
+      await other.waitForSelector(".lesson-panel");
+      assertEqual(await other.textContent(".lesson-title"), "Find the query", "the link carries the lesson");
+      await other.close();
+      await page.getByRole("button", { name: "All lessons" }).click();
+      const broken = json.replace('"selected"', '"selcted"');
+      await page.setInputFiles(".lesson-list input[type=file]", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from(broken) });
+      await page.waitForSelector(".error-box");
+      const error = await page.textContent(".error-box");
+      assert(/broken\.json:\d+:\d+: unknown variant `selcted`/.test(error), `line and column: ${error}`);
+      await page.screenshot({ path: join(ARTIFACTS, "lesson-file-error.png") });
     },
   },
 ];

@@ -294,3 +294,53 @@ pub fn prefers_reduced_motion() -> bool {
         .and_then(|window| window.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
         .is_some_and(|query| query.matches())
 }
+
+/// Where the lessons' progress is kept in localStorage.
+const PROGRESS_KEY: &str = "reqflow.lessons";
+
+/// The lessons' progress as stored (empty when there is none, or storage is off).
+pub fn load_progress() -> String {
+    web_sys::window()
+        .and_then(|window| window.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(PROGRESS_KEY).ok().flatten())
+        .unwrap_or_default()
+}
+
+/// Keeps the lessons' progress (quietly nothing when storage is off or full).
+pub fn save_progress(json: &str) {
+    if let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten()) {
+        storage.set_item(PROGRESS_KEY, json).ok();
+    }
+}
+
+/// The largest lesson file the page reads.
+pub const MAX_LESSON_BYTES: f64 = 1_000_000.0;
+
+/// Reads a small text file (a lesson) and hands `done` its text, or why it could not be read.
+pub fn read_text(file: &File, done: impl FnOnce(Result<String, String>) + 'static) {
+    let name = file.name();
+    if file.size() > MAX_LESSON_BYTES {
+        done(Err(format!("{name}: lesson files are at most 1 MB")));
+        return;
+    }
+    let done = std::rc::Rc::new(RefCell::new(Some(done)));
+    let finish = move |result: Result<String, String>| {
+        if let Some(done) = done.borrow_mut().take() {
+            done(result);
+        }
+    };
+    let on_error = {
+        let finish = finish.clone();
+        let name = name.clone();
+        Closure::once_into_js(move |_: JsValue| finish(Err(format!("{name}: could not be read"))))
+    };
+    let on_text = Closure::once_into_js(move |text: JsValue| {
+        finish(text.as_string().ok_or_else(|| format!("{name}: not text")))
+    });
+    let promise = file.text();
+    if let Ok(then) =
+        Reflect::get(&promise, &"then".into()).and_then(|then| then.dyn_into::<js_sys::Function>())
+    {
+        then.call2(&promise, &on_text, &on_error).ok();
+    }
+}
