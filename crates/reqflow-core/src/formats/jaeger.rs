@@ -176,6 +176,11 @@ fn write_process_tags(out: &mut JsonOut, span: &Span) {
 /// references carry no attributes. A root span with a link into its own trace comes back with
 /// that link as its parent: Jaeger has no other way to tell them apart.
 pub fn export(spans: &[Span]) -> String {
+    write(spans, JsonOut::pretty())
+}
+
+/// [`export`]'s document, written into `out` (pretty or compact).
+pub(super) fn write(spans: &[Span], mut out: JsonOut) -> String {
     let mut traces: Vec<(TraceId, Vec<&Span>)> = Vec::new();
     for span in spans {
         match traces.iter_mut().find(|(trace_id, _)| *trace_id == span.trace_id) {
@@ -183,7 +188,6 @@ pub fn export(spans: &[Span]) -> String {
             None => traces.push((span.trace_id, vec![span])),
         }
     }
-    let mut out = JsonOut::pretty();
     out.open(b'{');
     out.key("data");
     out.open(b'[');

@@ -147,6 +147,18 @@ pub fn export(spans: &[Span], format: Format) -> String {
     }
 }
 
+/// Writes `spans` in `format` as [`export`] does, but compact (no whitespace between tokens),
+/// as collectors, Jaeger UI's "Download JSON" and Zipkin's API write files: the same document
+/// as [`export`]'s with its whitespace removed.
+pub fn export_compact(spans: &[Span], format: Format) -> String {
+    let out = json_out::JsonOut::compact();
+    match format {
+        Format::Otlp => otlp::write(spans, out),
+        Format::Jaeger => jaeger::write(spans, out),
+        Format::Zipkin => zipkin::write(spans, out),
+    }
+}
+
 /// The result of an import: the spans in file order, and what had to be repaired or left out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Imported {

@@ -206,7 +206,11 @@ fn group(spans: &[Span]) -> Groups<'_> {
 /// [`SCOPE_NAME`], [`SCOPE_VERSION`]. Times are uint64 in OTLP: a time before the epoch is written
 /// as 0.
 pub fn export(spans: &[Span]) -> String {
-    let mut out = JsonOut::pretty();
+    write(spans, JsonOut::pretty())
+}
+
+/// [`export`]'s document, written into `out` (pretty or compact).
+pub(super) fn write(spans: &[Span], mut out: JsonOut) -> String {
     out.open(b'{');
     out.key("resourceSpans");
     out.open(b'[');

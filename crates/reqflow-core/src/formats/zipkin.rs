@@ -224,7 +224,11 @@ fn annotation_value(event: &Event) -> String {
 /// down; a span shorter than a microsecond has no `duration`, as Zipkin writes it). Zipkin has no
 /// links: they are not written. Attribute values become strings.
 pub fn export(spans: &[Span]) -> String {
-    let mut out = JsonOut::pretty();
+    write(spans, JsonOut::pretty())
+}
+
+/// [`export`]'s document, written into `out` (pretty or compact).
+pub(super) fn write(spans: &[Span], mut out: JsonOut) -> String {
     out.open(b'[');
     for span in spans {
         write_span(&mut out, span);
