@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use std::borrow::Cow;
 
@@ -375,7 +376,9 @@ struct Piece {
     kind: Option<SpanKind>,
     start_ns: Option<i64>,
     duration_ns: Option<i64>,
-    local: EndpointText,
+    /// Shared with the pieces before it that have the same one (most do): a piece is held
+    /// until the file has been read.
+    local: Arc<EndpointText>,
     /// (Boxed: many spans have none, and a piece is held until the file has been read.)
     remote: Option<Box<EndpointText>>,
     tags: Vec<KeyValue>,
@@ -396,9 +399,9 @@ struct Pending {
 }
 
 impl Pending {
-    fn push_local(&mut self, local: EndpointText) {
-        if self.endpoints.last() != Some(&local) {
-            self.endpoints.push(local);
+    fn push_local(&mut self, local: Arc<EndpointText>) {
+        if self.endpoints.last() != Some(&*local) {
+            self.endpoints.push(Arc::unwrap_or_clone(local));
         }
         self.locals.push(self.endpoints.len() as u32 - 1);
     }
@@ -419,6 +422,8 @@ struct Reader {
     /// The key and string value last read at each position of a span's tags: files repeat the
     /// same tags in the same order span after span (a comparison instead of a lookup).
     recent: Vec<(Text, Text)>,
+    /// The last piece's local endpoint.
+    last_local: Option<Arc<EndpointText>>,
 }
 
 /// Reads Zipkin v2 JSON. Pieces of one span (same trace id, span id and `shared` flag) are merged
@@ -560,7 +565,7 @@ fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
                 kind = kind.or(piece.kind);
                 runs.last_mut().expect("a run").push(idx);
             } else {
-                tracker = piece.local.clone();
+                tracker = EndpointText::clone(&piece.local);
                 kind = piece.kind;
                 runs.push(vec![idx]);
             }
@@ -586,7 +591,7 @@ fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
 }
 
 fn merge_into(merged: &mut Piece, piece: Piece) {
-    merge_endpoint(&mut merged.local, &piece.local);
+    merge_endpoint(Arc::make_mut(&mut merged.local), &piece.local);
     match (&mut merged.remote, piece.remote) {
         (Some(remote), Some(next)) => fill(remote, &next),
         (remote @ None, next) => *remote = next,
@@ -771,7 +776,7 @@ fn parse_annotation(
 }
 
 fn read_piece(span: SpanIn<'_>, span_idx: usize, reader: &mut Reader) -> Piece {
-    let Reader { warnings, ids, texts, recent, .. } = reader;
+    let Reader { warnings, ids, texts, recent, last_local, .. } = reader;
     let written_id = span.id.as_deref().unwrap_or_default();
     let site = Site::item(&Text::from_static("$"), "", span_idx, written_id);
     let trace_id =
@@ -838,7 +843,17 @@ fn read_piece(span: SpanIn<'_>, span_idx: usize, reader: &mut Reader) -> Piece {
         kind,
         start_ns,
         duration_ns,
-        local: span.local_endpoint.map(|local| EndpointText::new(local, texts)).unwrap_or_default(),
+        local: {
+            let local = span.local_endpoint.map(|local| EndpointText::new(local, texts)).unwrap_or_default();
+            match last_local.as_ref().filter(|last| ***last == local) {
+                Some(last) => Arc::clone(last),
+                None => {
+                    let local = Arc::new(local);
+                    *last_local = Some(Arc::clone(&local));
+                    local
+                }
+            }
+        },
         remote: span.remote_endpoint.map(|remote| Box::new(EndpointText::new(remote, texts))),
         tags,
         events,
@@ -909,7 +924,7 @@ impl Converter {
         };
         let scope = take_scope_tags(&mut tags);
         let resource = match &self.last {
-            Some((endpoint, last_scope, resource)) if *endpoint == local && *last_scope == scope => {
+            Some((endpoint, last_scope, resource)) if *endpoint == *local && *last_scope == scope => {
                 resource.clone()
             }
             _ => {
@@ -919,7 +934,7 @@ impl Converter {
                     scope_version: scope.1.clone(),
                     scope_attributes: Vec::new(),
                 });
-                self.last = Some((local.clone(), scope, resource.clone()));
+                self.last = Some((EndpointText::clone(&local), scope, resource.clone()));
                 resource
             }
         };
