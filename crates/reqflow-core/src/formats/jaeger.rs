@@ -971,7 +971,8 @@ fn convert_span(
     }));
     let (kind, status) = kind_and_status(converted, &site, warnings);
     let scope = take_scope_tags(converted);
-    let attributes: Vec<KeyValue> = converted.drain(..).collect();
+    let mut attributes = Vec::with_capacity(converted.len());
+    attributes.append(converted);
     let start_ns = micros(span.start_time, "start time", &site, SPAN_FIELDS.start, warnings);
     let duration_ns = micros(span.duration, "duration", &site, SPAN_FIELDS.end, warnings);
     let events = span

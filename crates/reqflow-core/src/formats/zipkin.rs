@@ -967,7 +967,9 @@ impl Converter {
         // Taking tags out and adding the remote endpoint's left room in the list (or doubled
         // it): the span keeps a list of its size.
         if attributes.len() != attributes.capacity() {
-            attributes = attributes.drain(..).collect();
+            let mut exact = Vec::with_capacity(attributes.len());
+            exact.append(&mut attributes);
+            attributes = exact;
         }
         pending.drafts.push(Draft {
             span: Span {
