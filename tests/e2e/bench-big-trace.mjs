@@ -6,8 +6,10 @@
 // The trace: `reqflow run --builtin netflix-fanout --requests N --format otlp`, with every request
 // hung under the first request's root so the file holds one trace of N × 255 spans. The same trace
 // is also imported as Jaeger JSON and Zipkin v2 JSON (`--format jaeger|zipkin`, hung together the
-// same way, written compact as Jaeger UI's "Download JSON" and Zipkin write them): `FORMATS=otlp`
-// (default `otlp,jaeger,zipkin`) chooses. Each import also reports the wasm memory of the worker
+// same way, written compact as Jaeger UI's "Download JSON" and Zipkin write them), and as OTLP
+// pretty-printed the way Reqflow's own export writes it (`reqflow run --format otlp`, serde_json's
+// pretty layout: two-space indent, `"key": value`, which `JSON.stringify(value, null, 2)` writes
+// byte for byte for these files): `FORMATS=otlp` (default `otlp,otlp-pretty,jaeger,zipkin`) chooses. Each import also reports the wasm memory of the worker
 // that read the file and of the page (linear memory only grows: its size after the import is the
 // most the import needed).
 import { execFileSync } from "node:child_process";
@@ -23,7 +25,7 @@ const ONLY_IMPORT = process.env.ONLY === "import"; // ONLY=import: just the impo
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1000); // page loaded → file picked
 execFileSync("cargo", ["build", "--quiet", "--release", "-p", "reqflow-cli"], { stdio: "inherit" });
 const reqflow = join(process.env.CARGO_TARGET_DIR ?? "target", "release", "reqflow");
-const FORMATS = (process.env.FORMATS ?? "otlp,jaeger,zipkin").split(",");
+const FORMATS = (process.env.FORMATS ?? "otlp,otlp-pretty,jaeger,zipkin").split(",");
 const run = (format) =>
   JSON.parse(
     execFileSync(reqflow, ["run", "--builtin", "netflix-fanout", "--seed", "1", "--requests", String(REQUESTS), "--format", format], {
@@ -33,15 +35,17 @@ const run = (format) =>
   );
 // Each format's file, with every request hung under the first request's root (one trace).
 const hungTogether = {
-  otlp: (otlp) => {
+  otlp: (otlp, indent) => {
     const spans = otlp.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans));
     const root = spans.find((span) => !span.parentSpanId);
     for (const span of spans) {
       if (!span.parentSpanId && span !== root) span.parentSpanId = root.spanId;
       span.traceId = root.traceId;
     }
-    return { text: JSON.stringify(otlp), nSpans: spans.length };
+    return { text: JSON.stringify(otlp, null, indent), nSpans: spans.length };
   },
+  // Reqflow's own export, as `reqflow run --format otlp` writes it: pretty-printed.
+  "otlp-pretty": (otlp) => hungTogether.otlp(otlp, 2),
   jaeger: (jaeger) => {
     const [first] = jaeger.data;
     const root = first.spans.find((span) => span.references.length === 0);
@@ -74,7 +78,7 @@ const hungTogether = {
 };
 const dir = mkdtempSync(join(tmpdir(), "reqflow-bench-"));
 const files = FORMATS.map((format) => {
-  const { text, nSpans } = hungTogether[format](run(format));
+  const { text, nSpans } = hungTogether[format](run(format === "otlp-pretty" ? "otlp" : format));
   const file = join(dir, `big-trace-${nSpans}.${format}.json`);
   writeFileSync(file, text);
   return { format, file, nSpans, megabytes: (statSync(file).size / 1e6).toFixed(1) };

@@ -95,20 +95,25 @@ fn handle(data: &JsValue) {
 }
 
 /// Imports a small trace a few times, in pieces as a file arrives, so that the browser has
-/// compiled (and mostly optimised) the reader before the user's first file: a wasm function is
-/// compiled the first time it runs and optimised only once it has run a while.
+/// compiled (and mostly optimised) the readers before the user's first file: a wasm function is
+/// compiled the first time it runs and optimised only once it has run a while. Every path a
+/// file takes is warmed: each format, compact (as collectors, Jaeger UI and Zipkin write files,
+/// read mostly as whole words) and pretty-printed (Reqflow's own exports).
 fn warm_up(spans: &[reqflow_core::Span]) {
-    const ROUNDS: usize = 3;
+    const ROUNDS: usize = 2;
     const CHUNK: usize = 16 * 1024;
-    let text = formats::export(spans, Format::Otlp);
-    for _ in 0..ROUNDS {
-        let mut stream = ImportStream::new("warm-up.json", text.len());
-        for chunk in text.as_bytes().chunks(CHUNK) {
-            stream.push(chunk);
-        }
-        if let Some(Ok(imported)) = stream.finish() {
-            // Encoding is part of every import's way back to the page.
-            std::hint::black_box(wire::encode_import(&imported));
+    for format in Format::ALL {
+        for text in [formats::export_compact(spans, format), formats::export(spans, format)] {
+            for _ in 0..ROUNDS {
+                let mut stream = ImportStream::new("warm-up.json", text.len());
+                for chunk in text.as_bytes().chunks(CHUNK) {
+                    stream.push(chunk);
+                }
+                if let Some(Ok(imported)) = stream.finish() {
+                    // Encoding is part of every import's way back to the page.
+                    std::hint::black_box(wire::encode_import(&imported));
+                }
+            }
         }
     }
 }

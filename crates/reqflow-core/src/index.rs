@@ -1,6 +1,6 @@
 //! One trace index for any set of spans: each span's parent, the spans that repeat an earlier
 //! span's id, the spans whose parent is missing, and a number per trace. The importers' last pass
-//! ([`crate::formats`]), analysis ([`crate::analysis::assemble`]) and everything built on them
+//! (the `reqflow-formats` crate), analysis ([`crate::analysis::assemble`]) and everything built on them
 //! link spans here, so a span's parent is decided by one rule everywhere:
 //!
 //! - Spans are matched by (trace id, span id). When several spans share one, the first in input

@@ -62,4 +62,45 @@ fn main() {
         );
         drop(imported);
     }
+    // As the page's worker reads a file: as it arrives (64 KiB chunks), then encoded for the
+    // page. Compact Jaeger and Zipkin as the page benchmark imports them (Jaeger UI's download,
+    // Zipkin's API), and Reqflow's pretty OTLP export. Peak: the most held at once, the file's
+    // text not counted (the worker never holds it whole).
+    let compact = |pretty: &str| {
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(pretty).expect("json"))
+            .expect("serializes")
+    };
+    let pretty_otlp = formats::export(&trace_for_stream().spans, Format::Otlp);
+    let (jaeger, zipkin) = (compact(&jaeger), compact(&zipkin));
+    for (name, text) in [
+        ("OTLP/JSON", &otlp),
+        ("OTLP pretty", &pretty_otlp),
+        ("Jaeger compact", &jaeger),
+        ("Zipkin compact", &zipkin),
+    ] {
+        let _profiler = dhat::Profiler::builder().testing().build();
+        let before = dhat::HeapStats::get();
+        let mut stream = formats::ImportStream::new("big.json", text.len());
+        for chunk in text.as_bytes().chunks(64 * 1024) {
+            stream.push(chunk);
+        }
+        let imported = stream.finish().expect("streamed").expect("imports");
+        let encoded = reqflow_formats::wire::encode_import(&imported);
+        let after = dhat::HeapStats::get();
+        println!(
+            "{name:<15} streamed + encoded: peak {:.1} MiB, at the end {:.1} MiB ({:.1} MiB of wire bytes, {} spans)",
+            (after.max_bytes - before.curr_bytes) as f64 / (1024.0 * 1024.0),
+            (after.curr_bytes - before.curr_bytes) as f64 / (1024.0 * 1024.0),
+            encoded.len() as f64 / (1024.0 * 1024.0),
+            imported.spans.len(),
+        );
+        drop((imported, encoded));
+    }
+}
+
+/// The 100,000-span trace the imports read.
+fn trace_for_stream() -> reqflow_core::RequestTrace {
+    let base = builtins::load("netflix-fanout").expect("built-in");
+    let scenario = Knobs::parse("api.fanout=410", &base).expect("knobs").apply(&base);
+    Simulation::new(&scenario).expect("compiles").simulate_one(1).expect("runs")
 }

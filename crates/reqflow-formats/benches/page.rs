@@ -68,6 +68,10 @@ fn bench_page(c: &mut Criterion) {
         b.iter(|| serde_json::from_str::<serde::de::IgnoredAny>(&otlp).expect("json"))
     });
     group.bench_function("import-otlp", |b| b.iter(|| formats::import(&otlp, "big.json").expect("imports")));
+    // Reqflow's own export, pretty-printed (what `reqflow run --format otlp` writes).
+    group.bench_function("import-otlp-pretty", |b| {
+        b.iter(|| formats::import(&pretty, "big.json").expect("imports"))
+    });
     // What a real SDK writes: ten resource attributes and a scope with attributes per resource.
     let sdk = with_sdk_resources(&otlp);
     assert!(sdk.len() > otlp.len(), "the resources were added");

@@ -343,6 +343,31 @@ fn export_is_deterministic() {
 }
 
 #[test]
+fn compact_export_is_the_pretty_export_without_whitespace() {
+    let spans = sample_spans();
+    for format in Format::ALL {
+        let pretty = export(&spans, format);
+        let compact = super::export_compact(&spans, format);
+        // The pretty text without the whitespace between tokens.
+        let (mut minified, mut in_string, mut escaped) = (String::new(), false, false);
+        for c in pretty.chars() {
+            if in_string || !c.is_ascii_whitespace() {
+                minified.push(c);
+            }
+            (in_string, escaped) = match (in_string, escaped, c) {
+                (true, false, '\\') => (true, true),
+                (true, false, '"') => (false, false),
+                (true, _, _) => (true, false),
+                (false, _, '"') => (true, false),
+                (false, _, _) => (false, false),
+            };
+        }
+        assert_eq!(compact, minified, "{format}");
+        assert_eq!(import(&compact, "c.json"), import(&pretty, "p.json"), "{format}");
+    }
+}
+
+#[test]
 fn short_and_non_hex_ids_are_normalised_once_with_warnings() {
     let text = r#"{"traceID":"abc","spans":[
         {"traceID":"abc","spanID":"1","operationName":"root","startTime":1,"duration":2,"processID":"p1"},

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use std::borrow::Cow;
 
@@ -358,8 +359,11 @@ struct Piece {
     kind: Option<SpanKind>,
     start_ns: Option<i64>,
     duration_ns: Option<i64>,
-    local: EndpointText,
-    remote: Option<EndpointText>,
+    /// Shared with the pieces before it that have the same one (most do): a piece is held
+    /// until the file has been read.
+    local: Arc<EndpointText>,
+    /// (Boxed: many spans have none, and a piece is held until the file has been read.)
+    remote: Option<Box<EndpointText>>,
     tags: Vec<KeyValue>,
     events: Vec<Event>,
     shared: bool,
@@ -370,7 +374,24 @@ struct Piece {
 struct Pending {
     drafts: Drafts,
     shared: Vec<bool>,
-    locals: Vec<EndpointText>,
+    /// Each span's local endpoint, by index into `endpoints` (neighbouring spans mostly share
+    /// one: a new one is kept only when it differs from the last). A copy per span was 8 MB
+    /// more held at the import's peak for 100,000 spans.
+    locals: Vec<u32>,
+    endpoints: Vec<EndpointText>,
+}
+
+impl Pending {
+    fn push_local(&mut self, local: Arc<EndpointText>) {
+        if self.endpoints.last() != Some(&*local) {
+            self.endpoints.push(Arc::unwrap_or_clone(local));
+        }
+        self.locals.push(self.endpoints.len() as u32 - 1);
+    }
+
+    fn local(&self, span_idx: usize) -> &EndpointText {
+        &self.endpoints[self.locals[span_idx] as usize]
+    }
 }
 
 /// What reading a file's spans needs: the warnings so far, the id parser, the string interner,
@@ -384,6 +405,8 @@ struct Reader {
     /// The key and string value last read at each position of a span's tags: files repeat the
     /// same tags in the same order span after span (a comparison instead of a lookup).
     recent: Vec<(Text, Text)>,
+    /// The last piece's local endpoint.
+    last_local: Option<Arc<EndpointText>>,
 }
 
 /// Reads Zipkin v2 JSON. Pieces of one span (same trace id, span id and `shared` flag) are merged
@@ -434,6 +457,7 @@ impl Reader {
             drafts: Drafts::with_capacity(pieces.len()),
             shared: Vec::with_capacity(pieces.len()),
             locals: Vec::with_capacity(pieces.len()),
+            endpoints: Vec::new(),
         };
         for piece in pieces {
             converter.convert(piece, &mut pending, &mut warnings);
@@ -524,7 +548,7 @@ fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
                 kind = kind.or(piece.kind);
                 runs.last_mut().expect("a run").push(idx);
             } else {
-                tracker = piece.local.clone();
+                tracker = EndpointText::clone(&piece.local);
                 kind = piece.kind;
                 runs.push(vec![idx]);
             }
@@ -550,7 +574,7 @@ fn merge_pieces(pieces: Vec<Piece>, warnings: &mut Warnings) -> Vec<Piece> {
 }
 
 fn merge_into(merged: &mut Piece, piece: Piece) {
-    merge_endpoint(&mut merged.local, &piece.local);
+    merge_endpoint(Arc::make_mut(&mut merged.local), &piece.local);
     match (&mut merged.remote, piece.remote) {
         (Some(remote), Some(next)) => fill(remote, &next),
         (remote @ None, next) => *remote = next,
@@ -645,10 +669,10 @@ fn resolve_shared_spans(pending: &mut Pending, warnings: &mut Warnings) {
         let Some(candidates) = servers.get(&(span.trace_id, parent)) else {
             continue;
         };
-        let local = &pending.locals[span_idx];
-        let chosen = candidates.iter().find(|&&server| pending.locals[server] == *local).or_else(|| {
+        let local = pending.local(span_idx);
+        let chosen = candidates.iter().find(|&&server| pending.local(server) == local).or_else(|| {
             candidates.iter().find(|&&server| {
-                local.service_name.is_some() && pending.locals[server].service_name == local.service_name
+                local.service_name.is_some() && pending.local(server).service_name == local.service_name
             })
         });
         if let Some(&server) = chosen {
@@ -735,7 +759,7 @@ fn parse_annotation(
 }
 
 fn read_piece(span: SpanIn<'_>, span_idx: usize, reader: &mut Reader) -> Piece {
-    let Reader { warnings, ids, texts, recent, .. } = reader;
+    let Reader { warnings, ids, texts, recent, last_local, .. } = reader;
     let written_id = span.id.as_deref().unwrap_or_default();
     let site = Site::item(&Text::from_static("$"), "", span_idx, written_id);
     let trace_id =
@@ -802,8 +826,18 @@ fn read_piece(span: SpanIn<'_>, span_idx: usize, reader: &mut Reader) -> Piece {
         kind,
         start_ns,
         duration_ns,
-        local: span.local_endpoint.map(|local| EndpointText::new(local, texts)).unwrap_or_default(),
-        remote: span.remote_endpoint.map(|remote| EndpointText::new(remote, texts)),
+        local: {
+            let local = span.local_endpoint.map(|local| EndpointText::new(local, texts)).unwrap_or_default();
+            match last_local.as_ref().filter(|last| ***last == local) {
+                Some(last) => Arc::clone(last),
+                None => {
+                    let local = Arc::new(local);
+                    *last_local = Some(Arc::clone(&local));
+                    local
+                }
+            }
+        },
+        remote: span.remote_endpoint.map(|remote| Box::new(EndpointText::new(remote, texts))),
         tags,
         events,
         shared: span.shared.unwrap_or(false),
@@ -873,7 +907,7 @@ impl Converter {
         };
         let scope = take_scope_tags(&mut tags);
         let resource = match &self.last {
-            Some((endpoint, last_scope, resource)) if *endpoint == local && *last_scope == scope => {
+            Some((endpoint, last_scope, resource)) if *endpoint == *local && *last_scope == scope => {
                 resource.clone()
             }
             _ => {
@@ -883,7 +917,7 @@ impl Converter {
                     scope_version: scope.1.clone(),
                     scope_attributes: Vec::new(),
                 });
-                self.last = Some((local.clone(), scope, resource.clone()));
+                self.last = Some((EndpointText::clone(&local), scope, resource.clone()));
                 resource
             }
         };
@@ -913,6 +947,13 @@ impl Converter {
             }
             push_endpoint(&mut attributes, remote);
         }
+        // Taking tags out and adding the remote endpoint's left room in the list (or doubled
+        // it): the span keeps a list of its size.
+        if attributes.len() != attributes.capacity() {
+            let mut exact = Vec::with_capacity(attributes.len());
+            exact.append(&mut attributes);
+            attributes = exact;
+        }
         pending.drafts.push(Draft {
             span: Span {
                 trace_id: piece.trace_id,
@@ -938,7 +979,7 @@ impl Converter {
             parent_ref: NO_REF,
         });
         pending.shared.push(piece.shared);
-        pending.locals.push(local);
+        pending.push_local(local);
     }
 }
 

@@ -615,10 +615,35 @@ impl<'a> Scanner<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    /// Steps over whitespace. Compact files have none between tokens: one comparison; the
+    /// rest is out of line ([`Scanner::whitespace_run`]).
     #[inline(always)]
     pub(crate) fn whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.pos += 1;
+        if let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.whitespace_run();
+        }
+    }
+
+    /// Steps over a run of whitespace. A pretty-printed file is up to half indentation (a
+    /// newline, then two spaces a level), so spaces are skipped eight at a time: with `x` the
+    /// word XOR eight spaces, the lowest non-zero byte of `x` is the first byte that is not a
+    /// space.
+    #[inline(never)]
+    fn whitespace_run(&mut self) {
+        const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+        loop {
+            while let Some(&word) = self.bytes.get(self.pos..).and_then(|rest| rest.first_chunk::<8>()) {
+                let others = u64::from_le_bytes(word) ^ SPACES;
+                if others != 0 {
+                    self.pos += others.trailing_zeros() as usize / 8;
+                    break;
+                }
+                self.pos += 8;
+            }
+            match self.peek() {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                _ => return,
+            }
         }
     }
 

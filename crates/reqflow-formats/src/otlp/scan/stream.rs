@@ -17,6 +17,7 @@ use super::{
     Seen,
 };
 use crate::common::{Drafts, Site, finish};
+use crate::json_in;
 use crate::otlp::{Identity, Reader, SPAN_FIELDS, ScopeData, convert_span, resource_identity, scope_data};
 use crate::{Format, Imported};
 use reqflow_core::text::Text;
@@ -69,6 +70,8 @@ impl At {
 pub(crate) struct Stream {
     reader: Reader,
     drafts: Drafts,
+    /// The file's size, if known (to reserve room for its spans).
+    size_hint: usize,
     /// Where the next step starts, in the bytes [`Stream::read`] is given (see
     /// [`Stream::take_read`]).
     pos: usize,
@@ -114,9 +117,10 @@ impl Stream {
     pub(crate) fn new(size_hint: usize, streaming: bool) -> Stream {
         Stream {
             reader: Reader::default(),
-            // Compact OTLP/JSON takes 400–500 bytes per span: reserving for that many spans up
-            // front saves moving 100,000 converted spans as the list grows.
-            drafts: Drafts::with_capacity((size_hint / 400).min(1 << 20)),
+            // Room for the spans is reserved at the document's start, once it is known to be
+            // OTLP/JSON and how it is laid out (a file of another format gets none).
+            drafts: Drafts::default(),
+            size_hint,
             pos: 0,
             wait_for: 0,
             at: At::Start,
@@ -261,6 +265,12 @@ impl Stream {
                     scanner.pos = start;
                 }
                 ahead(scanner, complete)?;
+                // Compact OTLP/JSON takes 400–500 bytes a span, pretty-printed (Reqflow's export)
+                // 1,000–1,100: reserving for that many spans up front saves moving 100,000
+                // converted spans as the list grows (and reserving for the compact count in an
+                // indented file held room for 2.7 times its spans).
+                let capacity = json_in::spans_in(self.size_hint, scanner.text, 400, 900);
+                self.drafts = Drafts::with_capacity(capacity);
                 if more { At::DocKey } else { At::End }
             }
             At::DocKey | At::ResourceKey | At::ScopeKey => {
