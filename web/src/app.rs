@@ -1,4 +1,4 @@
-//! The top component: the "Try it" page, with the Learn flow beside the trace. It wires the model (`state.rs`) to the components, which
+//! The top component: the "Try it" page. It wires the model (`state.rs`) to the components, which
 //! get what they show and `on_*` callbacks, and runs the side effects through `hooks/`.
 
 use std::collections::BTreeSet;
@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use reqflow_core::view::graph::ServiceGraph;
 use reqflow_core::view::knobs::knob_cards;
-use reqflow_core::view::lesson::{ProgressStore, highlight, lesson_view};
 use reqflow_core::view::{Model, page};
 use reqflow_formats::Format;
 use yew::prelude::*;
@@ -18,8 +17,6 @@ use crate::components::import_notes::ImportNotes;
 use crate::components::insight::Insight;
 use crate::components::knobs::KnobsPanel;
 use crate::components::legend::Legend;
-use crate::components::lesson_list::LessonList;
-use crate::components::lesson_panel::LessonPanel;
 use crate::components::messages::Messages;
 use crate::components::minimap::Minimap;
 use crate::components::summary::TraceSummary;
@@ -28,24 +25,17 @@ use crate::components::top_bar::TopBar;
 use crate::components::waterfall::Waterfall;
 use crate::components::{Shared, emit_some};
 use crate::hooks::{
-    Actions, Learn, use_actions, use_copy_link, use_download, use_file_import, use_learn, use_paint_mark,
-    use_replay_clock, use_scroll_to_lesson, use_share_hash, use_visible_rows, use_worker_warm_up,
+    Actions, use_actions, use_copy_link, use_download, use_file_import, use_paint_mark, use_replay_clock,
+    use_share_hash, use_visible_rows, use_worker_warm_up,
 };
 use crate::io;
 use crate::state::{Source, State};
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| {
-        State::from_hash(&io::location_hash(), &ProgressStore::from_json(&io::load_progress()))
-    });
+    let state = use_reducer(|| State::from_hash(&io::location_hash()));
     let actions = use_actions(state.dispatcher());
-    let learn = use_learn(state.dispatcher(), state.lesson.clone());
-    use_share_hash(&state);
-    // Not while a notice (a link that could not be followed as written) needs reading first.
-    let lesson_id =
-        state.lesson.as_ref().filter(|_| state.notice.is_none()).map(|lesson| lesson.lesson.id.clone());
-    use_scroll_to_lesson(lesson_id);
+    use_share_hash((!state.is_imported()).then(|| state.share_link().to_hash()));
     use_paint_mark(&state.trace);
     use_worker_warm_up();
     let playing = state.replay.is_some_and(|replay| replay.playing);
@@ -61,13 +51,12 @@ pub fn app() -> Html {
     });
     html! {
         <div class="page" ondragover={|event: DragEvent| event.prevent_default()} ondrop={on_drop}>
-            <TopBar imported={state.is_imported()} {copied} {on_open} {on_download} {on_copy_link}
-                    learn_open={learn.list_open} on_learn={learn.on_toggle_list.clone()} />
+            <TopBar imported={state.is_imported()} {copied} {on_open} {on_download} {on_copy_link} />
             <main>
                 { overview(&state, &actions) }
                 <div class="workspace">
                     { main_column(&state, &actions, &derived) }
-                    { side_column(&state, &actions, &learn) }
+                    { side_column(&state, &actions) }
                 </div>
             </main>
             <footer class="footer">
@@ -144,28 +133,17 @@ fn main_column(model: &Model, actions: &Actions, derived: &Derived) -> Html {
                      on_seek={actions.seek.clone()} on_speed={actions.set_speed.clone()} />
             <Minimap trace={trace.clone()} rows={rows.clone()} zoom={model.zoom} on_zoom={actions.zoom.clone()} />
             <Waterfall {trace} {rows} matches={Shared::new(&derived.matches)} collapsed={Shared::new(&model.collapsed)}
-                       selected={model.selected} highlight={highlight(model)} zoom={model.zoom} replay_now={model.replay.map(|replay| replay.now_ns)}
+                       selected={model.selected} zoom={model.zoom} replay_now={model.replay.map(|replay| replay.now_ns)}
                        on_select={actions.select.clone()} on_open_details={actions.open_details.clone()}
                        on_toggle={actions.toggle_collapse.clone()} on_expand={actions.set_expanded.clone()} />
         </div>
     }
 }
 
-/// Beside the trace: the lesson list or the lesson, the selected span's details, and the knobs
-/// of a simulated trace.
-fn side_column(model: &Model, actions: &Actions, learn: &Learn) -> Html {
+/// Beside the trace: the selected span's details, and the knobs of a simulated trace.
+fn side_column(model: &Model, actions: &Actions) -> Html {
     html! {
         <div class="side-col">
-            if learn.list_open {
-                <LessonList entries={learn.entries.clone()} current={model.lesson.as_ref().map(|state| state.lesson.id.clone())}
-                            on_start={learn.on_start.clone()} on_open_file={learn.on_open_file.clone()}
-                            on_close={learn.on_close_list.clone()} />
-            } else if let Some(view) = lesson_view(model) {
-                <LessonPanel view={Rc::new(view)} on_answer={actions.lesson_answer.clone()} on_hint={actions.lesson_hint.clone()}
-                             on_reveal={actions.lesson_reveal.clone()} on_next={actions.lesson_next.clone()}
-                             on_restart={learn.on_restart.clone()} on_lessons={learn.on_open_list.clone()}
-                             on_close={actions.lesson_close.clone()} />
-            }
             { details(model, actions) }
             if !model.is_imported() {
                 <KnobsPanel cards={Rc::new(knob_cards(model))} changed={!model.knobs.is_empty()}

@@ -5,7 +5,6 @@
 use std::ops::Deref;
 use std::rc::Rc;
 
-use reqflow_core::view::lesson::{self, ProgressStore};
 use reqflow_core::view::{Model, Probe};
 use yew::Reducible;
 
@@ -21,10 +20,9 @@ pub const PALETTE: [&str; reqflow_core::view::N_COLOURS] =
 pub struct State(Model);
 
 impl State {
-    /// The page's first state, from the location hash (a share link, a lesson link) or the
-    /// default; a lesson's answers kept in the browser are restored.
-    pub fn from_hash(hash: &str, progress: &ProgressStore) -> State {
-        State(lesson::restore(Model::from_hash_with(hash, &Timing), progress))
+    /// The page's first state, from the location hash (a share link) or the default.
+    pub fn from_hash(hash: &str) -> State {
+        State(Model::from_hash_with(hash, &Timing))
     }
 }
 

@@ -13,8 +13,6 @@ pub mod import_notes;
 pub mod insight;
 pub mod knobs;
 pub mod legend;
-pub mod lesson_list;
-pub mod lesson_panel;
 pub mod messages;
 pub mod minimap;
 pub mod replay_controls;

@@ -1,4 +1,4 @@
-//! The bar at the top: the lessons, open a file, download the trace, copy a share link.
+//! The bar at the top: open a file, download the trace, copy a share link.
 
 use reqflow_formats::Format;
 use web_sys::HtmlInputElement;
@@ -15,9 +15,6 @@ pub struct TopBarProps {
     pub on_open: Callback<web_sys::File>,
     pub on_download: Callback<Format>,
     pub on_copy_link: Callback<()>,
-    /// Whether the lesson list is open.
-    pub learn_open: bool,
-    pub on_learn: Callback<()>,
 }
 
 #[function_component(TopBar)]
@@ -34,8 +31,6 @@ pub fn top_bar(props: &TopBarProps) -> Html {
             <span class="logo">{ "Reqflow" }</span>
             <span class="tagline">{ "distributed tracing, simulated" }</span>
             <span class="spacer"></span>
-            <button class={classes!("learn-button", props.learn_open.then_some("active"))} aria-expanded={props.learn_open.to_string()}
-                    onclick={props.on_learn.reform(|_| ())}>{ "Learn" }</button>
             <label class="button file-button">
                 { "Open trace…" }
                 <input type="file" accept=".json,application/json" onchange={on_pick_file}

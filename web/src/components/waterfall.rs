@@ -31,8 +31,6 @@ pub struct WaterfallProps {
     pub matches: Shared<BTreeSet<u32>>,
     pub collapsed: Shared<BTreeSet<u32>>,
     pub selected: Option<u32>,
-    /// A span a lesson's answer points at (drawn apart, scrolled into view).
-    pub highlight: Option<u32>,
     /// Zoomed time range, as fractions of the trace's duration.
     pub zoom: Option<(f64, f64)>,
     /// The replay's moment (true time), when one is on.
@@ -154,8 +152,6 @@ pub fn waterfall(props: &WaterfallProps) -> Html {
     let body_ref = use_node_ref();
     let position = props.selected.and_then(|selected| props.rows.iter().position(|&row| row == selected));
     use_scroll_into_view(body_ref.clone(), position);
-    let highlighted = props.highlight.and_then(|span| props.rows.iter().position(|&row| row == span));
-    use_scroll_into_view(body_ref.clone(), highlighted);
     if props.trace.spans.is_empty() {
         return html! { <p class="empty">{ "This request was not sampled: no spans were recorded." }</p> };
     }
@@ -251,7 +247,6 @@ fn row(props: &WaterfallProps, axis: &Axis, position: i32) -> Html {
         <div class={classes!(
                 "row",
                 selected.then_some("selected"),
-                (props.highlight == Some(span_idx)).then_some("highlight"),
                 facts.on_critical_path.then_some("on-critical-path"),
                 props.matches.contains(&span_idx).then_some("match"),
                 span.status.is_error().then_some("error"),
@@ -384,7 +379,6 @@ mod tests {
             matches: Shared(Rc::default()),
             collapsed: Shared::new(&model.collapsed),
             selected,
-            highlight: None,
             zoom: None,
             replay_now: None,
             on_select: Callback::noop(),

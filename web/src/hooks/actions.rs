@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use reqflow_core::analysis::{SkewLimit, TimeBasis};
 use reqflow_core::knobs::ServiceKnobs;
-use reqflow_core::view::lesson::LessonAction;
 use yew::prelude::*;
 
 use crate::state::{Action, State};
@@ -35,11 +34,6 @@ pub struct Actions {
     pub seek: Callback<f64>,
     pub set_speed: Callback<f64>,
     pub stop_replay: Callback<()>,
-    pub lesson_answer: Callback<usize>,
-    pub lesson_hint: Callback<()>,
-    pub lesson_reveal: Callback<()>,
-    pub lesson_next: Callback<()>,
-    pub lesson_close: Callback<()>,
 }
 
 /// A callback that dispatches the action its input makes.
@@ -73,11 +67,6 @@ impl Actions {
             seek: on(dispatcher, Action::Seek),
             set_speed: on(dispatcher, Action::SetSpeed),
             stop_replay: on(dispatcher, |()| Action::StopReplay),
-            lesson_answer: on(dispatcher, |choice| Action::Lesson(LessonAction::Answer(choice))),
-            lesson_hint: on(dispatcher, |()| Action::Lesson(LessonAction::Hint)),
-            lesson_reveal: on(dispatcher, |()| Action::Lesson(LessonAction::Reveal)),
-            lesson_next: on(dispatcher, |()| Action::Lesson(LessonAction::Next)),
-            lesson_close: on(dispatcher, |()| Action::Lesson(LessonAction::Close)),
         }
     }
 }

@@ -9,7 +9,6 @@
 //! (so a test can prove every lesson solvable, and the page can show the way when asked).
 
 mod check;
-mod raw_check;
 mod solve;
 
 use serde::{Deserialize, Serialize};
@@ -93,8 +92,7 @@ pub struct SpanPick {
 }
 
 /// What a step checks. Every check reads the model the page shows; none reads the solution.
-/// Written with its `type` beside its fields (`raw_check.rs` reads it).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
     /// The selected span is of `service` (and `operation`, when given).

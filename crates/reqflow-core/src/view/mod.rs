@@ -8,16 +8,11 @@
 //! - [`graph`]: the service diagram's graph (services in columns by call depth, calls between
 //!   them), from the scenario or from the trace.
 //! - [`knobs`]: the values a service's knob card shows (the scenario's, or the knobs' changes).
-//! - [`lesson`]: a lesson on the page: the learner's place, the panel's contents (the step's
-//!   verdict from the model), explanations as text pieces, progress kept in the browser, the
-//!   lesson list; [`lesson_link`]: `#lesson=ID&step=K` and `#lesson-json=…` links.
 //! - [`page`]: the words around the trace (title, lede, summary, skew note, match count, replay
 //!   status, download names).
 
 pub mod graph;
 pub mod knobs;
-pub mod lesson;
-pub mod lesson_link;
 pub mod model;
 pub mod page;
 pub mod trace;

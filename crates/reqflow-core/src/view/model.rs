@@ -3,15 +3,13 @@
 //! reducer and does the side effects (URL, files, downloads) itself; everything it shows is
 //! decided here, where it is tested natively.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use super::lesson::{LessonAction, LessonOrigin, LessonState};
 use super::trace::TraceView;
 use crate::analysis::{SkewLimit, TimeBasis};
 use crate::fingerprint::fingerprint;
 use crate::knobs::{Knobs, ServiceKnobs};
-use crate::lesson::Lesson;
 use crate::share::ShareLink;
 use crate::{Scenario, Simulation, Span, builtins};
 
@@ -86,8 +84,6 @@ pub struct Model {
     pub speed: f64,
     /// A file being read ("big-trace.json (47.9 MB)"): shown until it is imported or fails.
     pub opening: Option<String>,
-    /// The lesson being followed, if any (the panel beside the waterfall).
-    pub lesson: Option<Rc<LessonState>>,
 }
 
 /// Seconds a replay at 1× takes, whatever the request's own duration.
@@ -138,13 +134,6 @@ pub enum Action {
     SetSpeed(f64),
     /// Leave the replay: show the whole trace.
     StopReplay,
-    /// Start a lesson at a step (0-based) with the answers already given: its start model,
-    /// with the solutions of the steps before that one played.
-    StartLesson(Rc<Lesson>, LessonOrigin, usize, BTreeMap<usize, usize>),
-    /// A lesson file's name and text (JSON), opened from disk.
-    OpenLesson(String, String),
-    /// What the learner does in the lesson panel.
-    Lesson(LessonAction),
 }
 
 impl Model {
@@ -161,9 +150,6 @@ impl Model {
             )),
             ..Model::default_request(probe)
         };
-        if let Some(opened) = super::lesson_link::open(hash) {
-            return opened.unwrap_or_else(fallback);
-        }
         match ShareLink::parse(hash) {
             Ok(None) => Model::default_request(probe),
             Ok(Some(link)) => {
@@ -237,7 +223,6 @@ impl Model {
             replay: None,
             speed: 1.0,
             opening: None,
-            lesson: None,
         })
     }
 
@@ -259,7 +244,6 @@ impl Model {
                 next.details_open = self.details_open && next.selected.is_some();
                 next.search = self.search.clone();
                 next.speed = self.speed;
-                next.lesson = self.lesson.clone();
                 next
             }
             Err(error) => Model { error: Some(error), ..self.clone() },
@@ -406,39 +390,6 @@ impl Model {
             }
             Action::SetSpeed(speed) => Model { speed: speed.clamp(0.25, 8.0), ..state.clone() },
             Action::StopReplay => Model { replay: None, ..state.clone() },
-            Action::StartLesson(lesson, origin, step, answers) => {
-                super::lesson::start(lesson, origin, step, answers)
-                    .unwrap_or_else(|error| Model { error: Some(error), ..state.clone() })
-            }
-            Action::OpenLesson(file, text) => state.open_lesson(&file, &text),
-            Action::Lesson(action) => match &state.lesson {
-                Some(lesson) => Model { lesson: lesson.update(action, state).map(Rc::new), ..state.clone() },
-                None => state.clone(),
-            },
-        }
-    }
-
-    /// A lesson file opened from disk: JSON (TOML lessons are checked and converted by the CLI).
-    fn open_lesson(&self, file: &str, text: &str) -> Model {
-        let fail = |error: String| Model {
-            error: Some(format!("Could not open the lesson: {error}")),
-            ..self.clone()
-        };
-        if !text.trim_start().starts_with('{') {
-            return fail(format!(
-                "{file}: the page reads lessons as JSON; a TOML lesson is checked with `reqflow lesson check` \
-                 and written as JSON (`Lesson` has the same fields in both)"
-            ));
-        }
-        match Lesson::from_json(text, file) {
-            Ok(lesson) => super::lesson::start(
-                Rc::new(lesson),
-                LessonOrigin::Shared(text.trim().into()),
-                0,
-                BTreeMap::new(),
-            )
-            .unwrap_or_else(fail),
-            Err(error) => fail(error.to_string()),
         }
     }
 }
