@@ -223,6 +223,18 @@ impl Session {
         }
     }
 
+    /// The span the candidate points at, or how to pick one.
+    pub fn picked(&self) -> String {
+        let span = self
+            .model
+            .as_ref()
+            .and_then(|model| model.selected.and_then(|idx| model.trace.spans.get(idx as usize)));
+        match span {
+            Some(span) => format!("Your span: {} · {}", span.service, span.name),
+            None => "Click the span that owns the problem in the waterfall.".to_owned(),
+        }
+    }
+
     /// Points scored so far and the most that could have been scored on the graded incidents.
     pub fn score(&self) -> (u32, u32) {
         self.grades
