@@ -1,7 +1,7 @@
 //! The interview's answer panel: the span picked, the causes (and at level 3 the fixes) as radio
 //! buttons, Submit; once graded, right or wrong per part, the points and the explanation.
 
-use reqflow_core::interview::session::verdict;
+use reqflow_core::interview::session::{CULPRITS_NOTE, verdict};
 use reqflow_core::interview::{Family, Grade};
 use yew::prelude::*;
 
@@ -102,6 +102,7 @@ fn graded_view(grade: &Grade, last: bool, on_next: &Callback<()>) -> Html {
             <ul class="explanation">
                 { for grade.explanation.iter().map(|sentence| html! { <li>{ with_code(sentence) }</li> }) }
             </ul>
+            <p class="culprits-note">{ CULPRITS_NOTE }</p>
             <button class="primary" onclick={on_next.reform(|_| ())}>
                 { if last { "See the score" } else { "Next incident" } }
             </button>

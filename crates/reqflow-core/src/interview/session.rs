@@ -16,6 +16,9 @@ pub const DEFAULT_SEED: u64 = 1;
 /// The question asked of every incident.
 pub const QUESTION: &str = "Which span owns the problem, and what is the cause?";
 
+/// Shown with a grade: what the highlighted rows are.
+pub const CULPRITS_NOTE: &str = "Highlighted in the waterfall: the spans that own the problem.";
+
 /// What to say about tracing in a system-design interview: a heading and the point, in our words.
 pub const TALKING_POINTS: [(&str, &str); 5] = [
     (
