@@ -604,6 +604,28 @@ const tests = [
       assert(!(await page.evaluate(() => location.hash)).includes("interview"), "back on the Try-it page");
     },
   },
+  {
+    name: "interview: the CLI grades the page's answers the same way (reqflow interview --incident)",
+    fn: async (page, { url }) => {
+      await openInterview(page, url, "#interview=3&level=1");
+      const truth = await incidentTruth(page);
+      const rowIds = await page.$$eval(".waterfall .row", (rows) =>
+        rows.sort((a, b) => a.offsetTop - b.offsetTop).map((row) => row.dataset.spanId));
+      const wrongCause = truth.cause === "retry-storm" ? "clock-skew" : "retry-storm";
+      for (const [spanId, cause] of [[truth.culprits[0], truth.cause], [truth.others[0], wrongCause], [truth.culprits[0], wrongCause]]) {
+        await openInterview(page, url, "#interview=3&level=1");
+        await answerIncident(page, spanId, cause);
+        const parts = await page.$$eval(".verdict .parts li", (items) => items.map((item) => item.textContent.toLowerCase()));
+        const points = (await page.textContent(".verdict .points")).replace(" points", "").replace(/ /g, "");
+        const row = rowIds.indexOf(spanId) + 1;
+        const cli = execFileSync(REQFLOW, ["interview", "--seed", "3", "--level", "1", "--incident", "1", "--answer", `span=${row},cause=${cause}`], { encoding: "utf8" });
+        const cliParts = [/^span\s+(\w+)$/m.exec(cli)[1], /^cause\s+(\w+)$/m.exec(cli)[1]];
+        assertEqual(parts.join(), `span: ${cliParts[0]},cause: ${cliParts[1]}`, `page and CLI grade row ${row}, ${cause} alike`);
+        assertEqual(points, /^score\s+(\S+)$/m.exec(cli)[1], "the same points");
+        assert(cli.includes(`: ${truth.cause}`), `the CLI names the same cause: ${cli.split("\n")[0]}`);
+      }
+    },
+  },
 ];
 
 const server = await serveDist(process.argv[2] ?? "dist");
