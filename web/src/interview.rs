@@ -81,7 +81,7 @@ pub fn interview_page(props: &InterviewPageProps) -> Html {
     let round = use_reducer(move || Round(Session::from_link(&link)));
     let on = use_memo(round.dispatcher(), callbacks);
     use_interview_hash(round.seed, round.level);
-    let seconds = use_round_seconds(round.seed, round.level, round.is_over());
+    let seconds = use_round_seconds(round.seed, round.level, round.attempt, round.is_over());
     let (seed, level) = (round.seed, round.level);
     html! {
         <div class="page interview-page">

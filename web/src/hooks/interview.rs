@@ -48,12 +48,13 @@ pub fn use_interview_hash(seed: u64, level: Level) {
     use_effect_with((seed, level), |&(seed, level)| io::replace_hash(&Link::to_hash(seed, level)));
 }
 
-/// Whole seconds the round took, once it is over (measured from its first render).
+/// Whole seconds the round took, once it is over (measured from its first render; `attempt`
+/// tells a round played again from the first time).
 #[hook]
-pub fn use_round_seconds(seed: u64, level: Level, over: bool) -> Option<u64> {
-    let started = use_memo((seed, level), |_| js_sys::Date::now());
+pub fn use_round_seconds(seed: u64, level: Level, attempt: u32, over: bool) -> Option<u64> {
+    let started = use_memo((seed, level, attempt), |_| js_sys::Date::now());
     let started = *started;
-    *use_memo((seed, level, over), move |&(_, _, over)| {
+    *use_memo((seed, level, attempt, over), move |&(_, _, _, over)| {
         over.then(|| ((js_sys::Date::now() - started) / 1000.0).max(0.0) as u64)
     })
 }

@@ -120,6 +120,9 @@ pub struct Session {
     pub grades: Vec<Grade>,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// How many rounds were started in this session (the page times each one anew, even the
+    /// same round played again).
+    pub attempt: u32,
 }
 
 /// What the candidate does.
@@ -154,6 +157,7 @@ impl Session {
             grades: Vec::new(),
             notice: None,
             error: None,
+            attempt: 0,
             incidents,
         }
         .at(0)
@@ -202,7 +206,9 @@ impl Session {
             SessionAction::Next if self.grade.is_some() || self.model.is_none() => {
                 self.clone().at(self.index + 1)
             }
-            SessionAction::Start(seed, level) => Session::start(seed, level),
+            SessionAction::Start(seed, level) => {
+                Session { attempt: self.attempt + 1, ..Session::start(seed, level) }
+            }
             _ => self.clone(),
         }
     }

@@ -145,4 +145,6 @@ fn a_session_grades_each_incident_and_adds_up_the_round() {
     assert!(session.is_over());
     assert_eq!(session.score(), (2 + 1 + 2 + 1 + 2, 10));
     assert_eq!(session.result(245), "You scored 8 of 10 points in 4 min 05 s.");
+    let again = session.update(SessionAction::Start(7, Level::One));
+    assert_eq!((again.index, again.grades.len(), again.attempt), (0, 0, 1), "the same round, afresh");
 }
