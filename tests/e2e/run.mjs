@@ -42,6 +42,41 @@ async function rowsByService(page) {
   );
 }
 
+/** Opens an interview link and waits for the incident's waterfall and answer panel. */
+async function openInterview(page, url, hash) {
+  await page.goto("about:blank"); // a new document: changing only the hash would not reload the page
+  await page.goto(`${url}${hash}`);
+  await page.waitForSelector(".answer-panel");
+  await page.waitForSelector(".waterfall .row");
+}
+
+/** Picks a span and a cause, submits, and waits for the grade. */
+async function answerIncident(page, spanId, cause) {
+  await page.click(`.waterfall .row[data-span-id="${spanId}"]`);
+  await page.check(`.answer-panel input[name="cause"][value="${cause}"]`);
+  await page.click(".answer-panel button:has-text('Submit')");
+  await page.waitForSelector(".answer-panel .verdict");
+}
+
+/**
+ * What the core says is right about the incident on screen, read the only way the page shows it:
+ * by grading an answer (the right cause and the culprit rows appear after grading, never before).
+ * Reloads the same link afterwards, so the incident is fresh.
+ */
+async function incidentTruth(page) {
+  assertEqual(await page.$(".answer-panel[data-answer]"), null, "the answer is not in the page before grading");
+  assertEqual((await page.$$(".waterfall .row.match")).length, 0, "no culprit highlighted before grading");
+  const first = await page.getAttribute(".waterfall .row", "data-span-id");
+  await answerIncident(page, first, "slow-dependency");
+  const cause = await page.getAttribute(".answer-panel", "data-answer");
+  const culprits = await page.$$eval(".waterfall .row.match", (rows) => rows.map((row) => row.dataset.spanId));
+  const others = await page.$$eval(".waterfall .row:not(.match)", (rows) => rows.map((row) => row.dataset.spanId));
+  assert(cause && culprits.length > 0, `graded: the right cause ${cause} and ${culprits.length} culprit rows`);
+  await page.reload();
+  await page.waitForSelector(".waterfall .row");
+  return { cause, culprits, others };
+}
+
 const tests = [
   {
     name: "default waterfall shows the four services with durations",
@@ -498,6 +533,97 @@ const tests = [
       await page.waitForFunction((second) => document.querySelector(".replay-status")?.textContent !== second, second);
       await page.getByRole("button", { name: "Pause replay" }).click();
       assert((await page.textContent(".replay-status")).startsWith("t = "), "paused mid-way");
+    },
+  },
+  {
+    name: "interview: one click from Try it opens a round, and an incident answered right scores every point",
+    fn: async (page, { url }) => {
+      await waitForTrace(page, url);
+      await page.getByRole("button", { name: "Interview: diagnose this request" }).click();
+      await page.waitForSelector(".answer-panel");
+      assertEqual(await page.evaluate(() => location.hash), "#interview=1&level=1", "the address bar is the round's link");
+      await openInterview(page, url, "#interview=3&level=1");
+      const truth = await incidentTruth(page);
+      await page.click(`.waterfall .row[data-span-id="${truth.culprits[0]}"]`);
+      await page.check(`.answer-panel input[name="cause"][value="${truth.cause}"]`);
+      await page.screenshot({ path: join(ARTIFACTS, "interview-incident.png") });
+      await page.click(".answer-panel button:has-text('Submit')");
+      await page.waitForSelector(".answer-panel .verdict");
+      assertEqual(await page.textContent(".verdict .points"), "2 / 2 points", "a right answer scores both points");
+      const parts = await page.$$eval(".verdict .parts li", (items) => items.map((item) => item.textContent));
+      assertEqual(parts.join(", "), "Span: Right, Cause: Right", "each part graded");
+      assert((await page.$$(".verdict .explanation li")).length > 0, "the explanation is shown");
+      const highlighted = await page.$$eval(".waterfall .row.match", (rows) => rows.map((row) => row.dataset.spanId));
+      assertEqual(highlighted.join(), truth.culprits.join(), "the culprit spans are highlighted after grading");
+      await page.screenshot({ path: join(ARTIFACTS, "interview-graded-right.png") });
+    },
+  },
+  {
+    name: "interview: an incident answered wrong, then the round's end with score, time and what to say",
+    fn: async (page, { url }) => {
+      await openInterview(page, url, "#interview=3&level=1");
+      const truth = await incidentTruth(page);
+      assert(truth.others.length > 0, "some span is not a culprit");
+      const wrongCause = truth.cause === "retry-storm" ? "clock-skew" : "retry-storm";
+      await answerIncident(page, truth.others[0], wrongCause);
+      assertEqual(await page.textContent(".verdict .points"), "0 / 2 points", "a wrong answer scores nothing");
+      const parts = await page.$$eval(".verdict .parts li", (items) => items.map((item) => item.textContent));
+      assertEqual(parts.join(", "), "Span: Wrong, Cause: Wrong", "each part graded");
+      assert((await page.textContent(".verdict .explanation")).includes("You picked"), "the explanation names the wrong pick");
+      assertEqual(await page.getAttribute(".answer-panel", "data-answer"), truth.cause, "the right cause is shown");
+      await page.screenshot({ path: join(ARTIFACTS, "interview-graded-wrong.png") });
+      for (let number = 2; number <= 5; number += 1) {
+        await page.click(".verdict button");
+        await page.waitForSelector(`.question .progress:has-text("Incident ${number} of 5")`);
+        const first = await page.getAttribute(".waterfall .row", "data-span-id");
+        await answerIncident(page, first, "n-plus-one");
+      }
+      assertEqual(await page.textContent(".verdict button"), "See the score", "the last incident leads to the score");
+      await page.click(".verdict button");
+      await page.waitForSelector(".round-end");
+      const result = await page.textContent(".round-score .result");
+      assert(/^You scored \d+ of 10 points in \d+ (s|min \d\d s)\.$/.test(result), `the round's score and time: ${result}`);
+      assertEqual((await page.$$(".round-incidents li")).length, 5, "each incident's points");
+      assert((await page.$$(".talking-points dt")).length >= 4, "the what-to-say card");
+      await page.screenshot({ path: join(ARTIFACTS, "interview-round-end.png") });
+    },
+  },
+  {
+    name: "interview: the deep link #interview=7&level=2 opens that round; a bad link falls back with a notice",
+    fn: async (page, { url }) => {
+      await openInterview(page, url, "#interview=7&level=2");
+      assertEqual(await page.textContent(".question .progress"), "Incident 1 of 5 · level 2 · round 7", "the linked round");
+      assertEqual(await page.evaluate(() => location.hash), "#interview=7&level=2", "the address bar keeps the link");
+      assertEqual(await page.getAttribute(".levels button.on", "aria-checked"), "true", "a level is chosen");
+      assertEqual(await page.textContent(".levels button.on"), "Level 2", "level 2 is chosen");
+      await openInterview(page, url, "#interview=seven&level=9");
+      assert((await page.textContent(".notice")).includes("could not be followed"), "a notice says why");
+      assertEqual(await page.evaluate(() => location.hash), "#interview=1&level=1", "the fallback round is in the address bar");
+      await page.getByRole("button", { name: "Back to Try it" }).click();
+      await page.waitForSelector(".hero");
+      assert(!(await page.evaluate(() => location.hash)).includes("interview"), "back on the Try-it page");
+    },
+  },
+  {
+    name: "interview: the CLI grades the page's answers the same way (reqflow interview --incident)",
+    fn: async (page, { url }) => {
+      await openInterview(page, url, "#interview=3&level=1");
+      const truth = await incidentTruth(page);
+      const rowIds = await page.$$eval(".waterfall .row", (rows) =>
+        rows.sort((a, b) => a.offsetTop - b.offsetTop).map((row) => row.dataset.spanId));
+      const wrongCause = truth.cause === "retry-storm" ? "clock-skew" : "retry-storm";
+      for (const [spanId, cause] of [[truth.culprits[0], truth.cause], [truth.others[0], wrongCause], [truth.culprits[0], wrongCause]]) {
+        await openInterview(page, url, "#interview=3&level=1");
+        await answerIncident(page, spanId, cause);
+        const parts = await page.$$eval(".verdict .parts li", (items) => items.map((item) => item.textContent.toLowerCase()));
+        const points = (await page.textContent(".verdict .points")).replace(" points", "").replace(/ /g, "");
+        const row = rowIds.indexOf(spanId) + 1;
+        const cli = execFileSync(REQFLOW, ["interview", "--seed", "3", "--level", "1", "--incident", "1", "--answer", `span=${row},cause=${cause}`], { encoding: "utf8" });
+        const cliParts = [/^span\s+(\w+)$/m.exec(cli)[1], /^cause\s+(\w+)$/m.exec(cli)[1]];
+        assertEqual(parts.join(), `span: ${cliParts[0]},cause: ${cliParts[1]}`, `page and CLI grade row ${row}, ${cause} alike`);
+        assertEqual(points, /^score\s+(\S+)$/m.exec(cli)[1], "the same points");
+        assert(cli.includes(`: ${truth.cause}`), `the CLI names the same cause: ${cli.split("\n")[0]}`);
+      }
     },
   },
 ];

@@ -24,6 +24,7 @@ use crate::components::toolbar::Toolbar;
 use crate::components::top_bar::TopBar;
 use crate::components::waterfall::Waterfall;
 use crate::components::{Shared, emit_some};
+use crate::hooks::use_open_interview;
 use crate::hooks::{
     Actions, use_actions, use_copy_link, use_download, use_file_import, use_paint_mark, use_replay_clock,
     use_share_hash, use_visible_rows, use_worker_warm_up,
@@ -45,13 +46,15 @@ pub fn app() -> Html {
     let on_download = use_download(&state.trace, file_names, actions.fail.clone());
     let (copied, on_copy_link) = use_copy_link();
     let derived = use_derived(&state);
+    let on_interview = use_open_interview(state.seed);
     let on_drop = emit_some(&on_open, |event: DragEvent| {
         event.prevent_default();
         event.data_transfer().and_then(|data| data.files()).and_then(|files| files.get(0))
     });
     html! {
         <div class="page" ondragover={|event: DragEvent| event.prevent_default()} ondrop={on_drop}>
-            <TopBar imported={state.is_imported()} {copied} {on_open} {on_download} {on_copy_link} />
+            <TopBar imported={state.is_imported()} {copied} {on_open} {on_download} {on_copy_link}
+                    {on_interview} />
             <main>
                 { overview(&state, &actions) }
                 <div class="workspace">

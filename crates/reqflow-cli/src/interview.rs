@@ -22,6 +22,10 @@ pub struct InterviewArgs {
     /// the waterfall, NAME as listed.
     #[arg(long, value_name = "ANSWER")]
     answer: Option<String>,
+    /// Incident K (1 to 5) of the page's round `#interview=SEED&level=L`, instead of the one
+    /// incident the seed gives on its own.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=5))]
+    incident: Option<u64>,
     /// Width of the text waterfall (default: the terminal's `COLUMNS`, or 100).
     #[arg(long)]
     width: Option<u16>,
@@ -29,7 +33,14 @@ pub struct InterviewArgs {
 
 pub fn run(args: InterviewArgs) -> anyhow::Result<()> {
     let level = Level::from_number(args.level).context("level is 1, 2 or 3")?;
-    let incident = interview::generate(args.seed, level);
+    let incident = match args.incident {
+        Some(number) => interview::round(args.seed, level)
+            .into_iter()
+            .nth(number as usize - 1)
+            .context("a round has five incidents")?,
+        None => interview::generate(args.seed, level),
+    };
+    let round_part = args.incident.map(|number| format!(" --incident {number}")).unwrap_or_default();
     let model = incident.model().map_err(anyhow::Error::msg).context("simulating the incident")?;
     let rows = &model.trace.order;
     let mut out = std::io::stdout().lock();
@@ -41,7 +52,8 @@ pub fn run(args: InterviewArgs) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
                 .unwrap_or(100)
                 .max(60);
-            write!(out, "{}", question(&incident, &model, width))?;
+            let command = format!("--seed {} --level {}{round_part}", args.seed, level.number());
+            write!(out, "{}", question(&incident, &model, width, &command))?;
         }
         Some(text) => {
             let answer = parse_answer(text, rows)?;
@@ -70,7 +82,7 @@ pub fn run(args: InterviewArgs) -> anyhow::Result<()> {
 
 /// The incident as a candidate sees it: the trace (raw times, as the backend stored them), with
 /// numbered rows, and the choices.
-fn question(incident: &Incident, model: &Model, width: usize) -> String {
+fn question(incident: &Incident, model: &Model, width: usize, command: &str) -> String {
     let trace = &model.trace;
     let mut text = format!(
         "Diagnose this request (incident {}, level {}): which span owns the problem, and what is the cause?\n\n",
@@ -99,11 +111,7 @@ fn question(incident: &Incident, model: &Model, width: usize) -> String {
         }
     }
     let fix = if incident.level.asks_fix() { ",fix=NAME" } else { "" };
-    text.push_str(&format!(
-        "\nAnswer: reqflow interview --seed {} --level {} --answer span=ROW,cause=NAME{fix}\n",
-        incident.seed,
-        incident.level.number()
-    ));
+    text.push_str(&format!("\nAnswer: reqflow interview {command} --answer span=ROW,cause=NAME{fix}\n"));
     text
 }
 

@@ -15,6 +15,9 @@ pub struct TopBarProps {
     pub on_open: Callback<web_sys::File>,
     pub on_download: Callback<Format>,
     pub on_copy_link: Callback<()>,
+    /// Opens the interview (absent: no button).
+    #[prop_or_default]
+    pub on_interview: Option<Callback<()>>,
 }
 
 #[function_component(TopBar)]
@@ -31,6 +34,10 @@ pub fn top_bar(props: &TopBarProps) -> Html {
             <span class="logo">{ "Reqflow" }</span>
             <span class="tagline">{ "distributed tracing, simulated" }</span>
             <span class="spacer"></span>
+            if let Some(on_interview) = &props.on_interview {
+                <button class="interview-button" onclick={on_interview.reform(|_| ())}
+                        aria-label="Interview: diagnose this request">{ "Interview" }</button>
+            }
             <label class="button file-button">
                 { "Open trace…" }
                 <input type="file" accept=".json,application/json" onchange={on_pick_file}

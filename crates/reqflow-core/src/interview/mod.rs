@@ -10,6 +10,7 @@
 
 mod culprit;
 mod families;
+pub mod session;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,6 +21,7 @@ use crate::scenario::Scenario;
 use crate::view::Model;
 
 pub use culprit::culprit_spans;
+pub use session::{Link, QUESTION, Session, SessionAction, TALKING_POINTS};
 
 /// How hard a round is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -107,3 +107,44 @@ fn names_round_trip_and_levels_are_one_to_three() {
     assert_eq!(Level::from_number(3), Some(Level::Three));
     assert!(Level::Three.asks_fix() && !Level::Two.asks_fix());
 }
+
+#[test]
+fn interview_links_parse_and_fall_back_with_a_notice() {
+    use session::Link;
+    assert_eq!(Link::parse("#scenario=try-it&seed=1"), None);
+    assert_eq!(Link::parse(""), None);
+    assert_eq!(Link::parse("#interview=7&level=2"), Some(Link { seed: 7, level: Level::Two, notice: None }));
+    assert_eq!(Link::to_hash(7, Level::Two), "#interview=7&level=2");
+    let bad = Link::parse("#interview=x7&level=9").unwrap();
+    assert_eq!((bad.seed, bad.level), (session::DEFAULT_SEED, Level::One));
+    assert!(bad.notice.unwrap().contains("level \"9\" is not 1, 2 or 3"));
+}
+
+#[test]
+fn a_session_grades_each_incident_and_adds_up_the_round() {
+    let mut session = Session::start(7, Level::One);
+    assert!(!session.can_submit());
+    for number in 0..5 {
+        let incident = session.incident().unwrap().clone();
+        let culprit = *culprit_spans(&incident, session.model.as_ref().unwrap()).first().unwrap();
+        session = session.update(SessionAction::View(crate::view::Action::Select(Some(culprit))));
+        // Right on even incidents, the wrong cause on odd ones.
+        let cause = if number % 2 == 0 {
+            incident.family
+        } else {
+            *Family::ALL.iter().find(|family| **family != incident.family).unwrap()
+        };
+        session = session.update(SessionAction::PickCause(cause));
+        assert!(session.can_submit());
+        session = session.update(SessionAction::Submit);
+        let grade = session.grade.clone().unwrap();
+        assert_eq!((grade.span_right, grade.cause_right), (true, number % 2 == 0));
+        assert!(session.culprits.contains(&culprit));
+        session = session.update(SessionAction::Next);
+    }
+    assert!(session.is_over());
+    assert_eq!(session.score(), (2 + 1 + 2 + 1 + 2, 10));
+    assert_eq!(session.result(245), "You scored 8 of 10 points in 4 min 05 s.");
+    let again = session.update(SessionAction::Start(7, Level::One));
+    assert_eq!((again.index, again.grades.len(), again.attempt), (0, 0, 1), "the same round, afresh");
+}
