@@ -46,12 +46,7 @@ pub fn run(args: InterviewArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match &args.answer {
         None => {
-            let width = args
-                .width
-                .map(usize::from)
-                .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
-                .unwrap_or(100)
-                .max(60);
+            let width = render::width(args.width);
             let command = format!("--seed {} --level {}{round_part}", args.seed, level.number());
             write!(out, "{}", question(&incident, &model, width, &command))?;
         }

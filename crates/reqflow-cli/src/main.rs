@@ -478,12 +478,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             out.write_all(close)?;
         }
         OutputFormat::Text => {
-            let width = args
-                .width
-                .map(usize::from)
-                .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
-                .unwrap_or(100)
-                .max(60);
+            let width = render::width(args.width);
             writeln!(out, "scenario {}  seed {seed}\n{}", scenario.name, scenario.lesson)?;
             let mut fingerprinter = Fingerprinter::default();
             for_each_trace(&simulation, seed, args.requests, index, |trace| {

@@ -4,6 +4,15 @@
 use reqflow_core::Span;
 use reqflow_core::waterfall::format_duration;
 
+/// The waterfall's width: `--width`, else the terminal's `COLUMNS`, else 100; at least 60.
+pub fn width(asked: Option<u16>) -> usize {
+    asked
+        .map(usize::from)
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
+        .unwrap_or(100)
+        .max(60)
+}
+
 /// Renders `rows` (span index, depth) using `times` (start, end) per span. `mark(span)` returns a
 /// short prefix for the label (e.g. `*` for the critical path).
 pub fn waterfall<'a>(

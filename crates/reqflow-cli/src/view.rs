@@ -109,12 +109,7 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
-    let width = args
-        .width
-        .map(usize::from)
-        .or_else(|| std::env::var("COLUMNS").ok().and_then(|columns| columns.parse().ok()))
-        .unwrap_or(100)
-        .max(60);
+    let width = crate::render::width(args.width);
     writeln!(
         out,
         "{origin}: {} with {} spans, {} times",

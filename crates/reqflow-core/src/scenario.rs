@@ -336,31 +336,48 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (u32, u32) {
     (line, column)
 }
 
+/// Reads TOML text into `T`; a syntax or schema error says the line and column.
+#[cfg(feature = "toml")]
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, ScenarioError> {
+    toml::from_str(text).map_err(|error| {
+        let (line, column) = error.span().map_or((1, 1), |span| line_column(text, span.start));
+        ScenarioError::Syntax {
+            origin: origin.to_owned(),
+            line,
+            column,
+            message: error.message().trim().to_owned(),
+        }
+    })
+}
+
+/// Reads JSON text into `T`; a syntax or schema error says the line and column.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, ScenarioError> {
+    serde_json::from_str(text).map_err(|error| ScenarioError::Syntax {
+        origin: origin.to_owned(),
+        line: error.line() as u32,
+        column: error.column() as u32,
+        message: error.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+    })
+}
+
 impl Scenario {
     /// Parses and validates a TOML scenario. `origin` names the file in errors.
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text).map_err(|error| {
-            let (line, column) = error.span().map_or((1, 1), |span| line_column(text, span.start));
-            ScenarioError::Syntax {
-                origin: origin.to_owned(),
-                line,
-                column,
-                message: error.message().trim().to_owned(),
-            }
-        })?;
+        let scenario: Scenario = read_toml(text, origin)?;
         scenario.validate(origin)?;
         Ok(scenario)
     }
 
     /// Parses and validates a JSON scenario. `origin` names the file in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = serde_json::from_str(text).map_err(|error| ScenarioError::Syntax {
-            origin: origin.to_owned(),
-            line: error.line() as u32,
-            column: error.column() as u32,
-            message: error.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
-        })?;
+        let scenario: Scenario = read_json(text, origin)?;
         scenario.validate(origin)?;
         Ok(scenario)
     }

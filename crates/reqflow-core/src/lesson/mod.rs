@@ -188,28 +188,14 @@ impl Lesson {
     /// Parses and validates a TOML lesson. `origin` names the file in errors.
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str, origin: &str) -> Result<Lesson, ScenarioError> {
-        let lesson: Lesson = toml::from_str(text).map_err(|error| {
-            let (line, column) =
-                error.span().map_or((1, 1), |span| crate::scenario::line_column(text, span.start));
-            ScenarioError::Syntax {
-                origin: origin.to_owned(),
-                line,
-                column,
-                message: error.message().trim().to_owned(),
-            }
-        })?;
+        let lesson: Lesson = crate::scenario::read_toml(text, origin)?;
         lesson.validate(origin)?;
         Ok(lesson)
     }
 
     /// Parses and validates a JSON lesson.
     pub fn from_json(text: &str, origin: &str) -> Result<Lesson, ScenarioError> {
-        let lesson: Lesson = serde_json::from_str(text).map_err(|error| ScenarioError::Syntax {
-            origin: origin.to_owned(),
-            line: error.line() as u32,
-            column: error.column() as u32,
-            message: error.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
-        })?;
+        let lesson: Lesson = crate::scenario::read_json(text, origin)?;
         lesson.validate(origin)?;
         Ok(lesson)
     }
