@@ -1,8 +1,10 @@
 //! Evaluating a [`Check`] against the model on screen: a verdict and the sentence that says why
 //! ("✓ database owns 64% of the critical path"), the same on the page and in the CLI.
 
-use super::Check;
+use super::{Check, Interest};
+use crate::Simulation;
 use crate::analysis::TimeBasis;
+use crate::runs::{self, LabPolicy, RunConfig};
 use crate::view::{Model, Source};
 use crate::waterfall::format_duration;
 
@@ -163,6 +165,15 @@ pub fn evaluate(check: &Check, model: &Model, answer: Option<usize>) -> Verdict 
                 Verdict::new(passed, text)
             }
         },
+        Check::Sampling { choices, policies, requests, seed, keeps, max_span_percent, .. } => match answer {
+            None => Verdict::new(false, "not answered yet".into()),
+            Some(choice) => sampling(model, policies, *requests, *seed, *keeps, *max_span_percent, choice)
+                .map(|(passed, text)| {
+                    let said = choices.get(choice).map_or("(no such choice)", String::as_str);
+                    Verdict::new(passed, format!("{said}: {text}"))
+                })
+                .unwrap_or_else(|error| Verdict::new(false, error)),
+        },
         Check::All { checks } => {
             let verdicts: Vec<Verdict> = checks.iter().map(|check| evaluate(check, model, answer)).collect();
             let passed = verdicts.iter().all(|verdict| verdict.passed);
@@ -181,4 +192,35 @@ fn end_to_end_ns(model: &Model) -> i64 {
         Source::Simulated { total_ns, .. } => total_ns,
         Source::Imported { .. } => model.trace.end_ns - model.trace.start_ns,
     }
+}
+
+/// Runs the model's scenario and judges the chosen policy: (passed, what it kept and stored).
+fn sampling(
+    model: &Model,
+    policies: &[String],
+    requests: u64,
+    seed: u64,
+    keeps: Interest,
+    max_span_percent: f64,
+    choice: usize,
+) -> Result<(bool, String), String> {
+    let scenario = model.scenario();
+    let policy = policies.get(choice).ok_or("no such choice")?;
+    let policy = LabPolicy::parse(policy, &scenario).map_err(|error| error.to_string())?;
+    let simulation = Simulation::new(&scenario).map_err(|error| error.to_string())?;
+    let config = RunConfig { seed, requests, policies: vec![policy] };
+    let report = runs::run(&simulation, &scenario, &config).map_err(|error| error.to_string())?;
+    let judged = &report.sampling[0];
+    let (catch, what) = match keeps {
+        Interest::Errors => (&judged.errors, "failed requests"),
+        Interest::Slowest => (&judged.slowest, "of the slowest 1%"),
+        Interest::Faults => (&judged.faults, "requests that met a fault"),
+    };
+    let stored = judged.spans_share * 100.0;
+    let passed = catch.missed == 0 && stored <= max_span_percent;
+    let text = format!(
+        "kept {} of {} {what} over {requests} requests, storing {stored:.1}% of the spans",
+        catch.kept, catch.total
+    );
+    Ok((passed, text))
 }

@@ -19,6 +19,7 @@ pub use solve::{Progress, SolveError, pick_span, play, solve, start_model};
 use crate::analysis::TimeBasis;
 use crate::builtins;
 use crate::knobs::Knobs;
+use crate::runs::LabPolicy;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::view::Model;
 
@@ -153,8 +154,35 @@ pub enum Check {
     },
     /// A question with choices; the learner's answer must be choice `correct` (0-based).
     Answer { question: String, choices: Vec<String>, correct: usize },
+    /// A choice among sampling policies, judged by running `requests` requests of the model's
+    /// scenario (seed `seed`): the chosen policy (`policies[answer]`, a preset or the
+    /// Collector's JSON) is right when it keeps every request of `keeps` while storing at most
+    /// `max_span_percent` of the spans. Which choice is right is computed, never written down.
+    Sampling {
+        question: String,
+        /// What the learner reads, one per policy.
+        choices: Vec<String>,
+        policies: Vec<String>,
+        requests: u64,
+        #[serde(default = "default_seed")]
+        seed: u64,
+        keeps: Interest,
+        max_span_percent: f64,
+    },
     /// Every one of `checks`.
     All { checks: Vec<Check> },
+}
+
+/// The requests a sampling check wants kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interest {
+    /// Every failed request.
+    Errors,
+    /// The slowest 1% of the run.
+    Slowest,
+    /// Every request that met an injected fault.
+    Faults,
 }
 
 /// A learner's action, as a solution writes it.
@@ -177,7 +205,9 @@ impl Check {
     /// The question the check asks the learner, with its choices, if it asks one.
     pub fn question(&self) -> Option<(&str, &[String])> {
         match self {
-            Check::Answer { question, choices, .. } => Some((question, choices)),
+            Check::Answer { question, choices, .. } | Check::Sampling { question, choices, .. } => {
+                Some((question, choices))
+            }
             Check::All { checks } => checks.iter().find_map(Check::question),
             _ => None,
         }
@@ -327,6 +357,24 @@ fn check_names(check: &Check, scenario: &Scenario) -> Result<(), (String, String
             if scenario.service(service).is_none() =>
         {
             return Err((".service".into(), no_service(service, scenario)));
+        }
+        Check::Sampling { choices, policies, requests, max_span_percent, .. } => {
+            if choices.len() < 2 || choices.len() != policies.len() {
+                return Err((".policies".into(), "give one policy per choice, at least two".into()));
+            }
+            if let Some((idx, error)) = policies
+                .iter()
+                .enumerate()
+                .find_map(|(idx, policy)| LabPolicy::parse(policy, scenario).err().map(|error| (idx, error)))
+            {
+                return Err((format!(".policies[{idx}]"), error.to_string()));
+            }
+            if !(1..=100_000).contains(requests) {
+                return Err((".requests".into(), "between 1 and 100,000 requests".into()));
+            }
+            if !(max_span_percent.is_finite() && (0.0..=100.0).contains(max_span_percent)) {
+                return Err((".max_span_percent".into(), "a percentage between 0 and 100".into()));
+            }
         }
         Check::Answer { choices, correct, .. } => {
             if choices.len() < 2 {

@@ -20,6 +20,7 @@ fn lesson_ids_are_unique_and_match_the_table() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), LESSONS.len(), "duplicate lesson ids: {ids:?}");
+    assert!(LESSONS.len() >= 12, "the course covers the concept card in at least twelve lessons");
 }
 
 fn lesson_toml(steps: &str) -> String {
@@ -242,4 +243,39 @@ fn a_pick_means_the_matching_span_with_most_critical_path_time() {
     let critical = |idx: u32| model.trace.analysis.critical_path.span_ns[idx as usize];
     assert!(inventory.iter().all(|&other| critical(picked) >= critical(other)));
     assert_ne!(critical(inventory[0]), critical(inventory[1]), "the test needs two different shares");
+}
+
+#[test]
+fn a_sampling_check_judges_the_chosen_policy_on_a_run() {
+    let lesson = load("sampling").expect("built in");
+    let model = lesson.start_model().expect("simulates");
+    let errors = &lesson.steps[1].check;
+    let head = evaluate(errors, &model, Some(0));
+    assert!(!head.passed, "head sampling misses errors: {head}");
+    assert!(head.text.contains("of 10 failed requests over 3000 requests"), "{head}");
+    let status = evaluate(errors, &model, Some(2));
+    assert!(status.passed, "{status}");
+    assert_eq!(evaluate(errors, &model, None).text, "not answered yet");
+    // A latency threshold keeps the slow but not the failed ones.
+    assert!(!evaluate(errors, &model, Some(3)).passed);
+    assert!(evaluate(&lesson.steps[2].check, &model, Some(3)).passed);
+}
+
+#[test]
+fn a_sampling_check_needs_one_parsable_policy_per_choice() {
+    let step = |policies: &str| {
+        lesson_toml(&format!(
+            r#"[[steps]]
+task = "Pick."
+reveal = {{ text = "-" }}
+check = {{ type = "sampling", question = "?", choices = ["a", "b"], policies = {policies}, requests = 100, keeps = "errors", max_span_percent = 5.0 }}
+solution = [{{ answer = 1 }}]
+"#
+        ))
+    };
+    let error = Lesson::parse(&step(r#"["head"]"#), "test.toml").expect_err("one policy for two choices");
+    assert!(error.to_string().contains("steps[0].check.policies: give one policy per choice"), "{error}");
+    let error = Lesson::parse(&step(r#"["head", "tail-ish"]"#), "test.toml").expect_err("no such preset");
+    assert!(error.to_string().contains("steps[0].check.policies[1]"), "{error}");
+    assert!(Lesson::parse(&step(r#"["head", "errors"]"#), "test.toml").is_ok());
 }
