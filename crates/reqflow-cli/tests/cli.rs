@@ -326,7 +326,8 @@ fn request_index_prints_the_trace_the_request_had_in_the_whole_run() {
 
 #[test]
 fn sample_prints_the_cores_numbers() {
-    let output = reqflow(&[
+    let latency = r#"{"type":"latency","threshold_ms":300}"#;
+    let args = [
         "sample",
         "--builtin",
         "rare-slow",
@@ -337,34 +338,21 @@ fn sample_prints_the_cores_numbers() {
         "--policy",
         "errors",
         "--policy",
-        r#"{"type":"latency","threshold_ms":300}"#,
-        "--format",
-        "json",
-    ]);
+        latency,
+    ];
+    let output = reqflow(&[&args[..], &["--format", "json"]].concat());
     assert!(output.status.success(), "{}", stderr(&output));
     let printed: reqflow_core::runs::RunReport = serde_json::from_slice(&output.stdout).expect("a report");
     let scenario = reqflow_core::builtins::load("rare-slow").expect("built-in");
     let simulation = reqflow_core::Simulation::new(&scenario).expect("compiles");
-    let policies = ["errors", r#"{"type":"latency","threshold_ms":300}"#]
+    let policies = ["errors", latency]
         .map(|text| reqflow_core::runs::LabPolicy::parse(text, &scenario).expect("policy"))
         .to_vec();
     let config = reqflow_core::runs::RunConfig { seed: 4, requests: 3000, policies };
     let core = reqflow_core::runs::run(&simulation, &scenario, &config).expect("runs");
     assert_eq!(printed.fingerprint, core.fingerprint);
     assert_eq!(printed.sampling[1].slowest, core.sampling[1].slowest);
-    let text = reqflow(&[
-        "sample",
-        "--builtin",
-        "rare-slow",
-        "--seed",
-        "4",
-        "--requests",
-        "3000",
-        "--policy",
-        "errors",
-        "--policy",
-        r#"{"type":"latency","threshold_ms":300}"#,
-    ]);
+    let text = reqflow(&args);
     let text = stdout(&text);
     assert!(text.contains(&format!("fingerprint {}", core.fingerprint)), "{text}");
     assert!(text.contains(&format!("failed      {} of {} kept", core.failed, core.failed)), "{text}");
