@@ -1,10 +1,14 @@
 //! `reqflow run --otlp-endpoint`: spans reach a real OTLP/HTTP receiver, decoded here with the
 //! official OpenTelemetry protobuf definitions (opentelemetry-proto's generated types).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::process::Command;
 use std::sync::mpsc;
+
+mod support {
+    pub mod http;
+}
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
@@ -18,25 +22,10 @@ fn receiver(n_requests: usize) -> (String, mpsc::Receiver<(String, String)>) {
     std::thread::spawn(move || {
         for stream in listener.incoming().take(n_requests) {
             let mut stream = stream.expect("connection");
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).expect("request line");
-            let mut length = 0;
-            loop {
-                let mut header = String::new();
-                reader.read_line(&mut header).expect("header");
-                if header == "\r\n" || header.is_empty() {
-                    break;
-                }
-                if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().expect("length");
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).expect("body");
+            let (request_line, body) = support::http::read_post(&stream);
             write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .expect("respond");
-            sender.send((request_line, String::from_utf8(body).expect("utf-8"))).ok();
+            sender.send((request_line, body)).ok();
         }
     });
     (url, receiver)

@@ -2,7 +2,7 @@
 //! the official OpenTelemetry protobuf types. Back-off is 1 ms, so retries cost no real waiting.
 
 use std::cell::RefCell;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::{Ipv6Addr, SocketAddr, TcpListener};
 use std::rc::Rc;
 use std::sync::mpsc;
@@ -13,6 +13,9 @@ use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use super::*;
+
+#[path = "../../tests/support/http.rs"]
+mod http_support;
 
 const QUICK: Backoff = Backoff { first: Duration::from_millis(1), factor: 2, max_attempts: 4 };
 
@@ -31,25 +34,9 @@ fn receiver(address: &str, statuses: Vec<u16>) -> (SocketAddr, mpsc::Receiver<Re
     std::thread::spawn(move || {
         for (idx, stream) in listener.incoming().enumerate() {
             let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).expect("request line");
-            let mut length = 0;
-            loop {
-                let mut header = String::new();
-                reader.read_line(&mut header).expect("header");
-                if header == "\r\n" || header.is_empty() {
-                    break;
-                }
-                if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().expect("length");
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).expect("body");
+            let (request_line, body) = http_support::read_post(&stream);
             // Handed over before the answer: once the exporter has its answer, the request is
             // in the channel.
-            let body = String::from_utf8(body).expect("utf-8");
             if sender.send(Received { request_line, body }).is_err() {
                 return;
             }
